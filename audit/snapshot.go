@@ -1,0 +1,213 @@
+// Package audit holds the Snapshot — everything one audit collected from the
+// directory, DNS and the KDC — and the code that collects, saves and loads it.
+//
+// Checks are pure functions of a Snapshot, so an audit can be replayed offline
+// from a saved file. A Snapshot never holds a secret: no password, key or
+// ticket is ever stored in it.
+package audit
+
+import "time"
+
+// SchemaVersion is the version of the Snapshot file format written by this
+// build. Load refuses any other version rather than guess at its meaning.
+const SchemaVersion = 1
+
+// Snapshot is the complete result of one collection run.
+type Snapshot struct {
+	SchemaVersion int           `json:"schemaVersion"`
+	Collection    Collection    `json:"collection"`
+	Forests       []Forest      `json:"forests"`
+	Domains       []Domain      `json:"domains"`
+	Accounts      []Account     `json:"accounts"`
+	DNS           DNS           `json:"dns"`
+	Clocks        []ClockSample `json:"clocks,omitempty"`
+	TicketProbes  []TicketProbe `json:"ticketProbes,omitempty"`
+}
+
+// Collection describes how, when, from where and as whom the snapshot was
+// taken, and what could not be collected.
+type Collection struct {
+	ToolVersion  string    `json:"toolVersion"`
+	StartedAt    time.Time `json:"startedAt"`
+	FinishedAt   time.Time `json:"finishedAt"`
+	Host         string    `json:"host,omitempty"`      // machine the audit ran on
+	Principal    string    `json:"principal,omitempty"` // identity used to bind, never its secret
+	AuthMethod   string    `json:"authMethod,omitempty"`
+	Target       string    `json:"target,omitempty"` // --domain or --server as given
+	DCsContacted []string  `json:"dcsContacted,omitempty"`
+	Gaps         []Gap     `json:"gaps,omitempty"`
+}
+
+// Partial reports whether anything could not be collected.
+func (c Collection) Partial() bool { return len(c.Gaps) > 0 }
+
+// Gap records one thing the collector could not read and why. Checks that
+// need the missing data report "not evaluated" instead of "healthy".
+type Gap struct {
+	Scope string `json:"scope"` // what the gap is about: a domain, DC, DNS name or KDC
+	What  string `json:"what"`  // what could not be read, e.g. "trusts", "accounts"
+	Error string `json:"error"`
+}
+
+// Forest is one Active Directory forest seen by the audit.
+type Forest struct {
+	RootDomain      string `json:"rootDomain"` // DNS name of the forest root domain
+	FunctionalLevel int    `json:"functionalLevel"`
+	// SPNMappings maps a service class alias to the class it stands for, both
+	// lower-cased, as read from the forest's sPNMappings attribute, e.g.
+	// "http" → "host". Nil when it could not be read (see Collection.Gaps).
+	SPNMappings map[string]string `json:"spnMappings"`
+}
+
+// AliasesOf returns whether class (any case) is an alias of target in this
+// forest's sPNMappings.
+func (f Forest) AliasesOf(class, target string) bool {
+	return f.SPNMappings[lower(class)] == lower(target)
+}
+
+// Domain is one domain: its identity, DCs and trusts.
+type Domain struct {
+	DNSName         string  `json:"dnsName"`
+	NetBIOSName     string  `json:"netbiosName"`
+	SID             string  `json:"sid,omitempty"`
+	DN              string  `json:"dn"`
+	Forest          string  `json:"forest"` // root domain of the forest this domain belongs to
+	FunctionalLevel int     `json:"functionalLevel"`
+	DCs             []DC    `json:"dcs"`
+	Trusts          []Trust `json:"trusts"`
+	// AccountsCollected is false when the domain's accounts could not be read,
+	// so an empty account list does not pass for "no SPNs".
+	AccountsCollected bool `json:"accountsCollected"`
+}
+
+// DC is one domain controller.
+type DC struct {
+	FQDN            string   `json:"fqdn"`
+	Addresses       []string `json:"addresses,omitempty"`
+	GlobalCatalog   bool     `json:"globalCatalog"`
+	FunctionalLevel int      `json:"functionalLevel"`
+	Site            string   `json:"site,omitempty"`
+}
+
+// AccountKind classifies an account by its object class.
+type AccountKind string
+
+// Account kinds. Managed service accounts derive from computer, so they are
+// told apart before "computer".
+const (
+	KindUser     AccountKind = "user"
+	KindComputer AccountKind = "computer"
+	KindMSA      AccountKind = "managedServiceAccount"
+	KindGMSA     AccountKind = "groupManagedServiceAccount"
+	KindOther    AccountKind = "other"
+)
+
+func (k AccountKind) valid() bool {
+	switch k {
+	case KindUser, KindComputer, KindMSA, KindGMSA, KindOther:
+		return true
+	}
+	return false
+}
+
+// Account is a directory object that holds servicePrincipalName values.
+type Account struct {
+	DN             string      `json:"dn"`
+	Domain         string      `json:"domain"` // DNS name of the owning domain
+	SAMAccountName string      `json:"samAccountName"`
+	SID            string      `json:"sid,omitempty"`
+	Kind           AccountKind `json:"kind"`
+	// UserAccountControl is the raw value; UACFlags its decoded names, kept
+	// in the file for people reading it (Load checks they agree).
+	UserAccountControl uint32     `json:"userAccountControl"`
+	UACFlags           []string   `json:"userAccountControlFlags,omitempty"`
+	Enabled            bool       `json:"enabled"`
+	PwdLastSet         *time.Time `json:"pwdLastSet,omitempty"`         // nil: never set
+	LastLogon          *time.Time `json:"lastLogonTimestamp,omitempty"` // nil: never
+	AccountExpires     *time.Time `json:"accountExpires,omitempty"`     // nil: never expires
+	AdminCount         int        `json:"adminCount,omitempty"`
+	// SupportedEncryptionTypes is msDS-SupportedEncryptionTypes; nil when unset,
+	// which means the KDC default (RC4 allowed unless the domain changed it).
+	SupportedEncryptionTypes *uint32  `json:"supportedEncryptionTypes,omitempty"`
+	DNSHostName              string   `json:"dnsHostName,omitempty"`
+	SPNs                     []string `json:"spns"`
+}
+
+// Trust is one trustedDomain object of a domain.
+type Trust struct {
+	Partner                  string     `json:"partner"` // DNS name of the other side
+	FlatName                 string     `json:"flatName,omitempty"`
+	SID                      string     `json:"sid,omitempty"`
+	Type                     int        `json:"type"`      // trustType
+	Direction                int        `json:"direction"` // trustDirection
+	Attributes               uint32     `json:"attributes"`
+	AttributeFlags           []string   `json:"attributeFlags,omitempty"`
+	SupportedEncryptionTypes *uint32    `json:"supportedEncryptionTypes,omitempty"`
+	WhenCreated              *time.Time `json:"whenCreated,omitempty"`
+}
+
+// DNS holds every DNS answer the audit used.
+type DNS struct {
+	Server string       `json:"server,omitempty"` // resolver queried; "" = system resolver
+	Hosts  []HostLookup `json:"hosts"`
+	SRV    []SRVLookup  `json:"srv"`
+}
+
+// Lookup outcomes.
+const (
+	DNSOK       = "ok"
+	DNSNXDomain = "nxdomain"
+	DNSNoData   = "nodata" // name exists, no address
+	DNSError    = "error"  // timeout, SERVFAIL, refused, garbage
+)
+
+// HostLookup is what a client resolving Name would see.
+type HostLookup struct {
+	Name      string              `json:"name"`
+	CNAMEs    []string            `json:"cnames,omitempty"` // chain followed, in order
+	Canonical string              `json:"canonical,omitempty"`
+	A         []string            `json:"a,omitempty"`
+	AAAA      []string            `json:"aaaa,omitempty"`
+	PTR       map[string][]string `json:"ptr,omitempty"` // address → names
+	Status    string              `json:"status"`
+	Error     string              `json:"error,omitempty"`
+}
+
+// SRVLookup is one SRV query and its answer.
+type SRVLookup struct {
+	Name    string      `json:"name"`
+	Targets []SRVTarget `json:"targets,omitempty"`
+	Status  string      `json:"status"`
+	Error   string      `json:"error,omitempty"`
+}
+
+// SRVTarget is one SRV record.
+type SRVTarget struct {
+	Target   string `json:"target"`
+	Port     int    `json:"port"`
+	Priority int    `json:"priority"`
+	Weight   int    `json:"weight"`
+}
+
+// ClockSample compares a remote clock with the local one.
+type ClockSample struct {
+	Source      string    `json:"source"` // e.g. "ldap:dc1.lab.test", "kdc:dc1.lab.test"
+	RemoteTime  time.Time `json:"remoteTime"`
+	LocalTime   time.Time `json:"localTime"` // local time at the midpoint of the round trip
+	RoundTripMs float64   `json:"roundTripMs"`
+}
+
+// Skew is remote minus local time.
+func (c ClockSample) Skew() time.Duration { return c.RemoteTime.Sub(c.LocalTime) }
+
+// TicketProbe records asking the KDC for a service ticket.
+type TicketProbe struct {
+	SPN         string   `json:"spn"`
+	ClientRealm string   `json:"clientRealm"`
+	Issued      bool     `json:"issued"`
+	Realm       string   `json:"realm,omitempty"` // realm of the issued ticket
+	Path        []string `json:"path,omitempty"`  // realms walked through referrals
+	ErrorCode   int      `json:"errorCode,omitempty"`
+	ErrorName   string   `json:"errorName,omitempty"`
+	Error       string   `json:"error,omitempty"`
+}

@@ -1,0 +1,143 @@
+package audit
+
+import (
+	"fmt"
+	"net/netip"
+	"reflect"
+	"strings"
+)
+
+// maxFunctionalLevel is the highest msDS-Behavior-Version defined today
+// (10 = Windows Server 2025).
+const maxFunctionalLevel = 10
+
+// Validate rejects values no directory can hold. The error is a *LoadError
+// naming the field.
+func (s *Snapshot) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &LoadError{Field: field, Err: fmt.Errorf(format, args...)}
+	}
+	if s.SchemaVersion != SchemaVersion {
+		return bad("schemaVersion", "version %d is not supported (this spntrust reads version %d)", s.SchemaVersion, SchemaVersion)
+	}
+	c := s.Collection
+	if !c.StartedAt.IsZero() && !c.FinishedAt.IsZero() && c.FinishedAt.Before(c.StartedAt) {
+		return bad("collection.finishedAt", "%s is before startedAt %s", c.FinishedAt, c.StartedAt)
+	}
+	for i, g := range c.Gaps {
+		if g.Scope == "" || g.What == "" {
+			return bad(fmt.Sprintf("collection.gaps[%d]", i), "scope and what are required")
+		}
+	}
+	for i, f := range s.Forests {
+		p := fmt.Sprintf("forests[%d]", i)
+		if f.RootDomain == "" {
+			return bad(p+".rootDomain", "empty")
+		}
+		if f.FunctionalLevel < 0 || f.FunctionalLevel > maxFunctionalLevel {
+			return bad(p+".functionalLevel", "%d is not a functional level (0-%d)", f.FunctionalLevel, maxFunctionalLevel)
+		}
+	}
+	for i, d := range s.Domains {
+		p := fmt.Sprintf("domains[%d]", i)
+		if d.DNSName == "" {
+			return bad(p+".dnsName", "empty")
+		}
+		if d.FunctionalLevel < 0 || d.FunctionalLevel > maxFunctionalLevel {
+			return bad(p+".functionalLevel", "%d is not a functional level (0-%d)", d.FunctionalLevel, maxFunctionalLevel)
+		}
+		if d.SID != "" && !strings.HasPrefix(d.SID, "S-1-") {
+			return bad(p+".sid", "%q is not a SID (S-1-...)", d.SID)
+		}
+		for j, dc := range d.DCs {
+			q := fmt.Sprintf("%s.dcs[%d]", p, j)
+			if dc.FQDN == "" {
+				return bad(q+".fqdn", "empty")
+			}
+			if dc.FunctionalLevel < 0 || dc.FunctionalLevel > maxFunctionalLevel {
+				return bad(q+".functionalLevel", "%d is not a functional level (0-%d)", dc.FunctionalLevel, maxFunctionalLevel)
+			}
+			for k, a := range dc.Addresses {
+				if _, err := netip.ParseAddr(a); err != nil {
+					return bad(fmt.Sprintf("%s.addresses[%d]", q, k), "%q is not an IP address", a)
+				}
+			}
+		}
+		for j, t := range d.Trusts {
+			q := fmt.Sprintf("%s.trusts[%d]", p, j)
+			if t.Partner == "" {
+				return bad(q+".partner", "empty")
+			}
+			if t.Direction < 0 || t.Direction > 3 {
+				return bad(q+".direction", "%d is not a trustDirection (0-3)", t.Direction)
+			}
+			if t.Type < 1 || t.Type > 5 {
+				return bad(q+".type", "%d is not a trustType (1-5)", t.Type)
+			}
+			if t.AttributeFlags != nil && !reflect.DeepEqual(t.AttributeFlags, DecodeTrustAttributes(t.Attributes)) {
+				return bad(q+".attributeFlags", "%v does not match attributes %#x", t.AttributeFlags, t.Attributes)
+			}
+		}
+	}
+	for i, a := range s.Accounts {
+		p := fmt.Sprintf("accounts[%d]", i)
+		if a.DN == "" {
+			return bad(p+".dn", "empty")
+		}
+		if !a.Kind.valid() {
+			return bad(p+".kind", "%q is not one of user, computer, managedServiceAccount, groupManagedServiceAccount, other", a.Kind)
+		}
+		if a.UACFlags != nil && !reflect.DeepEqual(a.UACFlags, DecodeUAC(a.UserAccountControl)) {
+			return bad(p+".userAccountControlFlags", "%v does not match userAccountControl %d", a.UACFlags, a.UserAccountControl)
+		}
+		if wantEnabled := a.UserAccountControl&UACAccountDisable == 0; a.Enabled != wantEnabled {
+			return bad(p+".enabled", "%v contradicts userAccountControl %d", a.Enabled, a.UserAccountControl)
+		}
+		if a.SID != "" && !strings.HasPrefix(a.SID, "S-1-") {
+			return bad(p+".sid", "%q is not a SID (S-1-...)", a.SID)
+		}
+	}
+	for i, h := range s.DNS.Hosts {
+		p := fmt.Sprintf("dns.hosts[%d]", i)
+		if h.Name == "" {
+			return bad(p+".name", "empty")
+		}
+		if err := validStatus(h.Status); err != nil {
+			return bad(p+".status", "%v", err)
+		}
+		for k, a := range append(append([]string(nil), h.A...), h.AAAA...) {
+			if _, err := netip.ParseAddr(a); err != nil {
+				return bad(fmt.Sprintf("%s.addresses[%d]", p, k), "%q is not an IP address", a)
+			}
+		}
+	}
+	for i, r := range s.DNS.SRV {
+		p := fmt.Sprintf("dns.srv[%d]", i)
+		if err := validStatus(r.Status); err != nil {
+			return bad(p+".status", "%v", err)
+		}
+		for j, t := range r.Targets {
+			if t.Port < 0 || t.Port > 65535 {
+				return bad(fmt.Sprintf("%s.targets[%d].port", p, j), "%d is not a port", t.Port)
+			}
+		}
+	}
+	for i, c := range s.Clocks {
+		p := fmt.Sprintf("clocks[%d]", i)
+		if c.RoundTripMs < 0 {
+			return bad(p+".roundTripMs", "negative round trip %v", c.RoundTripMs)
+		}
+		if c.RemoteTime.IsZero() || c.LocalTime.IsZero() {
+			return bad(p, "remoteTime and localTime are required")
+		}
+	}
+	return nil
+}
+
+func validStatus(s string) error {
+	switch s {
+	case DNSOK, DNSNXDomain, DNSNoData, DNSError:
+		return nil
+	}
+	return fmt.Errorf("%q is not one of ok, nxdomain, nodata, error", s)
+}

@@ -1,0 +1,117 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spntrust/spntrust/audit"
+)
+
+// Options tune checks; the zero value is replaced by Defaults.
+type Options struct {
+	// MovePort is the port the move-port remediation moves a site to.
+	MovePort int
+}
+
+// DefaultOptions returns the options used when the user sets none.
+func DefaultOptions() Options {
+	return Options{MovePort: 81}
+}
+
+// Check is one registered check.
+type Check struct {
+	ID       string
+	Title    string
+	Area     string   // SPN, TRUST, DNS, TIME, LEVEL
+	Severity Severity // the usual severity of its findings
+	// Explanation is the full text `spntrust checks explain` prints: what is
+	// checked, why it breaks Kerberos, how to fix it, and the sources.
+	Explanation string
+	Run         func(s *audit.Snapshot, opt Options) []Finding
+}
+
+// All lists every check, in one place. Keep IDs stable: baselines and
+// history refer to them.
+func All() []Check {
+	return []Check{
+		userHostAlias,
+	}
+}
+
+// Lookup returns the check with the given ID (any case).
+func Lookup(id string) (Check, bool) {
+	for _, c := range All() {
+		if strings.EqualFold(c.ID, id) {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+// Filter selects checks by ID: include (if non-empty) keeps only those
+// listed, skip drops those listed. Unknown IDs are an error so a typo does not
+// silently disable a check.
+func Filter(include, skip []string) ([]Check, error) {
+	for _, id := range append(append([]string(nil), include...), skip...) {
+		if _, ok := Lookup(id); !ok {
+			return nil, fmt.Errorf("unknown check ID %q: `spntrust checks list` shows the IDs", id)
+		}
+	}
+	in := func(list []string, id string) bool {
+		for _, x := range list {
+			if strings.EqualFold(x, id) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []Check
+	for _, c := range All() {
+		if len(include) > 0 && !in(include, c.ID) {
+			continue
+		}
+		if in(skip, c.ID) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Run runs the given checks over the snapshot and returns their findings,
+// each completed with its check ID, fingerprint and default severity, sorted.
+func Run(s *audit.Snapshot, list []Check, opt Options) []Finding {
+	if opt.MovePort == 0 {
+		opt.MovePort = DefaultOptions().MovePort
+	}
+	var all []Finding
+	for _, c := range list {
+		for _, f := range c.Run(s, opt) {
+			f.CheckID = c.ID
+			if f.Severity == "" {
+				f.Severity = c.Severity
+			}
+			if f.Status == "" {
+				f.Status = Fail
+			}
+			if f.Title == "" {
+				f.Title = c.Title
+			}
+			f.Fingerprint = fingerprint(c.ID, f.Subject, f.Affected)
+			all = append(all, f)
+		}
+	}
+	SortFindings(all)
+	return all
+}
+
+// IDs returns the sorted IDs of the checks.
+func IDs(list []Check) []string {
+	ids := make([]string, len(list))
+	for i, c := range list {
+		ids[i] = c.ID
+	}
+	sort.Strings(ids)
+	return ids
+}

@@ -1,0 +1,183 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spntrust/spntrust/audit"
+)
+
+var userHostAlias = Check{
+	ID:       "SPN-USER-HOST-ALIAS",
+	Title:    "Service SPN on a non-computer account shadows the computer's HOST SPN",
+	Area:     "SPN",
+	Severity: High,
+	Explanation: `What is checked
+  A service class that the forest's sPNMappings makes an alias of HOST (HTTP, and
+  every other class listed there: read from the directory, not assumed) registered
+  on a user, managed service account or other non-computer account, for a host
+  whose computer account holds HOST/<host>.
+
+Why it breaks Kerberos
+  A client that wants HTTP/<host> asks the KDC for that SPN. If no account holds it
+  explicitly, the KDC uses the sPNMappings alias and issues the ticket for the
+  computer that holds HOST/<host>. As soon as another account registers
+  HTTP/<host> explicitly, that account wins: the ticket is encrypted with its key.
+  A service on <host> running as the computer (IIS as LocalSystem or
+  ApplicationPoolIdentity, a ConfigMgr management point, SSRS) cannot decrypt it
+  and rejects it (KRB_AP_ERR_MODIFIED, SEC_E_WRONG_PRINCIPAL); clients fall back to
+  NTLM or fail. It looks random: only the service whose identity matches works.
+
+How to fix it
+  Either remove the SPN from the non-computer account (the computer's HOST SPN then
+  covers the service again), or, when that account runs another site on the same
+  host, move that site to its own port (default 81) and register
+  HTTP/<host>:<port> on the account. Windows clients omit the port from the SPN
+  unless configured to include it (Internet Explorer/Edge
+  FEATURE_INCLUDE_PORT_IN_SPN_KB908209, Chrome EnableAuthNegotiatePort), so the
+  moved site needs clients that include it, or a separate host name (its own A
+  record) with its own SPN.
+
+Sources
+  [MS-ADTS] 6.1.1.2.2 (sPNMappings); [MS-KILE] 3.3.5.1.1; setspn documentation.`,
+	Run: runUserHostAlias,
+}
+
+// shadowKey groups the shadowing SPNs of one account on one host.
+type shadowKey struct {
+	account *audit.Account
+	host    string
+}
+
+func runUserHostAlias(s *audit.Snapshot, opt Options) []Finding {
+	var out []Finding
+	for _, forest := range s.Forests {
+		if forest.SPNMappings == nil {
+			out = append(out, Finding{
+				Severity: Info,
+				Status:   NotEvaluated,
+				Title:    "sPNMappings not read: HOST aliases unknown",
+				Domain:   forest.RootDomain,
+				Subject:  "sPNMappings of " + forest.RootDomain,
+				Affected: []Object{{Kind: "forest", Name: forest.RootDomain}},
+				Evidence: []Evidence{{Key: "forest", Value: forest.RootDomain}},
+				Explanation: "The forest's sPNMappings attribute could not be read, so which service " +
+					"classes stand for HOST is unknown and no account of this forest was checked for " +
+					"SPNs that shadow a computer's HOST SPN.",
+			})
+			continue
+		}
+		out = append(out, userHostAliasInForest(s, forest, opt)...)
+	}
+	return out
+}
+
+func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) []Finding {
+	inForest := func(a *audit.Account) bool {
+		f, ok := s.ForestOf(a.Domain)
+		return ok && strings.EqualFold(f.RootDomain, forest.RootDomain)
+	}
+	// Computers holding HOST/<host>, by normalised host.
+	hostHolders := map[string][]*audit.Account{}
+	hostSPNs := map[*audit.Account][]string{}
+	eachSPN(s, func(p parsedSPN) {
+		if p.err != nil || p.account.Kind != audit.KindComputer || p.Class() != "host" || p.Port != "" || !inForest(p.account) {
+			return
+		}
+		hostHolders[p.HostKey()] = append(hostHolders[p.HostKey()], p.account)
+		hostSPNs[p.account] = append(hostSPNs[p.account], p.Raw)
+	})
+
+	shadows := map[shadowKey][]parsedSPN{}
+	var order []shadowKey
+	eachSPN(s, func(p parsedSPN) {
+		if p.err != nil || p.account.Kind == audit.KindComputer || p.Port != "" || p.ServiceName != "" || !inForest(p.account) {
+			return
+		}
+		if p.Class() == "host" || !forest.AliasesOf(p.Class(), "host") {
+			return
+		}
+		if len(hostHolders[p.HostKey()]) == 0 {
+			return
+		}
+		// Short and fully qualified forms of one host on one account are one
+		// problem with one fix; group them by the computer they shadow.
+		k := shadowKey{account: p.account, host: hostHolders[p.HostKey()][0].DN}
+		if _, seen := shadows[k]; !seen {
+			order = append(order, k)
+		}
+		shadows[k] = append(shadows[k], p)
+	})
+
+	var out []Finding
+	for _, k := range order {
+		out = append(out, userHostAliasFinding(s, forest, k.account, shadows[k], hostHolders, hostSPNs, opt))
+	}
+	return out
+}
+
+func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Account, spns []parsedSPN,
+	hostHolders map[string][]*audit.Account, hostSPNs map[*audit.Account][]string, opt Options) Finding {
+	computer := hostHolders[spns[0].HostKey()][0]
+	who := qualifiedName(s, user)
+
+	var names, classes []string
+	for _, p := range spns {
+		names = append(names, p.Raw)
+		classes = append(classes, p.Class())
+	}
+	sort.Strings(names)
+	sort.Strings(hostSPNs[computer])
+
+	remove := Option{Name: "remove", Summary: fmt.Sprintf("Remove the SPN(s) from %s; the computer's HOST SPN then covers the service again.", who)}
+	move := Option{Name: "move-port", Summary: fmt.Sprintf("Keep %s's site on %s but move it to port %d and register the port-qualified SPN.", who, spns[0].Host, opt.MovePort)}
+	for _, p := range spns {
+		remove.Steps = append(remove.Steps, fmt.Sprintf("setspn -D %s %s", p.Raw, who))
+		remove.Actions = append(remove.Actions, Action{Type: ActionRemoveSPN, AccountDN: user.DN, Account: who, Domain: user.Domain, SPN: p.Raw})
+	}
+	move.Steps = append(move.Steps, fmt.Sprintf("Move the site that runs as %s on %s to port %d (IIS: New-WebBinding -Name <site> -Protocol http -Port %d, then remove its port 80 binding).", who, spns[0].Host, opt.MovePort, opt.MovePort))
+	move.Actions = append(move.Actions, Action{Type: ActionMoveSitePort, AccountDN: user.DN, Account: who, Domain: user.Domain, Host: spns[0].Host, Port: opt.MovePort})
+	for _, p := range spns {
+		move.Steps = append(move.Steps, fmt.Sprintf("setspn -D %s %s", p.Raw, who))
+		move.Actions = append(move.Actions, Action{Type: ActionRemoveSPN, AccountDN: user.DN, Account: who, Domain: user.Domain, SPN: p.Raw})
+	}
+	for _, p := range spns {
+		moved := p.WithPort(opt.MovePort).Raw
+		move.Steps = append(move.Steps, fmt.Sprintf("setspn -S %s %s", moved, who))
+		move.Actions = append(move.Actions, Action{Type: ActionAddSPN, AccountDN: user.DN, Account: who, Domain: user.Domain, SPN: moved})
+	}
+	move.Steps = append(move.Steps, fmt.Sprintf("Clients must include the port in the SPN they request (Edge/IE FEATURE_INCLUDE_PORT_IN_SPN_KB908209, Chrome EnableAuthNegotiatePort), or give the moved site its own host name (A record) and register HTTP/<that name> on %s instead.", who))
+
+	return Finding{
+		Severity: High,
+		Title:    fmt.Sprintf("%s on %s shadows HOST/%s of computer %s", strings.Join(names, ", "), user.SAMAccountName, spns[0].Host, computer.SAMAccountName),
+		Domain:   user.Domain,
+		Subject:  strings.ToLower(strings.Join(names, ",")),
+		Affected: []Object{accountObject(user), accountObject(computer)},
+		Evidence: []Evidence{
+			{Key: "spns on " + string(user.Kind), Value: strings.Join(names, ", ")},
+			{Key: "account", Value: user.DN},
+			{Key: "computer holding HOST", Value: computer.DN},
+			{Key: "computer HOST spns", Value: strings.Join(hostSPNs[computer], ", ")},
+			{Key: "sPNMappings", Value: fmt.Sprintf("%s are aliases of host in forest %s", strings.Join(dedupe(classes), ", "), forest.RootDomain)},
+		},
+		Explanation: fmt.Sprintf("A client asking for %s gets a ticket encrypted for %s, not for the computer %s. "+
+			"A service on that host running as the computer (IIS as LocalSystem, a ConfigMgr management point) "+
+			"cannot decrypt it and rejects it, so Kerberos fails and clients fall back to NTLM or stay unauthenticated.",
+			names[0], who, computer.SAMAccountName),
+		Remediation: []Option{move, remove},
+	}
+}
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

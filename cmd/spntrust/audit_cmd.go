@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/checks"
+	"github.com/spntrust/spntrust/internal/atomicfile"
+	"github.com/spntrust/spntrust/reports"
+)
+
+// reportOptions are the flags every command that produces a report shares.
+type reportOptions struct {
+	format   string
+	outputs  []string // FILE, or FORMAT=FILE (repeatable)
+	failOn   string
+	include  []string
+	skip     []string
+	movePort int
+}
+
+func (o *reportOptions) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "text", "report format for stdout or a plain --output FILE: "+strings.Join(reports.FormatNames(), ", "))
+	f.StringArrayVarP(&o.outputs, "output", "o", nil, "write the report to FILE instead of stdout; FORMAT=FILE writes that format (repeatable)")
+	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding has this severity or higher (critical, high, medium, low, info); default: never")
+	f.StringSliceVar(&o.include, "checks", nil, "run only these check IDs (comma-separated)")
+	f.StringSliceVar(&o.skip, "skip", nil, "skip these check IDs (comma-separated)")
+	f.IntVar(&o.movePort, "move-port", 81, "port the move-port remediation moves a site to")
+}
+
+// output is one destination of a report.
+type output struct {
+	writer reports.Writer
+	format string
+	path   string // "" = stdout
+}
+
+// parse validates the report flags before any work is done.
+func (o *reportOptions) parse() (outs []output, failOn checks.Severity, list []checks.Check, err error) {
+	if o.failOn != "" {
+		if failOn, err = checks.ParseSeverity(o.failOn); err != nil {
+			return nil, "", nil, usageError("--fail-on: %v", err)
+		}
+	}
+	if o.movePort < 1 || o.movePort > 65535 {
+		return nil, "", nil, usageError("--move-port %d: a port is 1-65535", o.movePort)
+	}
+	if list, err = checks.Filter(o.include, o.skip); err != nil {
+		return nil, "", nil, usageError("%v", err)
+	}
+	plain, err := reports.ForFormat(o.format)
+	if err != nil {
+		return nil, "", nil, usageError("--format: %v", err)
+	}
+	if len(o.outputs) == 0 {
+		return []output{{writer: plain, format: o.format}}, failOn, list, nil
+	}
+	for _, spec := range o.outputs {
+		name, path, hasFormat := strings.Cut(spec, "=")
+		if hasFormat {
+			w, err := reports.ForFormat(name)
+			if err != nil {
+				return nil, "", nil, usageError("--output %s: %v", spec, err)
+			}
+			if path == "" {
+				return nil, "", nil, usageError("--output %s: no file after '='", spec)
+			}
+			outs = append(outs, output{writer: w, format: name, path: path})
+			continue
+		}
+		if spec == "" {
+			return nil, "", nil, usageError("--output: empty file name")
+		}
+		outs = append(outs, output{writer: plain, format: o.format, path: spec})
+	}
+	return outs, failOn, list, nil
+}
+
+type auditOptions struct {
+	from   string
+	report reportOptions
+}
+
+func (a *App) auditCommand() *cobra.Command {
+	opts := &auditOptions{}
+	cmd := &cobra.Command{
+		Use:   "audit --from SNAPSHOT",
+		Short: "Audit a directory (or a saved snapshot) and report Kerberos problems",
+		Example: `  spntrust audit --from testdata/snapshots/seed.json
+  spntrust audit --from snap.json --format json --output report.json --fail-on high`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runAudit(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.from, "from", "", "replay a snapshot file saved by --save-snapshot instead of collecting")
+	opts.report.register(cmd)
+	return cmd
+}
+
+func (a *App) runAudit(opts *auditOptions) error {
+	outs, failOn, list, err := opts.report.parse()
+	if err != nil {
+		return err
+	}
+	if opts.from == "" {
+		return usageError("audit needs --from SNAPSHOT (live collection flags come with --domain/--server)")
+	}
+	snap, err := audit.Load(opts.from)
+	if err != nil {
+		return inputError(err)
+	}
+	return a.report(snap, list, outs, failOn, opts.report.movePort)
+}
+
+// report runs the checks and writes every requested output.
+func (a *App) report(snap *audit.Snapshot, list []checks.Check, outs []output, failOn checks.Severity, movePort int) error {
+	findings := checks.Run(snap, list, checks.Options{MovePort: movePort})
+	rep := reports.New(a.Version, a.Now(), snap, list, findings)
+	for _, o := range outs {
+		var buf bytes.Buffer
+		if err := o.writer.Write(&buf, rep); err != nil {
+			return fmt.Errorf("render %s report: %w", o.format, err)
+		}
+		if o.path == "" {
+			if _, err := a.Stdout.Write(buf.Bytes()); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := atomicfile.WriteFile(o.path, buf.Bytes(), 0o600); err != nil {
+			return inputError(err)
+		}
+		fmt.Fprintf(a.Stderr, "%s report written to %s\n", o.format, o.path)
+	}
+	if failOn != "" && rep.CountAtLeast(failOn) > 0 {
+		return errFindings
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package reports
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spntrust/spntrust/checks"
+)
+
+// Text writes a report for people at a terminal: findings grouped by
+// severity, each with evidence, explanation and fixes, then a summary line.
+type Text struct{}
+
+func (Text) Write(out io.Writer, r *Report) error {
+	w := bufio.NewWriter(out)
+	c := r.Collection
+	fmt.Fprintf(w, "spntrust %s audit of %s\n", r.Tool.Version, orDash(strings.Join(r.Scope.Domains, ", ")))
+	fmt.Fprintf(w, "Snapshot: taken %s", c.FinishedAt.UTC().Format("2006-01-02 15:04:05 MST"))
+	if c.Principal != "" {
+		fmt.Fprintf(w, " as %s", c.Principal)
+	}
+	if c.Host != "" {
+		fmt.Fprintf(w, " from %s", c.Host)
+	}
+	fmt.Fprintf(w, "\nScope: %d %s, %d %s, %d %s holding %d SPNs; %d %s run\n",
+		len(r.Scope.Forests), plural(len(r.Scope.Forests), "forest", "forests"),
+		len(r.Scope.Domains), plural(len(r.Scope.Domains), "domain", "domains"),
+		r.Scope.Accounts, plural(r.Scope.Accounts, "account", "accounts"), r.Scope.SPNs,
+		len(r.Scope.ChecksRun), plural(len(r.Scope.ChecksRun), "check", "checks"))
+
+	if len(c.Gaps) > 0 {
+		fmt.Fprintf(w, "\nNOT COLLECTED (the report is partial)\n")
+		for _, g := range c.Gaps {
+			fmt.Fprintf(w, "  - %s: %s: %s\n", g.Scope, g.What, g.Error)
+		}
+	}
+	for _, sev := range checks.Severities {
+		var group []checks.Finding
+		for _, f := range r.Findings {
+			if f.Status == checks.Fail && f.Severity == sev {
+				group = append(group, f)
+			}
+		}
+		if len(group) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s (%d)\n", strings.ToUpper(string(sev)), len(group))
+		for _, f := range group {
+			writeTextFinding(w, f)
+		}
+	}
+	var unknown []checks.Finding
+	for _, f := range r.Findings {
+		if f.Status == checks.NotEvaluated {
+			unknown = append(unknown, f)
+		}
+	}
+	if len(unknown) > 0 {
+		fmt.Fprintf(w, "\nNOT EVALUATED (%d)\n", len(unknown))
+		for _, f := range unknown {
+			writeTextFinding(w, f)
+		}
+	}
+	if r.Summary.Total == 0 && r.Summary.NotEvaluated == 0 {
+		fmt.Fprintf(w, "\nNo findings.\n")
+	}
+	fmt.Fprintf(w, "\nSummary: %s\n", r.SummaryLine())
+	return w.Flush()
+}
+
+func writeTextFinding(w io.Writer, f checks.Finding) {
+	fmt.Fprintf(w, "\n  [%s] %s\n", f.CheckID, f.Title)
+	if f.Domain != "" {
+		fmt.Fprintf(w, "    Domain:   %s\n", f.Domain)
+	}
+	for i, o := range f.Affected {
+		label := "Affected:"
+		if i > 0 {
+			label = "         "
+		}
+		fmt.Fprintf(w, "    %s %s %s", label, o.Kind, o.Name)
+		if o.DN != "" {
+			fmt.Fprintf(w, " (%s)", o.DN)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(f.Evidence) > 0 {
+		fmt.Fprintf(w, "    Evidence:\n")
+		for _, e := range f.Evidence {
+			fmt.Fprintf(w, "      %s: %s\n", e.Key, e.Value)
+		}
+	}
+	fmt.Fprintf(w, "    Why: %s\n", wrap(f.Explanation, len("    Why: "), 6, 96))
+	for _, o := range f.Remediation {
+		prefix := fmt.Sprintf("    Fix (%s): ", o.Name)
+		fmt.Fprintf(w, "%s%s\n", prefix, wrap(o.Summary, len(prefix), 6, 96))
+		for _, s := range o.Steps {
+			fmt.Fprintf(w, "      %s\n", s)
+		}
+	}
+	fmt.Fprintf(w, "    Fingerprint: %s\n", f.Fingerprint)
+}
+
+// wrap folds text at width, indenting continuation lines; start is the
+// column the text begins at.
+func wrap(text string, start, indent, width int) string {
+	var b strings.Builder
+	col := start
+	for i, word := range strings.Fields(text) {
+		if i > 0 {
+			if col+1+len(word) > width {
+				b.WriteString("\n" + strings.Repeat(" ", indent))
+				col = indent
+			} else {
+				b.WriteByte(' ')
+				col++
+			}
+		}
+		b.WriteString(word)
+		col += len(word)
+	}
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
