@@ -4,19 +4,63 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spntrust/spntrust/audit"
 )
 
-// Options tune checks; the zero value is replaced by Defaults.
+// Options tune checks. Checks never read the wall clock: "now" is the
+// snapshot's collection time, so a replayed audit gives the same findings.
 type Options struct {
 	// MovePort is the port the move-port remediation moves a site to.
 	MovePort int
+	// StaleDays: an account holding SPNs with no logon for this many days is stale.
+	StaleDays int
+	// PasswordAgeDays: a service user's password older than this is old.
+	PasswordAgeDays int
+	// MinFunctionalLevel is the lowest acceptable domain/forest functional
+	// level (msDS-Behavior-Version; 3 = Windows Server 2008, needed for AES).
+	MinFunctionalLevel int
+	// MaxSkew is the Kerberos clock tolerance (5 minutes by default);
+	// WarnSkew a smaller threshold that earns a warning.
+	MaxSkew  time.Duration
+	WarnSkew time.Duration
 }
 
 // DefaultOptions returns the options used when the user sets none.
 func DefaultOptions() Options {
-	return Options{MovePort: 81}
+	return Options{
+		MovePort:           81,
+		StaleDays:          90,
+		PasswordAgeDays:    365,
+		MinFunctionalLevel: 3,
+		MaxSkew:            5 * time.Minute,
+		WarnSkew:           time.Minute,
+	}
+}
+
+// withDefaults fills zero fields from DefaultOptions.
+func (o Options) withDefaults() Options {
+	d := DefaultOptions()
+	if o.MovePort == 0 {
+		o.MovePort = d.MovePort
+	}
+	if o.StaleDays == 0 {
+		o.StaleDays = d.StaleDays
+	}
+	if o.PasswordAgeDays == 0 {
+		o.PasswordAgeDays = d.PasswordAgeDays
+	}
+	if o.MinFunctionalLevel == 0 {
+		o.MinFunctionalLevel = d.MinFunctionalLevel
+	}
+	if o.MaxSkew == 0 {
+		o.MaxSkew = d.MaxSkew
+	}
+	if o.WarnSkew == 0 {
+		o.WarnSkew = d.WarnSkew
+	}
+	return o
 }
 
 // Check is one registered check.
@@ -35,7 +79,10 @@ type Check struct {
 // history refer to them.
 func All() []Check {
 	return []Check{
+		// SPN-*: service principal names (issue 5).
 		userHostAlias,
+		// TRUST-*, LEVEL-*, DNS-*, TIME-*, KRB-*: trusts, functional levels,
+		// AD DNS health, clocks and live Kerberos probes (issue 6).
 	}
 }
 
@@ -82,9 +129,7 @@ func Filter(include, skip []string) ([]Check, error) {
 // Run runs the given checks over the snapshot and returns their findings,
 // each completed with its check ID, fingerprint and default severity, sorted.
 func Run(s *audit.Snapshot, list []Check, opt Options) []Finding {
-	if opt.MovePort == 0 {
-		opt.MovePort = DefaultOptions().MovePort
-	}
+	opt = opt.withDefaults()
 	var all []Finding
 	for _, c := range list {
 		for _, f := range c.Run(s, opt) {

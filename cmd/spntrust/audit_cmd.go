@@ -15,12 +15,12 @@ import (
 
 // reportOptions are the flags every command that produces a report shares.
 type reportOptions struct {
-	format   string
-	outputs  []string // FILE, or FORMAT=FILE (repeatable)
-	failOn   string
-	include  []string
-	skip     []string
-	movePort int
+	format  string
+	outputs []string // FILE, or FORMAT=FILE (repeatable)
+	failOn  string
+	include []string
+	skip    []string
+	opt     checks.Options
 }
 
 func (o *reportOptions) register(cmd *cobra.Command) {
@@ -30,7 +30,13 @@ func (o *reportOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding has this severity or higher (critical, high, medium, low, info); default: never")
 	f.StringSliceVar(&o.include, "checks", nil, "run only these check IDs (comma-separated)")
 	f.StringSliceVar(&o.skip, "skip", nil, "skip these check IDs (comma-separated)")
-	f.IntVar(&o.movePort, "move-port", 81, "port the move-port remediation moves a site to")
+	d := checks.DefaultOptions()
+	f.IntVar(&o.opt.MovePort, "move-port", d.MovePort, "port the move-port remediation moves a site to")
+	f.IntVar(&o.opt.StaleDays, "stale-days", d.StaleDays, "an account holding SPNs with no logon for this many days is stale")
+	f.IntVar(&o.opt.PasswordAgeDays, "password-age-days", d.PasswordAgeDays, "a service account password older than this many days is old")
+	f.IntVar(&o.opt.MinFunctionalLevel, "min-functional-level", d.MinFunctionalLevel, "lowest acceptable domain/forest functional level (3 = 2008, 4 = 2008 R2, ... 7 = 2016)")
+	f.DurationVar(&o.opt.MaxSkew, "max-skew", d.MaxSkew, "Kerberos clock tolerance: skew beyond it is an error")
+	f.DurationVar(&o.opt.WarnSkew, "warn-skew", d.WarnSkew, "skew beyond this (but within --max-skew) is a warning")
 }
 
 // output is one destination of a report.
@@ -47,8 +53,17 @@ func (o *reportOptions) parse() (outs []output, failOn checks.Severity, list []c
 			return nil, "", nil, usageError("--fail-on: %v", err)
 		}
 	}
-	if o.movePort < 1 || o.movePort > 65535 {
-		return nil, "", nil, usageError("--move-port %d: a port is 1-65535", o.movePort)
+	if p := o.opt.MovePort; p < 1 || p > 65535 {
+		return nil, "", nil, usageError("--move-port %d: a port is 1-65535", p)
+	}
+	if o.opt.StaleDays < 1 || o.opt.PasswordAgeDays < 1 {
+		return nil, "", nil, usageError("--stale-days and --password-age-days must be at least 1")
+	}
+	if l := o.opt.MinFunctionalLevel; l < 0 || l > 10 {
+		return nil, "", nil, usageError("--min-functional-level %d: levels are 0 (2000) to 10 (2025)", l)
+	}
+	if o.opt.MaxSkew <= 0 || o.opt.WarnSkew <= 0 || o.opt.WarnSkew > o.opt.MaxSkew {
+		return nil, "", nil, usageError("--warn-skew %v and --max-skew %v: both positive, warn not above max", o.opt.WarnSkew, o.opt.MaxSkew)
 	}
 	if list, err = checks.Filter(o.include, o.skip); err != nil {
 		return nil, "", nil, usageError("%v", err)
@@ -115,12 +130,12 @@ func (a *App) runAudit(opts *auditOptions) error {
 	if err != nil {
 		return inputError(err)
 	}
-	return a.report(snap, list, outs, failOn, opts.report.movePort)
+	return a.report(snap, list, outs, failOn, opts.report.opt)
 }
 
 // report runs the checks and writes every requested output.
-func (a *App) report(snap *audit.Snapshot, list []checks.Check, outs []output, failOn checks.Severity, movePort int) error {
-	findings := checks.Run(snap, list, checks.Options{MovePort: movePort})
+func (a *App) report(snap *audit.Snapshot, list []checks.Check, outs []output, failOn checks.Severity, opt checks.Options) error {
+	findings := checks.Run(snap, list, opt)
 	rep := reports.New(a.Version, a.Now(), snap, list, findings)
 	for _, o := range outs {
 		var buf bytes.Buffer
