@@ -163,7 +163,11 @@ const (
 
 // HostLookup is what a client resolving Name would see.
 type HostLookup struct {
-	Name      string              `json:"name"`
+	Name string `json:"name"`
+	// QueriedAs is the name actually asked for when it differs from Name: a
+	// short (single-label) SPN host is resolved with its domain's DNS
+	// suffix appended, as a domain-joined client would.
+	QueriedAs string              `json:"queriedAs,omitempty"`
 	CNAMEs    []string            `json:"cnames,omitempty"` // chain followed, in order
 	Canonical string              `json:"canonical,omitempty"`
 	A         []string            `json:"a,omitempty"`
