@@ -172,3 +172,18 @@ func (s SPN) WithPort(port int) SPN {
 }
 
 func (s SPN) String() string { return s.Raw }
+
+// directoryOnlyClasses are service classes whose "host" part is not a name
+// a client resolves: DRS replication registers
+// E3514235-4B06-11D1-AB04-00C04FC2DCD2/<DSA GUID>/<domain>, and krbtgt's
+// kadmin/changepw names the password-change service, not a host.
+var directoryOnlyClasses = map[string]bool{
+	"e3514235-4b06-11d1-ab04-00c04fc2dcd2": true,
+	"kadmin":                               true,
+	"krbtgt":                               true,
+}
+
+// NamesAHost reports whether the host part is a name clients resolve in
+// DNS (false for replication GUIDs and the KDC's own principals), so DNS
+// checks skip the others.
+func (s SPN) NamesAHost() bool { return !directoryOnlyClasses[s.Class()] }

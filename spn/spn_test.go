@@ -96,3 +96,19 @@ func TestWithPortAndShortName(t *testing.T) {
 		t.Error("short name not recognised")
 	}
 }
+
+func TestNamesAHost(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"HTTP/web01.lab.test": true,
+		"E3514235-4B06-11D1-AB04-00C04FC2DCD2/9bcadad8-cd16-4e4f-b89e-90feaa6ad515/lab.test": false,
+		"kadmin/changepw": false,
+	} {
+		s, err := Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.NamesAHost(); got != want {
+			t.Errorf("NamesAHost(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}

@@ -1,0 +1,482 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spntrust/spntrust/ldapx"
+	"github.com/spntrust/spntrust/spn"
+)
+
+// Directory is what the collector reads from one domain controller.
+// *ldapx.Conn implements it; it is the seam tests use.
+type Directory interface {
+	ReadRootDSE(ctx context.Context) (*ldapx.RootDSE, error)
+	ReadSPNMappings(ctx context.Context, configNC string) (*ldapx.SPNMappings, error)
+	ReadPartitions(ctx context.Context, configNC string) ([]ldapx.Partition, error)
+	ReadDCs(ctx context.Context, configNC string) ([]ldapx.DomainController, error)
+	ReadSPNAccounts(ctx context.Context, baseDN string, fn func(ldapx.SPNAccount) error) (ldapx.SearchStats, error)
+	ReadTrusts(ctx context.Context, domainDN string) ([]ldapx.Trust, error)
+	Close() error
+}
+
+// Connector opens an authenticated Directory on the DC at address (a host
+// name or IP, optionally with a port).
+type Connector func(ctx context.Context, address string) (Directory, error)
+
+// Resolver is the DNS the collector uses: SRV and address lookups for DC
+// discovery, and raw queries for the SPN hosts' records.
+type Resolver interface {
+	ldapx.Resolver
+	DNSQuerier
+}
+
+// Config says what to collect and how.
+type Config struct {
+	Domain        string // discover DCs of this domain through DNS SRV ...
+	Server        string // ... or use this DC
+	FollowTrusts  bool   // also collect trusted forests and domains
+	Connect       Connector
+	Resolver      Resolver
+	IsNXDomain    func(error) bool
+	Now           func() time.Time
+	Timeout       time.Duration // bounds each DC's work and each DNS/KDC exchange
+	Workers       int           // domains collected at once; DNS queries in flight
+	ToolVersion   string
+	Host          string
+	Principal     string
+	AuthMethod    string
+	DNSServer     string
+	SkipKDCClocks bool
+}
+
+// ErrNothingCollected is returned (wrapped) when no DC could be read at all.
+var ErrNothingCollected = errors.New("nothing could be collected")
+
+// collector accumulates one run. Its methods add to the snapshot under mu.
+type collector struct {
+	cfg  Config
+	mu   sync.Mutex
+	snap *Snapshot
+	// domains already collected or being collected, by DNS name.
+	seen map[string]bool
+}
+
+func (c *collector) gap(scope, what string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.snap.Collection.Gaps = append(c.snap.Collection.Gaps, Gap{Scope: scope, What: what, Error: err.Error()})
+}
+
+// Collect reads the forest of the target domain or server — every domain of
+// it, their DCs, SPN accounts and trusts, sPNMappings, DNS answers for every
+// SPN host and the domains' SRV records, and DC and KDC clocks — into a
+// Snapshot. Whatever cannot be read is recorded as a gap; the error is
+// non-nil only when nothing useful was collected.
+func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.Workers < 1 {
+		cfg.Workers = 4
+	}
+	if cfg.IsNXDomain == nil {
+		cfg.IsNXDomain = func(err error) bool { return errors.Is(err, ldapx.ErrNotFound) }
+	}
+	c := &collector{cfg: cfg, seen: map[string]bool{}, snap: &Snapshot{
+		SchemaVersion: SchemaVersion,
+		Collection: Collection{
+			ToolVersion: cfg.ToolVersion, StartedAt: cfg.Now().UTC(), Host: cfg.Host,
+			Principal: cfg.Principal, AuthMethod: cfg.AuthMethod, Target: firstNonEmpty(cfg.Domain, cfg.Server),
+		},
+		Forests: []Forest{}, Domains: []Domain{}, Accounts: []Account{},
+	}}
+
+	var candidates []string
+	if cfg.Server != "" {
+		candidates = []string{cfg.Server}
+	} else {
+		dcs, err := c.discover(ctx, cfg.Domain)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNothingCollected, err)
+		}
+		candidates = dcs
+	}
+	root, err := c.collectForest(ctx, cfg.Domain, candidates)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNothingCollected, err)
+	}
+	if cfg.FollowTrusts {
+		c.followTrusts(ctx, root)
+	}
+	c.collectDNS(ctx)
+	if !cfg.SkipKDCClocks {
+		c.collectKDCClocks(ctx)
+	}
+	c.finish()
+	return c.snap, nil
+}
+
+// discover returns the DC host names of a domain from DNS SRV records.
+func (c *collector) discover(ctx context.Context, domain string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	recs, err := ldapx.DiscoverDCs(ctx, c.cfg.Resolver, domain)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range recs {
+		out = append(out, r.Target)
+	}
+	return out, nil
+}
+
+// connectAny connects to the first reachable DC of candidates; an
+// unreachable DC is recorded as a gap and the next one is tried.
+func (c *collector) connectAny(ctx context.Context, candidates []string) (Directory, string, error) {
+	var errs []error
+	for _, dc := range candidates {
+		dctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+		d, err := c.cfg.Connect(dctx, dc)
+		cancel()
+		if err == nil {
+			c.mu.Lock()
+			c.snap.Collection.DCsContacted = append(c.snap.Collection.DCsContacted, dc)
+			c.mu.Unlock()
+			return d, dc, nil
+		}
+		var authErr *ldapx.AuthError
+		if errors.As(err, &authErr) {
+			// Credentials refused: another DC of the same domain will refuse them too.
+			return nil, dc, err
+		}
+		c.gap("dc:"+dc, "connection", err)
+		errs = append(errs, fmt.Errorf("%s: %w", dc, err))
+	}
+	if len(errs) == 0 {
+		return nil, "", errors.New("no domain controller to contact")
+	}
+	return nil, "", errors.Join(errs...)
+}
+
+// collectForest reads the forest the candidates' DCs belong to, and every
+// domain of it that can be reached. It returns the forest root domain.
+func (c *collector) collectForest(ctx context.Context, domainHint string, candidates []string) (string, error) {
+	dir, dcName, err := c.connectAny(ctx, candidates)
+	if err != nil {
+		return "", err
+	}
+	defer dir.Close()
+	dctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+
+	rootDSE, err := dir.ReadRootDSE(dctx)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", dcName, err)
+	}
+	c.addRootDSEClock("ldap:"+firstNonEmpty(rootDSE.DNSHostName, dcName), rootDSE)
+	configNC := rootDSE.ConfigurationNamingContext
+	forestRoot := ldapx.DNToDomain(rootDSE.RootDomainNamingContext)
+	if forestRoot == "" {
+		return "", fmt.Errorf("%s: rootDSE has no rootDomainNamingContext", dcName)
+	}
+	c.mu.Lock()
+	if c.seen["forest:"+forestRoot] {
+		c.mu.Unlock()
+		return forestRoot, nil
+	}
+	c.seen["forest:"+forestRoot] = true
+	c.mu.Unlock()
+
+	forest := Forest{RootDomain: forestRoot, FunctionalLevel: rootDSE.ForestFunctionality}
+	if m, err := dir.ReadSPNMappings(dctx, configNC); err != nil {
+		c.gap("forest:"+forestRoot, "sPNMappings", err)
+	} else {
+		forest.SPNMappings = m.Aliases
+		if forest.SPNMappings == nil {
+			forest.SPNMappings = map[string]string{}
+		}
+	}
+	parts, err := dir.ReadPartitions(dctx, configNC)
+	if err != nil {
+		c.gap("forest:"+forestRoot, "domains (partitions)", err)
+		parts = []ldapx.Partition{{NCName: rootDSE.DefaultNamingContext, DNSRoot: ldapx.DNToDomain(rootDSE.DefaultNamingContext)}}
+	}
+	dcs, err := dir.ReadDCs(dctx, configNC)
+	if err != nil {
+		c.gap("forest:"+forestRoot, "domain controllers", err)
+	}
+	c.mu.Lock()
+	c.snap.Forests = append(c.snap.Forests, forest)
+	c.mu.Unlock()
+
+	// The domain this DC serves is read over the connection we have; the
+	// forest's other domains through one of their own DCs, concurrently.
+	thisDomain := ldapx.DNToDomain(rootDSE.DefaultNamingContext)
+	sem := make(chan struct{}, c.cfg.Workers)
+	var wg sync.WaitGroup
+	for _, p := range parts {
+		name := strings.ToLower(firstNonEmpty(p.DNSRoot, ldapx.DNToDomain(p.NCName)))
+		c.mu.Lock()
+		dup := c.seen[name]
+		c.seen[name] = true
+		c.mu.Unlock()
+		if dup {
+			continue
+		}
+		d := Domain{DNSName: name, NetBIOSName: p.NetBIOSName, SID: p.DomainSID, DN: p.NCName, Forest: forestRoot,
+			DCs: []DC{}, Trusts: []Trust{}}
+		for _, dc := range dcs {
+			if strings.EqualFold(ldapx.DNToDomain(dc.ServerReference), name) || (dc.ServerReference == "" && strings.HasSuffix(strings.ToLower(dc.DNSHostName), "."+name)) {
+				d.DCs = append(d.DCs, DC{FQDN: strings.ToLower(dc.DNSHostName), GlobalCatalog: dc.IsGlobalCatalog, FunctionalLevel: max(dc.BehaviorVersion, 0), Site: dc.Site})
+			}
+		}
+		if strings.EqualFold(name, thisDomain) {
+			d.FunctionalLevel = rootDSE.DomainFunctionality
+			c.readDomain(dctx, dir, &d)
+			c.addDomain(d)
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(d Domain) {
+			defer func() { <-sem; wg.Done() }()
+			c.collectOtherDomain(ctx, d)
+		}(d)
+	}
+	wg.Wait()
+	return forestRoot, nil
+}
+
+// collectOtherDomain reads a domain of an already-collected forest through
+// one of its own DCs.
+func (c *collector) collectOtherDomain(ctx context.Context, d Domain) {
+	var candidates []string
+	for _, dc := range d.DCs {
+		candidates = append(candidates, dc.FQDN)
+	}
+	if len(candidates) == 0 {
+		found, err := c.discover(ctx, d.DNSName)
+		if err != nil {
+			c.gap("domain:"+d.DNSName, "accounts and trusts", fmt.Errorf("no DC known: %w", err))
+			c.addDomain(d)
+			return
+		}
+		candidates = found
+	}
+	dir, dcName, err := c.connectAny(ctx, candidates)
+	if err != nil {
+		c.gap("domain:"+d.DNSName, "accounts and trusts", err)
+		c.addDomain(d)
+		return
+	}
+	defer dir.Close()
+	dctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	if rootDSE, err := dir.ReadRootDSE(dctx); err == nil {
+		c.addRootDSEClock("ldap:"+firstNonEmpty(rootDSE.DNSHostName, dcName), rootDSE)
+		d.FunctionalLevel = rootDSE.DomainFunctionality
+	} else {
+		c.gap("dc:"+dcName, "rootDSE", err)
+	}
+	c.readDomain(dctx, dir, &d)
+	c.addDomain(d)
+}
+
+// readDomain reads a domain's SPN accounts and trusts over dir.
+func (c *collector) readDomain(ctx context.Context, dir Directory, d *Domain) {
+	var accounts []Account
+	_, err := dir.ReadSPNAccounts(ctx, d.DN, func(a ldapx.SPNAccount) error {
+		accounts = append(accounts, convertAccount(a, d.DNSName))
+		for _, p := range a.Problems {
+			c.gap("account:"+a.DN, "attribute "+p.Attribute, errors.New(p.String()))
+		}
+		return nil
+	})
+	var partial *ldapx.PartialError
+	switch {
+	case err == nil:
+		d.AccountsCollected = true
+	case errors.As(err, &partial):
+		c.gap("domain:"+d.DNSName, "accounts (partial)", err)
+	default:
+		c.gap("domain:"+d.DNSName, "accounts", err)
+	}
+	trusts, err := dir.ReadTrusts(ctx, d.DN)
+	if err != nil {
+		c.gap("domain:"+d.DNSName, "trusts", err)
+	}
+	for _, t := range trusts {
+		d.Trusts = append(d.Trusts, convertTrust(t))
+	}
+	c.mu.Lock()
+	c.snap.Accounts = append(c.snap.Accounts, accounts...)
+	c.mu.Unlock()
+}
+
+func (c *collector) addDomain(d Domain) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.snap.Domains = append(c.snap.Domains, d)
+}
+
+func (c *collector) addRootDSEClock(source string, r *ldapx.RootDSE) {
+	if r.CurrentTime.IsZero() || r.LocalBefore.IsZero() {
+		return
+	}
+	rtt := r.LocalAfter.Sub(r.LocalBefore)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.snap.Clocks = append(c.snap.Clocks, ClockSample{
+		Source: source, RemoteTime: r.CurrentTime.UTC(), LocalTime: r.LocalBefore.Add(rtt / 2).UTC(),
+		RoundTripMs: float64(rtt) / float64(time.Millisecond),
+	})
+}
+
+// followTrusts collects the forests and domains on the other side of every
+// trust, where the credentials are accepted; where not, the gap says why.
+func (c *collector) followTrusts(ctx context.Context, _ string) {
+	for {
+		c.mu.Lock()
+		var partners []string
+		for _, d := range c.snap.Domains {
+			for _, t := range d.Trusts {
+				p := strings.ToLower(t.Partner)
+				if !c.seen[p] && !c.seen["trying:"+p] {
+					c.seen["trying:"+p] = true
+					partners = append(partners, p)
+				}
+			}
+		}
+		c.mu.Unlock()
+		if len(partners) == 0 {
+			return
+		}
+		sort.Strings(partners)
+		for _, p := range partners {
+			dcs, err := c.discover(ctx, p)
+			if err != nil {
+				c.gap("domain:"+p, "trusted domain (--follow-trusts)", err)
+				continue
+			}
+			if _, err := c.collectForest(ctx, p, dcs); err != nil {
+				c.gap("domain:"+p, "trusted domain (--follow-trusts)", err)
+			}
+		}
+	}
+}
+
+// collectDNS resolves every SPN host and DC name, and the SRV records of
+// every domain collected.
+func (c *collector) collectDNS(ctx context.Context) {
+	var hosts []HostQuery
+	var srv []string
+	c.mu.Lock()
+	for _, a := range c.snap.Accounts {
+		for _, raw := range a.SPNs {
+			if s, err := spn.Parse(raw); err == nil && s.NamesAHost() {
+				hosts = append(hosts, HostQuery{Name: s.Host, Suffix: a.Domain})
+			}
+		}
+	}
+	roots := map[string]bool{}
+	for _, f := range c.snap.Forests {
+		roots[f.RootDomain] = true
+	}
+	for _, d := range c.snap.Domains {
+		srv = append(srv, RequiredSRVNames(d.DNSName, roots[d.DNSName])...)
+		for _, dc := range d.DCs {
+			hosts = append(hosts, HostQuery{Name: dc.FQDN})
+		}
+	}
+	c.mu.Unlock()
+	dctx, cancel := context.WithTimeout(ctx, 4*c.cfg.Timeout)
+	defer cancel()
+	dns := CollectDNS(dctx, c.cfg.Resolver, c.cfg.IsNXDomain, hosts, srv, c.cfg.Workers*4)
+	dns.Server = c.cfg.DNSServer
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.snap.DNS = dns
+	// DC addresses come from the same answers.
+	for i := range c.snap.Domains {
+		for j := range c.snap.Domains[i].DCs {
+			dc := &c.snap.Domains[i].DCs[j]
+			if h, ok := c.snap.Host(dc.FQDN); ok {
+				dc.Addresses = append(append([]string(nil), h.A...), h.AAAA...)
+			}
+		}
+	}
+}
+
+// collectKDCClocks samples each domain's KDC clock (first DC address, port
+// 88) with a credential-free AS-REQ.
+func (c *collector) collectKDCClocks(ctx context.Context) {
+	c.mu.Lock()
+	type target struct{ addr, realm string }
+	var targets []target
+	for _, d := range c.snap.Domains {
+		for _, dc := range d.DCs {
+			if len(dc.Addresses) > 0 {
+				a, err := netip.ParseAddr(dc.Addresses[0])
+				if err == nil {
+					targets = append(targets, target{netip.AddrPortFrom(a, 88).String(), strings.ToUpper(d.DNSName)})
+				}
+				break
+			}
+		}
+	}
+	c.mu.Unlock()
+	for _, t := range targets {
+		kctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+		s, err := KDCClock(kctx, t.addr, t.realm, c.cfg.Now)
+		cancel()
+		if err != nil {
+			c.gap("kdc:"+t.addr, "clock", err)
+			continue
+		}
+		c.mu.Lock()
+		c.snap.Clocks = append(c.snap.Clocks, s)
+		c.mu.Unlock()
+	}
+}
+
+// finish sorts everything so snapshots of the same directory compare equal.
+func (c *collector) finish() {
+	s := c.snap
+	s.Collection.FinishedAt = c.cfg.Now().UTC()
+	sort.Slice(s.Forests, func(i, j int) bool { return s.Forests[i].RootDomain < s.Forests[j].RootDomain })
+	sort.Slice(s.Domains, func(i, j int) bool { return s.Domains[i].DNSName < s.Domains[j].DNSName })
+	for i := range s.Domains {
+		d := &s.Domains[i]
+		sort.Slice(d.DCs, func(a, b int) bool { return d.DCs[a].FQDN < d.DCs[b].FQDN })
+		sort.Slice(d.Trusts, func(a, b int) bool { return d.Trusts[a].Partner < d.Trusts[b].Partner })
+	}
+	sort.Slice(s.Accounts, func(i, j int) bool {
+		if s.Accounts[i].Domain != s.Accounts[j].Domain {
+			return s.Accounts[i].Domain < s.Accounts[j].Domain
+		}
+		return strings.ToLower(s.Accounts[i].DN) < strings.ToLower(s.Accounts[j].DN)
+	})
+	sort.Slice(s.Clocks, func(i, j int) bool { return s.Clocks[i].Source < s.Clocks[j].Source })
+	sort.Strings(s.Collection.DCsContacted)
+	sort.SliceStable(s.Collection.Gaps, func(i, j int) bool { return s.Collection.Gaps[i].Scope < s.Collection.Gaps[j].Scope })
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

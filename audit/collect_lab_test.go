@@ -1,0 +1,93 @@
+package audit
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spntrust/spntrust/internal/labenv"
+	"github.com/spntrust/spntrust/ldapx"
+)
+
+// labConfig builds a collector configuration for the lab with a simple
+// bind over LDAPS (the CLI tests cover every authentication method).
+func labConfig(t *testing.T, env *labenv.Env) Config {
+	t.Helper()
+	pw, err := env.AdminPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolver, err := ldapx.NewDNSResolver(env.DCs[0].IP, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := ldapx.Credentials{Mechanism: ldapx.Mechanism("simple"), Principal: env.AdminUser + "@" + env.DCs[0].Realm, Password: pw}
+	return Config{
+		Domain:   env.DCs[0].Domain,
+		Resolver: resolver,
+		Timeout:  20 * time.Second,
+		Connect: func(ctx context.Context, addr string) (Directory, error) {
+			c, err := ldapx.Dial(ctx, ldapx.Options{Address: addr, Security: ldapx.SecurityLDAPS, CAFile: env.CAFile, Resolver: resolver, Timeout: 10 * time.Second})
+			if err != nil {
+				return nil, err
+			}
+			if err := c.Bind(ctx, creds); err != nil {
+				c.Close()
+				return nil, err
+			}
+			return c, nil
+		},
+	}
+}
+
+func TestLabCollectReadsForestDNSAndClocks(t *testing.T) {
+	env := labenv.Require(t)
+	snap, err := Collect(context.Background(), labConfig(t, env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := snap.Validate(); err != nil {
+		t.Fatalf("collected snapshot does not validate: %v", err)
+	}
+	d, ok := snap.DomainByName("lab.test")
+	if !ok || len(d.DCs) != 1 || d.DCs[0].FQDN != env.DCs[0].FQDN || !d.DCs[0].GlobalCatalog || len(d.DCs[0].Addresses) == 0 {
+		t.Errorf("DCs of lab.test: %+v", d.DCs)
+	}
+	var kinds []string
+	for _, tr := range d.Trusts {
+		kinds = append(kinds, tr.Partner)
+	}
+	if len(d.Trusts) != 2 {
+		t.Errorf("trusts of lab.test = %v, want partner.test and extern.test", kinds)
+	}
+	if h, ok := snap.Host("portal.lab.test"); !ok || len(h.CNAMEs) == 0 {
+		t.Errorf("CNAME of portal.lab.test not recorded: %+v", h)
+	}
+	if h, ok := snap.Host("ghost.lab.test"); !ok || h.Status != DNSNXDomain {
+		t.Errorf("ghost.lab.test should be NXDOMAIN: %+v", h)
+	}
+	var ldapClock, kdcClock bool
+	for _, c := range snap.Clocks {
+		ldapClock = ldapClock || strings.HasPrefix(c.Source, "ldap:")
+		kdcClock = kdcClock || strings.HasPrefix(c.Source, "kdc:")
+		if sk := c.Skew(); sk > time.Minute || sk < -time.Minute {
+			t.Errorf("lab clock %s skewed by %v", c.Source, sk)
+		}
+	}
+	if !ldapClock || !kdcClock {
+		t.Errorf("clock samples: %+v", snap.Clocks)
+	}
+	var srvOK int
+	for _, s := range snap.DNS.SRV {
+		if s.Status == DNSOK {
+			srvOK++
+		}
+	}
+	if srvOK < 5 {
+		t.Errorf("only %d SRV lookups succeeded: %+v", srvOK, snap.DNS.SRV)
+	}
+	if snap.Collection.Partial() {
+		t.Errorf("unexpected gaps: %+v", snap.Collection.Gaps)
+	}
+}

@@ -1,0 +1,239 @@
+package ldapx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// Mechanism names an authentication method.
+type Mechanism string
+
+// Authentication mechanisms.
+const (
+	MechKerberos Mechanism = "kerberos"
+	MechNTLM     Mechanism = "ntlm"
+	MechSimple   Mechanism = "simple"
+)
+
+// Credentials say who binds and with what secret. Password is never logged
+// and never part of an error; String redacts it.
+type Credentials struct {
+	Mechanism Mechanism
+	// Principal is "user", "user@REALM" or "DOMAIN\user"; for simple binds
+	// also a UPN or a DN. Empty with a credential cache: the cache's owner.
+	Principal string
+	// Realm is the Kerberos realm (or, for simple and NTLM, the domain);
+	// empty means the one in Principal, else the DC's domain. Kerberos
+	// realms are upper-cased: an AD realm is its DNS name in upper case.
+	Realm    string
+	Password string
+	// KeytabPath and CCachePath select other Kerberos credential sources.
+	// With neither a password nor a keytab, the cache in CCachePath or
+	// $KRB5CCNAME is used.
+	KeytabPath string
+	CCachePath string
+	// Krb5ConfigPath is a krb5.conf; empty means $KRB5_CONFIG, and when
+	// that is unset too, a configuration built in memory from the realm and
+	// KDCs found in DNS (_kerberos._tcp.<domain>) through Options.Resolver.
+	Krb5ConfigPath string
+}
+
+// String describes the credentials without the password.
+func (c Credentials) String() string {
+	var src string
+	switch {
+	case c.Password != "":
+		src = "password"
+	case c.KeytabPath != "":
+		src = "keytab " + c.KeytabPath
+	case c.CCachePath != "":
+		src = "ccache " + c.CCachePath
+	default:
+		src = "no secret"
+	}
+	return fmt.Sprintf("%s principal=%q realm=%q (%s)", c.Mechanism, c.Principal, c.Realm, src)
+}
+
+// GoString keeps %#v from printing the password.
+func (c Credentials) GoString() string { return "ldapx.Credentials{" + c.String() + "}" }
+
+// AuthError is a failed bind. It names the principal and realm, carries the
+// LDAP result code and the Kerberos error class where there is one, and a
+// hint with the usual causes; it never contains the password.
+type AuthError struct {
+	Mechanism Mechanism
+	Principal string
+	Realm     string
+	Step      string // what was being done: "login", "service ticket", "bind", ...
+	LDAPCode  uint16 // LDAP result code, 0 when the failure was not an LDAP result
+	Kerberos  *KRBErrorClass
+	Hint      string
+	Err       error
+}
+
+func (e *AuthError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s bind as %s", e.Mechanism, orUnknown(e.Principal))
+	if e.Realm != "" {
+		fmt.Fprintf(&b, " (realm %s)", e.Realm)
+	}
+	fmt.Fprintf(&b, " failed at %s", e.Step)
+	if e.Kerberos != nil {
+		fmt.Fprintf(&b, ": %s (%d)", e.Kerberos.Name, e.Kerberos.Code)
+	} else if e.LDAPCode != 0 {
+		fmt.Fprintf(&b, ": LDAP result %d %s", e.LDAPCode, ldap.LDAPResultCodeMap[e.LDAPCode])
+	}
+	if e.Hint != "" {
+		fmt.Fprintf(&b, " — %s", e.Hint)
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	return b.String()
+}
+
+func (e *AuthError) Unwrap() error { return e.Err }
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown principal)"
+	}
+	return s
+}
+
+// usualCauses is appended to bad-credential hints.
+const usualCauses = "usual causes: wrong password, realm not in upper case (AD realms are the DNS domain in capitals), clock skew over 5 minutes, account locked or disabled"
+
+// ErrSimpleBindNeedsTLS is returned for a simple bind on a connection
+// without TLS.
+var ErrSimpleBindNeedsTLS = errors.New("simple bind refused: the connection is not protected by TLS, so the password would cross the network in clear text " +
+	"(and DCs that require LDAP signing reject it with strongerAuthRequired); connect with ldaps or starttls, or use kerberos")
+
+// Bind authenticates the connection with creds.Mechanism.
+func (c *Conn) Bind(ctx context.Context, creds Credentials) error {
+	if c.bound != "" {
+		return fmt.Errorf("bind: connection already bound with %s", c.bound)
+	}
+	var err error
+	switch creds.Mechanism {
+	case MechKerberos:
+		err = c.bindKerberos(ctx, creds)
+	case MechSimple:
+		err = c.bindSimple(ctx, creds)
+	case MechNTLM:
+		err = c.bindNTLM(ctx, creds)
+	default:
+		return fmt.Errorf("bind: unknown mechanism %q (want kerberos, ntlm or simple)", creds.Mechanism)
+	}
+	if err != nil {
+		return err
+	}
+	c.bound = creds.Mechanism
+	return nil
+}
+
+// Bound returns the mechanism of the successful bind, or "".
+func (c *Conn) Bound() Mechanism { return c.bound }
+
+func (c *Conn) bindSimple(ctx context.Context, creds Credentials) error {
+	user := creds.Principal
+	if !strings.ContainsAny(user, `@\=`) && creds.Realm != "" {
+		user += "@" + strings.ToLower(creds.Realm)
+	}
+	if !c.tls {
+		return &AuthError{Mechanism: MechSimple, Principal: user, Realm: creds.Realm, Step: "connection check", Err: ErrSimpleBindNeedsTLS}
+	}
+	if user == "" || creds.Password == "" {
+		// An empty password would be an unauthenticated bind (RFC 4513
+		// 5.1.2): it "succeeds" and proves nothing.
+		return &AuthError{Mechanism: MechSimple, Principal: user, Realm: creds.Realm, Step: "credential check",
+			Err: errors.New("simple bind needs a user and a non-empty password")}
+	}
+	stop := c.watch(ctx)
+	defer stop()
+	if err := c.l.Bind(user, creds.Password); err != nil {
+		return ldapAuthError(MechSimple, user, creds.Realm, err)
+	}
+	return nil
+}
+
+func (c *Conn) bindNTLM(ctx context.Context, creds Credentials) error {
+	domain, user := creds.Realm, creds.Principal
+	if i := strings.IndexByte(user, '\\'); i >= 0 {
+		domain, user = user[:i], user[i+1:]
+	} else if i := strings.LastIndexByte(user, '@'); i >= 0 {
+		domain, user = user[i+1:], user[:i]
+	}
+	stop := c.watch(ctx)
+	defer stop()
+	if err := c.l.NTLMBind(domain, user, creds.Password); err != nil {
+		ae := ldapAuthError(MechNTLM, user, domain, err)
+		if ae.LDAPCode == 0 || ae.LDAPCode == ldap.ErrorNetwork {
+			ae.Hint = "go-ldap's NTLM bind is Microsoft's \"sicily\" exchange, which Samba DCs answer by closing the connection (EOF) " +
+				"and which carries no signing for DCs that require it; use --auth kerberos"
+		}
+		return ae
+	}
+	return nil
+}
+
+// ldapAuthError turns a go-ldap bind error into an AuthError with the
+// result code and, for AD's "data 52e"-style diagnostics, their meaning.
+func ldapAuthError(mech Mechanism, principal, realm string, err error) *AuthError {
+	ae := &AuthError{Mechanism: mech, Principal: principal, Realm: realm, Step: "bind", Err: err}
+	var le *ldap.Error
+	if errors.As(err, &le) {
+		ae.LDAPCode = le.ResultCode
+		switch le.ResultCode {
+		case ldap.LDAPResultInvalidCredentials:
+			ae.Hint = usualCauses
+			if d := adBindDiagnostic(le.Error()); d != "" {
+				ae.Hint = d
+			}
+		case ldap.LDAPResultStrongAuthRequired:
+			ae.Hint = "the DC requires a protected connection or LDAP signing for this bind"
+		case ldap.LDAPResultConfidentialityRequired:
+			ae.Hint = "the DC requires TLS for this bind"
+		}
+	}
+	return ae
+}
+
+var adDataCode = regexp.MustCompile(`\bdata ([0-9a-fA-F]{3,8})\b`)
+
+// adBindDiagnostic explains the "data NNN" sub-code AD puts in the
+// diagnostic message of invalidCredentials (the Win32 error, hex).
+func adBindDiagnostic(msg string) string {
+	m := adDataCode.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	switch strings.ToLower(m[1]) {
+	case "525":
+		return "AD: no such user (525)"
+	case "52e":
+		return "AD: wrong password (52e); " + usualCauses
+	case "530":
+		return "AD: not permitted to log on at this time (530)"
+	case "531":
+		return "AD: not permitted to log on from this workstation (531)"
+	case "532":
+		return "AD: password expired (532)"
+	case "533":
+		return "AD: account disabled (533)"
+	case "568":
+		return "AD: too many security IDs in the token (568)"
+	case "701":
+		return "AD: account expired (701)"
+	case "773":
+		return "AD: user must reset the password (773)"
+	case "775":
+		return "AD: account locked out (775)"
+	}
+	return ""
+}

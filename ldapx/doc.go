@@ -1,0 +1,17 @@
+// Package ldapx connects to Active Directory domain controllers and reads the
+// objects spntrust audits.
+//
+// It wraps go-ldap only where AD needs more than plain LDAP:
+//
+//   - Dial verifies TLS by default (LDAPS or StartTLS) and routes every byte
+//     through a wrapper connection so that a SASL security layer can be
+//     switched on after a Kerberos bind.
+//   - Bind speaks Kerberos (GSSAPI with the RFC 4752 integrity layer that DCs
+//     requiring LDAP signing insist on), simple bind over TLS only, and
+//     go-ldap's NTLM bind.
+//   - Search pages (1000 entries a page) and streams entries to a callback.
+//   - The Read* functions return plain structs for the audit package; a value
+//     that cannot be parsed is recorded as a ParseProblem, never a panic.
+//
+// Passwords never appear in errors or in the String form of Credentials.
+package ldapx

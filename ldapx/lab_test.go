@@ -1,0 +1,496 @@
+package ldapx_test
+
+// Integration tests against the Samba AD lab (testdata/lab). They skip when
+// the lab is not up (labenv.Require) and need root for ldbsearch, kinit
+// caches and keytab export, as the lab itself does.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spntrust/spntrust/internal/labenv"
+	"github.com/spntrust/spntrust/ldapx"
+)
+
+func labDC(t *testing.T, domain string) (*labenv.Env, *labenv.DC, string) {
+	t.Helper()
+	env := labenv.Require(t)
+	dc := env.ByDomain(domain)
+	if dc == nil {
+		t.Fatalf("lab.env has no %s DC", domain)
+	}
+	pw, err := env.AdminPassword()
+	if err != nil {
+		t.Fatalf("admin password: %v", err)
+	}
+	return env, dc, pw
+}
+
+func labCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func labResolver(t *testing.T, dc *labenv.DC) *ldapx.DNSResolver {
+	r, err := ldapx.NewDNSResolver(dc.IP, 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// dialBind dials dc and binds; the test ends on error.
+func dialBind(t *testing.T, ctx context.Context, opts ldapx.Options, creds ldapx.Credentials) *ldapx.Conn {
+	t.Helper()
+	c, err := ldapx.Dial(ctx, opts)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Bind(ctx, creds); err != nil {
+		t.Fatalf("bind: %v", err)
+	}
+	return c
+}
+
+// ldbSPNs returns DN (lower case) → sorted SPNs, read by ldbsearch from the DC's own database.
+func ldbSPNs(t *testing.T, dc *labenv.DC) map[string][]string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ldbsearch", "-H", dc.SamLDB(), "-b", dc.BaseDN(), "-s", "sub",
+		"(servicePrincipalName=*)", "servicePrincipalName").Output()
+	if err != nil {
+		t.Fatalf("ldbsearch: %v", err)
+	}
+	res := map[string][]string{}
+	var lines []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		l := sc.Text()
+		if strings.HasPrefix(l, " ") && len(lines) > 0 {
+			lines[len(lines)-1] += l[1:]
+			continue
+		}
+		lines = append(lines, l)
+	}
+	var cur string
+	for _, l := range lines {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok || strings.HasPrefix(l, "#") {
+			continue
+		}
+		if strings.HasPrefix(v, ": ") {
+			b, err := base64.StdEncoding.DecodeString(v[2:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			v = string(b)
+		} else {
+			v = strings.TrimPrefix(v, " ")
+		}
+		switch strings.ToLower(k) {
+		case "dn":
+			cur = strings.ToLower(v)
+			res[cur] = nil
+		case "serviceprincipalname":
+			res[cur] = append(res[cur], v)
+		}
+	}
+	for k := range res {
+		sort.Strings(res[k])
+	}
+	return res
+}
+
+func readAccounts(t *testing.T, ctx context.Context, c *ldapx.Conn, base string) (map[string][]string, []ldapx.SPNAccount) {
+	t.Helper()
+	got := map[string][]string{}
+	var accts []ldapx.SPNAccount
+	st, err := c.ReadSPNAccounts(ctx, base, func(a ldapx.SPNAccount) error {
+		spns := append([]string(nil), a.SPNs...)
+		sort.Strings(spns)
+		got[strings.ToLower(a.DN)] = spns
+		accts = append(accts, a)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("ReadSPNAccounts: %v", err)
+	}
+	if st.Entries != len(accts) {
+		t.Fatalf("stats say %d entries, callback saw %d", st.Entries, len(accts))
+	}
+	return got, accts
+}
+
+func compareSPNs(t *testing.T, want, got map[string][]string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("LDAP returned %d SPN accounts, ldbsearch %d", len(got), len(want))
+	}
+	for dn, w := range want {
+		g, ok := got[dn]
+		if !ok {
+			t.Errorf("missing %s", dn)
+			continue
+		}
+		if strings.Join(g, "|") != strings.Join(w, "|") {
+			t.Errorf("%s: SPNs %v, ldbsearch %v", dn, g, w)
+		}
+	}
+	for dn := range got {
+		if _, ok := want[dn]; !ok {
+			t.Errorf("extra %s", dn)
+		}
+	}
+}
+
+func TestLabKerberosBindSignsAndPagedSearchMatchesLdbsearch(t *testing.T) {
+	_, dc, pw := labDC(t, "lab.test")
+	t.Setenv("KRB5_CONFIG", "") // realm and KDC come from DNS through the lab's DNS server only
+	ctx := labCtx(t)
+	c := dialBind(t, ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc)},
+		ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Password: pw})
+	if c.IsTLS() || !c.Signed() {
+		t.Fatalf("want plain 389 with the signing layer, got TLS=%v signed=%v", c.IsTLS(), c.Signed())
+	}
+	want := ldbSPNs(t, dc)
+	if len(want) < 10 {
+		t.Fatalf("ldbsearch found only %d SPN accounts: lab not seeded?", len(want))
+	}
+	got, accts := readAccounts(t, ctx, c, dc.BaseDN())
+	compareSPNs(t, want, got)
+	for _, a := range accts {
+		if len(a.Problems) > 0 {
+			t.Errorf("%s: parse problems %v", a.DN, a.Problems)
+		}
+		if !strings.HasPrefix(a.SID, "S-1-5-21-") || a.SAMAccountName == "" || a.SAMAccountType == 0 {
+			t.Errorf("%s: incomplete account %+v", a.DN, a)
+		}
+	}
+
+	// Small pages force many round trips over the signed channel.
+	n := 0
+	st, err := c.Search(ctx, ldapx.SearchRequest{BaseDN: dc.BaseDN(), Scope: ldapx.ScopeSubtree,
+		Filter: "(servicePrincipalName=*)", Attributes: []string{"servicePrincipalName"}, PageSize: 3},
+		func(*ldapx.Entry) error { n++; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(want) || st.Pages < len(want)/3 {
+		t.Fatalf("paged by 3: %d entries in %d pages, want %d entries", n, st.Pages, len(want))
+	}
+	// Stopping early must leave the connection usable.
+	stop := errors.New("enough")
+	if _, err := c.Search(ctx, ldapx.SearchRequest{BaseDN: dc.BaseDN(), Scope: ldapx.ScopeSubtree,
+		Filter: "(servicePrincipalName=*)", Attributes: []string{"cn"}, PageSize: 2},
+		func(*ldapx.Entry) error { return stop }); !errors.Is(err, stop) {
+		t.Fatalf("want the callback's error, got %v", err)
+	}
+	if _, err := c.ReadRootDSE(ctx); err != nil {
+		t.Fatalf("connection unusable after an early stop: %v", err)
+	}
+}
+
+func TestLabKerberosFromKrb5ConfigAndIPAddress(t *testing.T) {
+	env, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	// An IP address: the SPN host comes from the rootDSE's dnsHostName.
+	c := dialBind(t, ctx, ldapx.Options{Address: dc.IP},
+		ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator@lab.test", Password: pw, Krb5ConfigPath: env.Krb5Config})
+	if !c.Signed() {
+		t.Fatal("not signed")
+	}
+	if _, err := c.ReadRootDSE(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Over TLS the client selects no SASL layer, as AD requires ("Sign or Seal
+// are not allowed if TLS is used"). Samba's default configuration then
+// demands a layer anyway, so GSSAPI over TLS cannot succeed against the lab:
+// the error must say so and point to plain 389 with signing.
+func TestLabKerberosOverLDAPSExplainsSambaRefusal(t *testing.T) {
+	env, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	c, err := ldapx.Dial(ctx, ldapx.Options{Address: dc.IP, ServerName: dc.FQDN, Security: ldapx.SecurityLDAPS, CAFile: env.CAFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = c.Bind(ctx, ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Realm: dc.Realm, Password: pw, Krb5ConfigPath: env.Krb5Config})
+	if err == nil {
+		t.Log("this DC accepts GSSAPI over TLS without a layer (allow_sasl_over_tls)")
+		return
+	}
+	var ae *ldapx.AuthError
+	if !errors.As(err, &ae) || ae.LDAPCode != 8 || !strings.Contains(ae.Hint, "389") {
+		t.Fatalf("want strongAuthRequired with advice to use 389, got %v", err)
+	}
+}
+
+func TestLabKerberosFromKeytab(t *testing.T) {
+	env, dc, _ := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	kt := filepath.Join(t.TempDir(), "admin.keytab")
+	out, err := exec.CommandContext(ctx, "samba-tool", "domain", "exportkeytab", kt,
+		"--principal=Administrator@"+dc.Realm, "-s", filepath.Join(dc.Dir, "etc", "smb.conf")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("samba-tool domain exportkeytab: %v\n%s", err, out)
+	}
+	c := dialBind(t, ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc)},
+		ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator@" + dc.Realm, KeytabPath: kt, Krb5ConfigPath: env.Krb5Config})
+	got, _ := readAccounts(t, ctx, c, dc.BaseDN())
+	compareSPNs(t, ldbSPNs(t, dc), got)
+}
+
+func TestLabKerberosFromCCache(t *testing.T) {
+	env, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	cc := filepath.Join(t.TempDir(), "ccache")
+	cmd := exec.CommandContext(ctx, "kinit", "Administrator@"+dc.Realm)
+	cmd.Env = append(os.Environ(), "KRB5_CONFIG="+env.Krb5Config, "KRB5CCNAME=FILE:"+cc)
+	cmd.Stdin = strings.NewReader(pw + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("kinit: %v\n%s", err, out)
+	}
+	t.Setenv("KRB5CCNAME", "FILE:"+cc)
+	t.Setenv("KRB5_CONFIG", "")
+	// No principal, no secret: everything comes from $KRB5CCNAME and DNS.
+	c := dialBind(t, ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc)},
+		ldapx.Credentials{Mechanism: ldapx.MechKerberos})
+	if !c.Signed() {
+		t.Fatal("not signed")
+	}
+	got, _ := readAccounts(t, ctx, c, dc.BaseDN())
+	compareSPNs(t, ldbSPNs(t, dc), got)
+}
+
+func TestLabKerberosBadPasswordNamesPrincipalAndCause(t *testing.T) {
+	_, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	c, err := ldapx.Dial(ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	bad := "Wrong-" + pw[:2] + "-secret-xyz"
+	err = c.Bind(ctx, ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Password: bad, Krb5ConfigPath: "/dev/null/none"})
+	if err == nil {
+		t.Fatal("bad krb5 config path accepted")
+	}
+	t.Setenv("KRB5_CONFIG", "")
+	c2, err := ldapx.Dial(ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	err = c2.Bind(ctx, ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Password: bad})
+	var ae *ldapx.AuthError
+	if !errors.As(err, &ae) || ae.Kerberos == nil || ae.Kerberos.Problem != ldapx.KerberosBadCredentials {
+		t.Fatalf("want a bad-credentials AuthError, got %v", err)
+	}
+	msg := err.Error()
+	for _, w := range []string{"Administrator@LAB.TEST", "realm LAB.TEST", "KDC_ERR_PREAUTH_FAILED", "clock skew", "locked"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error lacks %q: %s", w, msg)
+		}
+	}
+	if strings.Contains(msg, bad) {
+		t.Fatal("error text contains the password")
+	}
+}
+
+func TestLabSimpleBindOverTLSVerifiesLabCA(t *testing.T) {
+	env, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	for _, sec := range []ldapx.Security{ldapx.SecurityLDAPS, ldapx.SecurityStartTLS} {
+		t.Run(string(sec), func(t *testing.T) {
+			opts := ldapx.Options{Address: dc.FQDN, Security: sec, CAFile: env.CAFile, Resolver: labResolver(t, dc)}
+			c := dialBind(t, ctx, opts, ldapx.Credentials{Mechanism: ldapx.MechSimple, Principal: "Administrator@" + dc.Domain, Password: pw})
+			if !c.IsTLS() {
+				t.Fatal("not TLS")
+			}
+			got, _ := readAccounts(t, ctx, c, dc.BaseDN())
+			compareSPNs(t, ldbSPNs(t, dc), got)
+
+			// Without the lab CA the system pool cannot verify the DC: verification is on.
+			opts.CAFile = ""
+			if c2, err := ldapx.Dial(ctx, opts); err == nil {
+				c2.Close()
+				t.Fatal("TLS to the lab DC verified without its CA")
+			} else if !strings.Contains(err.Error(), "certificate") {
+				t.Fatalf("want a certificate error, got %v", err)
+			}
+		})
+	}
+}
+
+func TestLabSimpleBindOnPlainLDAPIsRefusedByUs(t *testing.T) {
+	_, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	c, err := ldapx.Dial(ctx, ldapx.Options{Address: dc.IP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = c.Bind(ctx, ldapx.Credentials{Mechanism: ldapx.MechSimple, Principal: "Administrator@" + dc.Domain, Password: pw})
+	if !errors.Is(err, ldapx.ErrSimpleBindNeedsTLS) {
+		t.Fatalf("want ErrSimpleBindNeedsTLS, got %v", err)
+	}
+	var ae *ldapx.AuthError
+	if !errors.As(err, &ae) || ae.LDAPCode != 0 {
+		t.Fatalf("refusal must come from us, before the DC sees the password: %v", err)
+	}
+}
+
+func TestLabNTLMBindReportsWhyItFails(t *testing.T) {
+	_, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	c, err := ldapx.Dial(ctx, ldapx.Options{Address: dc.IP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = c.Bind(ctx, ldapx.Credentials{Mechanism: ldapx.MechNTLM, Principal: dc.NetBIOS + `\Administrator`, Password: pw})
+	if err == nil {
+		t.Log("NTLM bind succeeded against this DC")
+		return
+	}
+	t.Logf("NTLM bind: %v", err)
+	if strings.Contains(err.Error(), pw) {
+		t.Fatal("error text contains the password")
+	}
+	if !strings.Contains(err.Error(), "ntlm bind as") {
+		t.Fatalf("unexplained NTLM error: %v", err)
+	}
+}
+
+func TestLabDiscoverDCsThroughLabDNS(t *testing.T) {
+	_, dc, _ := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	recs, err := ldapx.DiscoverDCs(ctx, labResolver(t, dc), dc.Domain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range recs {
+		if strings.EqualFold(r.Target, dc.FQDN) && r.Port == 389 {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("%s not among %+v", dc.FQDN, recs)
+	}
+	addrs, err := labResolver(t, dc).LookupHost(ctx, dc.FQDN)
+	if err != nil || len(addrs) == 0 || addrs[0].String() != dc.IP {
+		t.Fatalf("A record of %s: %v %v", dc.FQDN, addrs, err)
+	}
+	if _, err := ldapx.DiscoverDCs(ctx, labResolver(t, dc), "nowhere.invalid"); err == nil {
+		t.Fatal("DCs found for a domain that does not exist")
+	}
+}
+
+func TestLabTrustsReadBack(t *testing.T) {
+	env, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	c := dialBind(t, ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc)},
+		ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Password: pw, Krb5ConfigPath: env.Krb5Config})
+	trusts, err := c.ReadTrusts(ctx, dc.BaseDN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct{ typ, dir, attrs uint32 }{
+		"partner.test": {2, 3, 8}, // forest trust, both ways
+		"extern.test":  {2, 3, 4}, // external trust, SID filtering
+	}
+	if len(trusts) != len(want) {
+		t.Errorf("got %d trusts, want %d: %+v", len(trusts), len(want), trusts)
+	}
+	for _, tr := range trusts {
+		w, ok := want[strings.ToLower(tr.TrustPartner)]
+		if !ok {
+			t.Errorf("unexpected trust %+v", tr)
+			continue
+		}
+		if tr.TrustType != w.typ || tr.TrustDirection != w.dir || tr.TrustAttributes != w.attrs {
+			t.Errorf("%s: type %d dir %d attrs %#x, want %d %d %#x", tr.TrustPartner, tr.TrustType, tr.TrustDirection, tr.TrustAttributes, w.typ, w.dir, w.attrs)
+		}
+		partner := env.ByDomain(tr.TrustPartner)
+		if partner == nil || !strings.EqualFold(tr.FlatName, partner.NetBIOS) {
+			t.Errorf("%s: flatName %q", tr.TrustPartner, tr.FlatName)
+		}
+		if !strings.HasPrefix(tr.SID, "S-1-5-21-") || tr.WhenCreated.IsZero() || len(tr.Problems) > 0 {
+			t.Errorf("%s: SID %q whenCreated %v problems %v", tr.TrustPartner, tr.SID, tr.WhenCreated, tr.Problems)
+		}
+	}
+}
+
+func TestLabForestReaders(t *testing.T) {
+	env, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	c := dialBind(t, ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc)},
+		ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Password: pw, Krb5ConfigPath: env.Krb5Config})
+	dse, err := c.ReadRootDSE(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dse.DNSHostName != dc.FQDN || dse.DefaultNamingContext != dc.BaseDN() || dse.DomainFunctionality < 0 ||
+		dse.CurrentTime.IsZero() || len(dse.Problems) > 0 {
+		t.Fatalf("rootDSE %+v", dse)
+	}
+	if skew := dse.CurrentTime.Sub(dse.LocalBefore); skew > time.Minute || skew < -time.Minute {
+		t.Errorf("DC clock %v vs local %v", dse.CurrentTime, dse.LocalBefore)
+	}
+	m, err := c.ReadSPNMappings(ctx, dse.ConfigurationNamingContext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Aliases["http"] != "host" || m.Aliases["cifs"] != "host" || len(m.Problems) > 0 {
+		t.Fatalf("sPNMappings %+v", m)
+	}
+	parts, err := c.ReadPartitions(ctx, dse.ConfigurationNamingContext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parts) != 1 || parts[0].NCName != dc.BaseDN() || !strings.EqualFold(parts[0].DNSRoot, dc.Domain) ||
+		parts[0].NetBIOSName != dc.NetBIOS || !strings.HasPrefix(parts[0].DomainSID, "S-1-5-21-") {
+		t.Fatalf("partitions %+v", parts)
+	}
+	dcs, err := c.ReadDCs(ctx, dse.ConfigurationNamingContext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dcs) != 1 || dcs[0].DNSHostName != dc.FQDN || !dcs[0].IsGlobalCatalog || dcs[0].NTDSDSADN == "" ||
+		dcs[0].BehaviorVersion != dse.DCFunctionality || dcs[0].Site == "" {
+		t.Fatalf("DCs %+v", dcs)
+	}
+}
+
+// A Kerberos bind from lab.test to the forest-trust partner's DC: the
+// in-memory configuration learns both realms' KDCs from the partner's DNS.
+func TestLabKerberosAcrossForestTrust(t *testing.T) {
+	_, dc1, pw := labDC(t, "lab.test")
+	_, dc2, _ := labDC(t, "partner.test")
+	t.Setenv("KRB5_CONFIG", "")
+	ctx := labCtx(t)
+	// The partner's DNS server knows partner.test; lab.test's KDC is found
+	// through the resolver of lab.test's DC, so use a resolver per domain.
+	r := multiResolver{"partner.test": labResolver(t, dc2), "lab.test": labResolver(t, dc1)}
+	c := dialBind(t, ctx, ldapx.Options{Address: dc2.FQDN, Resolver: r},
+		ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator@" + dc1.Realm, Password: pw})
+	got, _ := readAccounts(t, ctx, c, dc2.BaseDN())
+	compareSPNs(t, ldbSPNs(t, dc2), got)
+}

@@ -1,0 +1,688 @@
+#!/usr/bin/env bash
+# spntrust Active Directory lab: three Samba AD DCs on loopback addresses,
+# a forest trust and an external trust, seeded SPN misconfigurations and
+# their healthy twins. See testdata/lab/README.md.
+#
+#   lab.sh up            provision/start/seed (idempotent; fast when healthy)
+#   lab.sh down [--purge] stop the lab's own processes, undo host changes
+#   lab.sh status        exit 0 when the lab is up and healthy
+#   lab.sh env           print $LAB_DIR/lab.env
+#
+# Environment: LAB_DIR (default /var/tmp/spntrust-lab), LAB_BASE (default
+# 127.0.0.11; the DCs get BASE, BASE+1, BASE+2), LAB_HOSTNET (default 127.0.1,
+# the /24 used for seeded host A/PTR records).
+set -euo pipefail
+
+LAB_DIR=${LAB_DIR:-/var/tmp/spntrust-lab}
+LAB_BASE=${LAB_BASE:-127.0.0.11}
+LAB_HOSTNET=${LAB_HOSTNET:-127.0.1}
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_VERSION=1 # bump when provisioning changes incompatibly
+
+# Fixed lab password: test material for a throwaway lab on loopback only.
+# It is written to $LAB_DIR/admin.password (0600) and never echoed.
+LAB_PASSWORD_DEFAULT='SpnTrust-Lab-2026-Pw'
+
+HOSTS_BEGIN='# BEGIN spntrust-lab (managed by testdata/lab/lab.sh)'
+HOSTS_END='# END spntrust-lab'
+
+PACKAGES=(samba samba-ad-dc samba-ad-provision winbind krb5-user ldap-utils dnsutils ldb-tools openssl python3-samba iproute2 util-linux)
+
+# Domain table: index -> values
+DOMAIN=(lab.test partner.test extern.test)
+REALM=(LAB.TEST PARTNER.TEST EXTERN.TEST)
+NETBIOS=(LAB PARTNER EXTERN)
+HOSTNAME_=(dc1 dc2 dc3)
+
+log() { printf '%s lab: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# ---- addresses -------------------------------------------------------------
+base_prefix=${LAB_BASE%.*}
+base_last=${LAB_BASE##*.}
+[[ $LAB_BASE =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "LAB_BASE must be an IPv4 address"
+((base_last >= 1 && base_last <= 252)) || die "LAB_BASE last octet must be 1..252"
+[[ $LAB_HOSTNET =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "LAB_HOSTNET must be three octets, e.g. 127.0.1"
+IP=()
+for i in 0 1 2; do IP[i]="$base_prefix.$((base_last + i))"; done
+FQDN=()
+for i in 0 1 2; do FQDN[i]="${HOSTNAME_[i]}.${DOMAIN[i]}"; done
+
+dc_dir() { echo "$LAB_DIR/dc$(($1 + 1))"; }
+pid_file() { echo "$LAB_DIR/dc$(($1 + 1)).pid"; }
+log_file() { echo "$LAB_DIR/dc$(($1 + 1)).log"; }
+
+need_root() { [[ $(id -u) -eq 0 ]] || die "must run as root (try: sudo $0 $*)"; }
+
+# ---- packages ---------------------------------------------------------------
+install_packages() {
+	local missing=() p
+	for p in "${PACKAGES[@]}"; do
+		[[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true) == *'install ok installed'* ]] || missing+=("$p")
+	done
+	((${#missing[@]} == 0)) && return 0
+	log "installing packages: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# The Debian packages may start the distribution's own daemons; the lab
+	# does not use them. Leave them alone (they are not ours to stop), but the
+	# lab's addresses are distinct so they do not collide.
+}
+
+# preflight: a wildcard listener (e.g. the distribution's own smbd started by
+# the package install) on a DC port would keep the lab DCs from binding. The
+# lab does not stop services it did not start; say what to do instead.
+preflight_ports() {
+	local p busy=()
+	for p in 53 88 135 389 445 464 636 3268 3269; do
+		if ss -Hltn "sport = :$p" 2>/dev/null | awk '{print $4}' | grep -E '^(0\.0\.0\.0|\*|\[::\]):' >/dev/null; then
+			busy+=("$p")
+		fi
+	done
+	if ((${#busy[@]})); then
+		ss -Hltnp 2>/dev/null | grep -E ":($(
+			IFS='|'
+			echo "${busy[*]}"
+		)) " >&2 || true
+		die "ports ${busy[*]} are taken on all addresses by the processes above (for the distribution's Samba: systemctl disable --now smbd nmbd winbind samba-ad-dc); the lab will not stop them"
+	fi
+}
+
+# ---- pids -------------------------------------------------------------------
+# lab_pid i: prints the pid of DC i if the pid file names a live samba
+# process started with this DC's smb.conf.
+lab_pid() {
+	local f pid
+	f=$(pid_file "$1")
+	[[ -s $f ]] || return 1
+	pid=$(<"$f")
+	[[ $pid =~ ^[0-9]+$ ]] || return 1
+	# samba rewrites its process title, so identify it by executable and by
+	# the start time recorded when it was launched (guards against pid reuse).
+	[[ -r /proc/$pid/stat ]] || return 1
+	[[ $(proc_start "$pid") == "$(cat "$f.start" 2>/dev/null)" ]] || return 1
+	case $(readlink "/proc/$pid/exe" 2>/dev/null) in
+	*/samba | */unshare | */setsid | */sh | */dash | */bash) ;;
+	*) return 1 ;;
+	esac
+	echo "$pid"
+}
+
+# proc_start pid: the process start time (clock ticks since boot), field 22
+# of /proc/pid/stat (the comm field may contain spaces: cut after ')').
+proc_start() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	set -- $s
+	echo "${20}"
+}
+
+port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
+
+dc_ports_up() {
+	local p
+	for p in 53 88 389 445 636 3268; do port_open "${IP[$1]}" "$p" || return 1; done
+}
+
+dc_healthy() {
+	local pid
+	pid=$(lab_pid "$1") || return 1
+	dc_ports_up "$1" || return 1
+	nsenter -m -t "$pid" test -S /run/samba/ncalrpc/np/lsarpc 2>/dev/null || return 1
+	# the local netlogon path (winbindd) must answer too, or trust creation
+	# fails with WERR_NO_LOGON_SERVERS
+	nsenter -m -t "$pid" timeout 5 wbinfo -P >/dev/null 2>&1 || return 1
+}
+
+# ---- host changes -------------------------------------------------------------
+# lo_has "ADDR/" or "ADDR/32 ": is that address configured on lo?
+# (no grep -q in pipelines: with pipefail an early exit fails the pipeline)
+lo_has() {
+	local out
+	out=$(ip -4 -o addr show dev lo)
+	[[ $out == *"inet $1"* ]]
+}
+
+add_addresses() {
+	local i ip
+	touch "$LAB_DIR/added-addresses"
+	for i in 0 1 2; do
+		ip=${IP[i]}
+		if ! lo_has "$ip/"; then
+			ip addr add "$ip/32" dev lo
+			grep -qxF "$ip/32" "$LAB_DIR/added-addresses" || echo "$ip/32" >>"$LAB_DIR/added-addresses"
+			log "added $ip/32 to lo"
+		fi
+	done
+}
+
+remove_addresses() {
+	local a
+	[[ -f $LAB_DIR/added-addresses ]] || return 0
+	while read -r a; do
+		[[ -n $a ]] || continue
+		if lo_has "$a "; then
+			ip addr del "$a" dev lo && log "removed $a from lo"
+		fi
+	done <"$LAB_DIR/added-addresses"
+	rm -f "$LAB_DIR/added-addresses"
+}
+
+hosts_without_block() {
+	awk -v b="$HOSTS_BEGIN" -v e="$HOSTS_END" '
+		$0 == b {skip = 1; next}
+		$0 == e {skip = 0; next}
+		!skip {print}' /etc/hosts
+}
+
+write_hosts() {
+	local want tmp i
+	want=$(
+		echo "$HOSTS_BEGIN"
+		for i in 0 1 2; do echo "${IP[i]} ${FQDN[i]} ${HOSTNAME_[i]}"; done
+		echo "$HOSTS_END"
+	)
+	if awk -v b="$HOSTS_BEGIN" -v e="$HOSTS_END" '$0==b{p=1} p{print} $0==e{p=0}' /etc/hosts | cmp -s - <(echo "$want"); then
+		return 0
+	fi
+	tmp=$(mktemp)
+	{
+		hosts_without_block
+		echo "$want"
+	} >"$tmp"
+	# Rewrite in place: /etc/hosts may be a bind mount that rename would break.
+	cat "$tmp" >/etc/hosts
+	rm -f "$tmp"
+	log "updated /etc/hosts lab block"
+}
+
+remove_hosts() {
+	grep -qxF "$HOSTS_BEGIN" /etc/hosts 2>/dev/null || return 0
+	local tmp
+	tmp=$(mktemp)
+	hosts_without_block >"$tmp"
+	cat "$tmp" >/etc/hosts
+	rm -f "$tmp"
+	log "removed /etc/hosts lab block"
+}
+
+# ---- TLS --------------------------------------------------------------------
+make_tls() {
+	local t=$LAB_DIR/tls i
+	mkdir -p "$t"
+	chmod 0755 "$t"
+	if [[ ! -s $t/ca.pem || ! -s $t/ca.key ]]; then
+		log "creating lab CA"
+		openssl req -x509 -new -newkey rsa:2048 -nodes -sha256 -days 3650 \
+			-keyout "$t/ca.key" -out "$t/ca.pem" -subj "/O=spntrust lab/CN=spntrust lab CA" \
+			-set_serial "0x1$(openssl rand -hex 8)" \
+			-addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+		chmod 0600 "$t/ca.key"
+		chmod 0644 "$t/ca.pem"
+		rm -f "$t"/dc*.pem "$t"/dc*.key
+	fi
+	for i in 0 1 2; do
+		local n="dc$((i + 1))" ext
+		if [[ -s $t/$n.pem && -s $t/$n.key ]] &&
+			[[ "$(openssl x509 -in "$t/$n.pem" -noout -ext subjectAltName 2>/dev/null)," == *"IP Address:${IP[i]},"* ]] &&
+			openssl verify -CAfile "$t/ca.pem" "$t/$n.pem" >/dev/null 2>&1; then
+			continue
+		fi
+		log "issuing TLS certificate for ${FQDN[i]}"
+		ext=$(mktemp)
+		cat >"$ext" <<-EOF
+			basicConstraints=critical,CA:FALSE
+			keyUsage=critical,digitalSignature,keyEncipherment
+			extendedKeyUsage=serverAuth
+			subjectAltName=DNS:${FQDN[i]},DNS:${HOSTNAME_[i]},IP:${IP[i]}
+			subjectKeyIdentifier=hash
+			authorityKeyIdentifier=keyid
+		EOF
+		openssl req -new -newkey rsa:2048 -nodes -sha256 -keyout "$t/$n.key" -out "$t/$n.csr" \
+			-subj "/O=spntrust lab/CN=${FQDN[i]}" 2>/dev/null
+		openssl x509 -req -in "$t/$n.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -sha256 -days 825 \
+			-set_serial "0x1$(openssl rand -hex 8)" -extfile "$ext" -out "$t/$n.pem" 2>/dev/null
+		rm -f "$ext" "$t/$n.csr"
+		chmod 0600 "$t/$n.key"
+		chmod 0644 "$t/$n.pem"
+	done
+}
+
+# ---- passwords ----------------------------------------------------------------
+ensure_password() {
+	local f=$LAB_DIR/admin.password
+	if [[ ! -s $f ]]; then
+		(umask 077 && printf '%s' "$LAB_PASSWORD_DEFAULT" >"$f")
+	fi
+	chmod 0600 "$f"
+	LAB_PASSWORD=$(head -n1 "$f" | tr -d '\r\n')
+}
+
+# ---- provisioning -------------------------------------------------------------
+forwarder_for() {
+	case $1 in
+	0) echo "${IP[1]}" ;; # DC1 -> DC2
+	1) echo "${IP[2]}" ;; # DC2 -> DC3
+	2) echo "" ;;         # DC3 -> nothing
+	esac
+}
+
+provision() {
+	local i=$1 d n fwd
+	d=$(dc_dir "$i")
+	n="dc$((i + 1))"
+	if [[ -f $d/.provisioned && $(<"$d/.provisioned") == "$LAB_VERSION ${IP[i]}" ]]; then
+		return 0
+	fi
+	if lab_pid "$i" >/dev/null; then
+		die "DC $n is running but not provisioned as expected; run '$0 down --purge' first"
+	fi
+	log "provisioning ${FQDN[i]} (${IP[i]})"
+	rm -rf "$d"
+	mkdir -p "$d"
+	fwd=$(forwarder_for "$i")
+	# The dns forwarder is set at provision time so that the host's resolver
+	# is never copied into the configuration; DC3 gets a placeholder that is
+	# removed below (no forwarding at all).
+	samba-tool domain provision \
+		--realm="${REALM[i]}" --domain="${NETBIOS[i]}" --server-role=dc \
+		--dns-backend=SAMBA_INTERNAL \
+		--host-name="${HOSTNAME_[i]}" --host-ip="${IP[i]}" \
+		--targetdir="$d" \
+		--option="interfaces=${IP[i]}" \
+		--option="bind interfaces only=yes" \
+		--option="dns forwarder=${fwd:-${IP[i]}}" \
+		--option="tls enabled=yes" \
+		--option="tls keyfile=$LAB_DIR/tls/$n.key" \
+		--option="tls certfile=$LAB_DIR/tls/$n.pem" \
+		--option="tls cafile=$LAB_DIR/tls/ca.pem" \
+		--option="load printers=no" \
+		--option="printcap name=/dev/null" \
+		--option="disable spoolss=yes" \
+		--adminpass="$LAB_PASSWORD" >"$LAB_DIR/$n.provision.log" 2>&1 ||
+		{
+			tail -n 20 "$LAB_DIR/$n.provision.log" >&2
+			die "provisioning ${FQDN[i]} failed (log: $LAB_DIR/$n.provision.log)"
+		}
+	fix_smbconf "$i"
+	echo "$LAB_VERSION ${IP[i]}" >"$d/.provisioned"
+}
+
+# fix_smbconf i: enforce the [global] settings the lab depends on, whatever
+# provision wrote (it copies the host resolver into "dns forwarder").
+fix_smbconf() {
+	local i=$1 conf n fwd
+	conf=$(dc_dir "$i")/etc/smb.conf
+	n="dc$((i + 1))"
+	fwd=$(forwarder_for "$i")
+	/usr/bin/python3 - "$conf" "$fwd" "$LAB_DIR/tls/$n.key" "$LAB_DIR/tls/$n.pem" "$LAB_DIR/tls/ca.pem" "$LAB_DIR/$n.samba.log" <<'PY'
+import sys, re
+conf, fwd, key, cert, ca, logf = sys.argv[1:]
+want = {
+    "log file": logf,
+    "dns forwarder": fwd,
+    "tls enabled": "yes",
+    "tls keyfile": key,
+    "tls certfile": cert,
+    "tls cafile": ca,
+}
+lines = open(conf).read().splitlines()
+out, section, seen = [], None, set()
+for line in lines:
+    m = re.match(r"\s*\[(.+)\]\s*$", line)
+    if m:
+        if section == "global":
+            for k, v in want.items():
+                if k not in seen and v:
+                    out.append("\t%s = %s" % (k, v))
+            seen = set(want)
+        section = m.group(1).strip().lower()
+        out.append(line)
+        continue
+    m = re.match(r"\s*([^=;#]+?)\s*=\s*(.*)$", line)
+    if section == "global" and m and m.group(1).lower() in want:
+        k = m.group(1).lower()
+        seen.add(k)
+        if want[k]:
+            out.append("\t%s = %s" % (k, want[k]))
+        continue
+    out.append(line)
+if section == "global":
+    for k, v in want.items():
+        if k not in seen and v:
+            out.append("\t%s = %s" % (k, v))
+open(conf, "w").write("\n".join(out) + "\n")
+PY
+}
+
+# ---- start / stop -------------------------------------------------------------
+start_dc() {
+	local i=$1 d conf pid
+	if lab_pid "$i" >/dev/null; then return 0; fi
+	d=$(dc_dir "$i")
+	conf=$d/etc/smb.conf
+	log "starting ${FQDN[i]}"
+	# Own session (process group = samba's pid) and own mount namespace with a
+	# private /run/samba: DCs must not share ncalrpc sockets.
+	# /etc/resolv.conf is replaced inside the namespace by the lab's own (DC1's
+	# DNS, which forwards along the lab chain), so that winbindd's and
+	# samba-tool's DC lookups never query the host's resolver.
+	setsid unshare -m --propagation private sh -c \
+		'mount -t tmpfs -o mode=0755 tmpfs /run/samba && mount --bind "$1" /etc/resolv.conf && exec samba -s "$0" -F --debug-stdout' \
+		"$conf" "$LAB_DIR/resolv.conf" </dev/null >>"$(log_file "$i")" 2>&1 &
+	pid=$!
+	proc_start "$pid" >"$(pid_file "$i").start"
+	echo "$pid" >"$(pid_file "$i")"
+}
+
+wait_healthy() {
+	local deadline=$((SECONDS + ${1:-120})) i ok
+	while :; do
+		ok=1
+		for i in 0 1 2; do
+			lab_pid "$i" >/dev/null || die "DC$((i + 1)) exited during start (log: $(log_file "$i"))"
+			dc_healthy "$i" || ok=0
+		done
+		((ok)) && return 0
+		((SECONDS < deadline)) || die "DCs not healthy after ${1:-120}s (logs: $LAB_DIR/dc*.log)"
+		sleep 1
+	done
+}
+
+# stop_dcs: TERM every running lab DC's process group (its pgid is the pid we
+# recorded: setsid made it a group leader), wait up to 20 s, then KILL.
+stop_dcs() {
+	local i pid pgid deadline left
+	local -a groups=() singles=()
+	for i in 0 1 2; do
+		if ! pid=$(lab_pid "$i"); then
+			rm -f "$(pid_file "$i")" "$(pid_file "$i").start"
+			continue
+		fi
+		pgid=$(ps -o pgid= -p "$pid" | tr -d ' ')
+		log "stopping DC$((i + 1)) (pid $pid)"
+		if [[ $pgid == "$pid" ]]; then
+			kill -TERM -- "-$pid" 2>/dev/null || true
+			groups+=("$pid")
+		else
+			kill -TERM "$pid" 2>/dev/null || true
+			singles+=("$pid")
+		fi
+	done
+	deadline=$((SECONDS + 20))
+	while :; do
+		left=0
+		for pid in "${groups[@]}"; do [[ -n $(ps -o pid= -g "$pid" 2>/dev/null) ]] && left=1; done
+		for pid in "${singles[@]}"; do kill -0 "$pid" 2>/dev/null && left=1; done
+		((left)) || break
+		if ((SECONDS >= deadline)); then
+			log "lab processes did not exit in 20s; sending KILL"
+			for pid in "${groups[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+			for pid in "${singles[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+			sleep 1
+			break
+		fi
+		sleep 0.2
+	done
+	for i in 0 1 2; do rm -f "$(pid_file "$i")" "$(pid_file "$i").start"; done
+}
+
+# ---- Kerberos and resolver -----------------------------------------------------
+write_resolvconf() {
+	local tmp
+	tmp=$(mktemp "$LAB_DIR/.resolv.conf.XXXXXX")
+	printf 'nameserver %s\nsearch %s\noptions timeout:2 attempts:2\n' "${IP[0]}" "${DOMAIN[0]}" >"$tmp"
+	chmod 0644 "$tmp"
+	mv -f "$tmp" "$LAB_DIR/resolv.conf"
+}
+
+write_krb5conf() {
+	local f=$LAB_DIR/krb5.conf tmp i
+	tmp=$(mktemp "$LAB_DIR/.krb5.conf.XXXXXX")
+	{
+		echo "[libdefaults]"
+		echo "	default_realm = ${REALM[0]}"
+		echo "	dns_lookup_kdc = false"
+		echo "	dns_lookup_realm = false"
+		echo "	rdns = false"
+		echo "	dns_canonicalize_hostname = false"
+		echo ""
+		echo "[realms]"
+		for i in 0 1 2; do
+			echo "	${REALM[i]} = {"
+			echo "		kdc = ${IP[i]}"
+			echo "		admin_server = ${IP[i]}"
+			echo "		kpasswd_server = ${IP[i]}"
+			echo "	}"
+		done
+		echo ""
+		echo "[domain_realm]"
+		for i in 0 1 2; do
+			echo "	.${DOMAIN[i]} = ${REALM[i]}"
+			echo "	${DOMAIN[i]} = ${REALM[i]}"
+		done
+	} >"$tmp"
+	chmod 0644 "$tmp"
+	mv -f "$tmp" "$f"
+}
+
+# ---- trusts -------------------------------------------------------------------------
+has_trust() { # has_trust dcindex partnerdomain [extra filter]
+	ldbsearch -H "$(dc_dir "$1")/private/sam.ldb" \
+		"(&(objectClass=trustedDomain)(trustPartner=$2)${3:-})" dn 2>/dev/null | grep '^dn:' >/dev/null
+}
+
+# trust_complete j type: both trusted-domain objects exist, two-way, and a
+# forest trust has its forest trust information (a half-created trust lacks it).
+trust_complete() {
+	local j=$1 type=$2 f='(trustDirection=3)(trustType=2)'
+	if [[ $type == forest ]]; then
+		f+='(trustAttributes:1.2.840.113556.1.4.803:=8)(msDS-TrustForestTrustInfo=*)'
+	else
+		f+='(trustAttributes:1.2.840.113556.1.4.803:=4)'
+	fi
+	has_trust 0 "${DOMAIN[j]}" "$f" && has_trust "$j" "${DOMAIN[0]}" "$f"
+}
+
+samba_tool_remote() { # run samba-tool inside DC1's namespace with the lab krb5.conf
+	local pid
+	pid=$(lab_pid 0)
+	KRB5_CONFIG=$LAB_DIR/krb5.conf nsenter -m -t "$pid" samba-tool "$@"
+}
+
+ensure_trust() { # ensure_trust j type
+	local j=$1 type=$2
+	if trust_complete "$j" "$type"; then return 0; fi
+	log "creating $type trust ${DOMAIN[0]} <-> ${DOMAIN[j]}"
+	if has_trust 0 "${DOMAIN[j]}" || has_trust "$j" "${DOMAIN[0]}"; then
+		# half-created trust from an interrupted run: remove both sides
+		PASSWD=$LAB_PASSWORD samba_tool_remote domain trust delete "${DOMAIN[j]}" --delete-location=both --ipaddress="${IP[j]}" \
+			-s "$(dc_dir 0)/etc/smb.conf" -U "Administrator@${REALM[j]}" >>"$LAB_DIR/trust.log" 2>&1 || true
+	fi
+	local attempt
+	for attempt in 1 2 3; do
+		if PASSWD=$LAB_PASSWORD samba_tool_remote domain trust create "${DOMAIN[j]}" \
+			--type="$type" --direction=both --create-location=both --ipaddress="${IP[j]}" \
+			-s "$(dc_dir 0)/etc/smb.conf" -U "Administrator@${REALM[j]}" >>"$LAB_DIR/trust.log" 2>&1; then
+			return 0
+		fi
+		log "trust creation attempt $attempt failed; cleaning up and retrying"
+		PASSWD=$LAB_PASSWORD samba_tool_remote domain trust delete "${DOMAIN[j]}" --delete-location=both --ipaddress="${IP[j]}" \
+			-s "$(dc_dir 0)/etc/smb.conf" -U "Administrator@${REALM[j]}" >>"$LAB_DIR/trust.log" 2>&1 || true
+		sleep 3
+	done
+	tail -n 20 "$LAB_DIR/trust.log" >&2
+	die "creating the $type trust with ${DOMAIN[j]} failed (log: $LAB_DIR/trust.log)"
+}
+
+# ---- lab.env --------------------------------------------------------------------------
+write_env() {
+	local tmp i n pid
+	tmp=$(mktemp "$LAB_DIR/.lab.env.XXXXXX")
+	{
+		echo "# spntrust Samba AD lab, written by testdata/lab/lab.sh up; no secrets here"
+		echo "LAB_DIR=$LAB_DIR"
+		echo "LAB_CA_FILE=$LAB_DIR/tls/ca.pem"
+		echo "LAB_KRB5_CONFIG=$LAB_DIR/krb5.conf"
+		echo "LAB_ADMIN_PASSWORD_FILE=$LAB_DIR/admin.password"
+		echo "LAB_ADMIN_USER=Administrator"
+		echo "LAB_HOSTNET=$LAB_HOSTNET"
+		for i in 0 1 2; do
+			n=$((i + 1))
+			pid=$(lab_pid "$i" || true)
+			echo "LAB_DC${n}_IP=${IP[i]}"
+			echo "LAB_DC${n}_FQDN=${FQDN[i]}"
+			echo "LAB_DC${n}_DOMAIN=${DOMAIN[i]}"
+			echo "LAB_DC${n}_REALM=${REALM[i]}"
+			echo "LAB_DC${n}_NETBIOS=${NETBIOS[i]}"
+			echo "LAB_DC${n}_DIR=$(dc_dir "$i")"
+			echo "LAB_DC${n}_PID=$pid"
+		done
+	} >"$tmp"
+	chmod 0644 "$tmp"
+	mv -f "$tmp" "$LAB_DIR/lab.env"
+}
+
+seed_stamp() {
+	{
+		echo "$LAB_VERSION $LAB_BASE $LAB_HOSTNET"
+		sha256sum "$SCRIPT_DIR/seed.py" | cut -d' ' -f1
+	} | sha256sum | cut -d' ' -f1
+}
+
+seed() {
+	local stamp
+	stamp=$(seed_stamp)
+	if [[ -f $LAB_DIR/.seeded && $(<"$LAB_DIR/.seeded") == "$stamp" ]]; then return 0; fi
+	log "seeding SPNs, accounts and DNS records"
+	rm -f "$LAB_DIR/.seeded"
+	local i args=()
+	for i in 0 1 2; do
+		args+=("--dc" "${IP[i]},${DOMAIN[i]},${FQDN[i]},$(dc_dir "$i")")
+	done
+	if ! /usr/bin/python3 "$SCRIPT_DIR/seed.py" --password-file "$LAB_DIR/admin.password" \
+		--hostnet "$LAB_HOSTNET" "${args[@]}" >"$LAB_DIR/seed.log" 2>&1; then
+		tail -n 30 "$LAB_DIR/seed.log" >&2
+		die "seeding failed (log: $LAB_DIR/seed.log)"
+	fi
+	echo "$stamp" >"$LAB_DIR/.seeded"
+}
+
+# ---- commands -----------------------------------------------------------------------------
+healthy() {
+	local i
+	[[ -f $LAB_DIR/lab.env && -f $LAB_DIR/.seeded && $(<"$LAB_DIR/.seeded") == "$(seed_stamp)" ]] || return 1
+	grep -qxF "LAB_DC1_IP=${IP[0]}" "$LAB_DIR/lab.env" || return 1
+	for i in 0 1 2; do dc_healthy "$i" || return 1; done
+	trust_complete 1 forest && trust_complete 2 external || return 1
+	grep -qxF "$HOSTS_BEGIN" /etc/hosts || return 1
+}
+
+cmd_up() {
+	need_root up
+	local t0=$SECONDS i
+	mkdir -p "$LAB_DIR"
+	chmod 0755 "$LAB_DIR"
+	if healthy 2>/dev/null; then
+		log "lab already up and healthy ($LAB_DIR/lab.env)"
+		return 0
+	fi
+	install_packages
+	if ! lab_pid 0 >/dev/null && ! lab_pid 1 >/dev/null && ! lab_pid 2 >/dev/null; then
+		preflight_ports
+	fi
+	ensure_password
+	add_addresses
+	write_hosts
+	make_tls
+	write_krb5conf
+	write_resolvconf
+	for i in 0 1 2; do provision "$i"; done
+	for i in 0 1 2; do fix_smbconf "$i"; start_dc "$i"; done
+	wait_healthy 120
+	log "DCs healthy after $((SECONDS - t0))s"
+	ensure_trust 1 forest
+	ensure_trust 2 external
+	seed
+	write_env
+	log "lab up in $((SECONDS - t0))s; environment: $LAB_DIR/lab.env"
+}
+
+cmd_down() {
+	need_root down
+	local purge=0 i
+	[[ ${1:-} == --purge ]] && purge=1
+	stop_dcs
+	remove_addresses
+	remove_hosts
+	if ((purge)); then
+		case $LAB_DIR in
+		/ | /var | /var/tmp | /tmp | "") die "refusing to purge LAB_DIR=$LAB_DIR" ;;
+		esac
+		if [[ -d $LAB_DIR ]]; then
+			rm -rf -- "$LAB_DIR"
+			log "removed $LAB_DIR"
+		fi
+	else
+		rm -f "$LAB_DIR/lab.env"
+	fi
+	log "lab down"
+}
+
+cmd_status() {
+	local i rc=0 pid
+	for i in 0 1 2; do
+		if pid=$(lab_pid "$i"); then
+			if dc_healthy "$i"; then
+				echo "DC$((i + 1)) ${FQDN[i]} ${IP[i]} pid $pid: up"
+			else
+				echo "DC$((i + 1)) ${FQDN[i]} ${IP[i]} pid $pid: starting or unhealthy"
+				rc=1
+			fi
+		else
+			echo "DC$((i + 1)) ${FQDN[i]} ${IP[i]}: down"
+			rc=1
+		fi
+	done
+	for i in 1 2; do
+		if [[ -f $(dc_dir 0)/private/sam.ldb ]] && trust_complete "$i" "$([[ $i == 1 ]] && echo forest || echo external)"; then
+			echo "trust ${DOMAIN[0]} <-> ${DOMAIN[i]}: present"
+		else
+			echo "trust ${DOMAIN[0]} <-> ${DOMAIN[i]}: missing"
+			rc=1
+		fi
+	done
+	if [[ -f $LAB_DIR/.seeded && $(<"$LAB_DIR/.seeded") == "$(seed_stamp)" ]]; then
+		echo "seeds: present"
+	else
+		echo "seeds: missing or outdated"
+		rc=1
+	fi
+	[[ -f $LAB_DIR/lab.env ]] && echo "env: $LAB_DIR/lab.env" || {
+		echo "env: missing"
+		rc=1
+	}
+	return $rc
+}
+
+cmd_env() {
+	[[ -f $LAB_DIR/lab.env ]] || die "no $LAB_DIR/lab.env: run '$0 up' first"
+	cat "$LAB_DIR/lab.env"
+}
+
+case ${1:-} in
+up) cmd_up ;;
+down)
+	shift
+	cmd_down "$@"
+	;;
+status) cmd_status ;;
+env) cmd_env ;;
+*)
+	echo "usage: $0 up | down [--purge] | status | env" >&2
+	exit 2
+	;;
+esac
