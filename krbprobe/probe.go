@@ -1,0 +1,172 @@
+// Package krbprobe asks a KDC for service tickets the way a Windows client
+// does and records what happened: which realms referred the request on,
+// which principal the ticket was issued for, or which KRB-ERROR came back.
+//
+// It drives the TGS exchanges itself (gokrb5 follows referrals silently)
+// so that the cross-realm path is visible.
+package krbprobe
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jcmturner/gokrb5/v8/client"
+	"github.com/jcmturner/gokrb5/v8/config"
+	"github.com/jcmturner/gokrb5/v8/iana/nametype"
+	"github.com/jcmturner/gokrb5/v8/messages"
+	"github.com/jcmturner/gokrb5/v8/types"
+
+	"github.com/spntrust/spntrust/ldapx"
+)
+
+// maxReferrals bounds a referral chain (a misconfigured trust can loop).
+const maxReferrals = 8
+
+// maxReply bounds a KDC reply.
+const maxReply = 1 << 20
+
+// Result is the outcome of one ticket request.
+type Result struct {
+	SPN         string
+	ClientRealm string
+	Issued      bool
+	Realm       string   // realm of the service ticket
+	Principal   string   // service principal the ticket names
+	Path        []string // realms asked, in order, starting with the client's
+	ErrorCode   int32
+	ErrorName   string
+	Err         error
+}
+
+// Prober requests tickets with one logged-in client.
+type Prober struct {
+	Client  *client.Client
+	Config  *config.Config
+	Timeout time.Duration // per KDC exchange; zero: 10 s
+}
+
+// Request asks for a ticket for spn starting at the client's realm and
+// follows referrals (RFC 6806) from realm to realm.
+func (p *Prober) Request(ctx context.Context, spn string) Result {
+	realm := p.Client.Credentials.Domain()
+	res := Result{SPN: spn, ClientRealm: realm}
+	fail := func(err error) Result {
+		res.Err = err
+		if code, ok := ldapx.KRBErrorCode(err); ok {
+			c := ldapx.ClassifyKRBError(code)
+			res.ErrorCode, res.ErrorName = code, c.Name
+		}
+		return res
+	}
+	// A TGT of the client's realm and its session key, from gokrb5's login.
+	tgt, key, err := p.Client.GetServiceTicket("krbtgt/" + realm)
+	if err != nil {
+		return fail(fmt.Errorf("get a TGT for %s: %w", realm, err))
+	}
+	sname := types.NewPrincipalName(nametype.KRB_NT_SRV_INST, spn)
+	cfg := *p.Config
+	cfg.LibDefaults.Canonicalize = true // ask for referrals, as Windows clients do
+	for hop := 0; hop <= maxReferrals; hop++ {
+		res.Path = append(res.Path, realm)
+		req, err := messages.NewTGSReq(p.Client.Credentials.CName(), realm, &cfg, tgt, key, sname, false)
+		if err != nil {
+			return fail(fmt.Errorf("build TGS-REQ for %s in %s: %w", spn, realm, err))
+		}
+		b, err := req.Marshal()
+		if err != nil {
+			return fail(fmt.Errorf("encode TGS-REQ: %w", err))
+		}
+		reply, err := p.exchange(ctx, realm, b)
+		if err != nil {
+			return fail(fmt.Errorf("TGS-REQ for %s to realm %s: %w", spn, realm, err))
+		}
+		var rep messages.TGSRep
+		if err := rep.Unmarshal(reply); err != nil {
+			var krbErr messages.KRBError
+			if kerr := krbErr.Unmarshal(reply); kerr == nil {
+				return fail(fmt.Errorf("realm %s: %w", realm, krbErr))
+			}
+			return fail(fmt.Errorf("realm %s: reply is neither TGS-REP nor KRB-ERROR: %v", realm, err))
+		}
+		if err := rep.DecryptEncPart(key); err != nil {
+			return fail(fmt.Errorf("realm %s: decrypt TGS-REP: %w", realm, err))
+		}
+		names := rep.Ticket.SName.NameString
+		if len(names) == 2 && strings.EqualFold(names[0], "krbtgt") && !strings.EqualFold(names[1], realm) {
+			// A referral: a TGT for the next realm on the path.
+			tgt, key, realm = rep.Ticket, rep.DecryptedEncPart.Key, names[1]
+			continue
+		}
+		res.Issued = true
+		res.Realm = rep.Ticket.Realm
+		res.Principal = rep.Ticket.SName.PrincipalNameString()
+		return res
+	}
+	return fail(fmt.Errorf("more than %d referrals for %s: the trust path loops", maxReferrals, spn))
+}
+
+// exchange sends one request to the realm's KDCs over TCP, trying each in
+// order of preference.
+func (p *Prober) exchange(ctx context.Context, realm string, req []byte) ([]byte, error) {
+	_, kdcs, err := p.Config.GetKDCs(realm, true)
+	if err != nil {
+		return nil, fmt.Errorf("no KDC known for realm %s (add it to krb5.conf or DNS SRV _kerberos._tcp): %w", realm, err)
+	}
+	keys := make([]int, 0, len(kdcs))
+	for k := range kdcs {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	var errs []error
+	for _, k := range keys {
+		b, err := p.send(ctx, kdcs[k], req)
+		if err == nil {
+			return b, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
+}
+
+func (p *Prober) send(ctx context.Context, addr string, req []byte) ([]byte, error) {
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("KDC %s: %w", addr, err)
+	}
+	defer conn.Close()
+	deadline, _ := ctx.Deadline()
+	conn.SetDeadline(deadline)
+	frame := make([]byte, 4+len(req))
+	binary.BigEndian.PutUint32(frame, uint32(len(req)))
+	copy(frame[4:], req)
+	if _, err := conn.Write(frame); err != nil {
+		return nil, fmt.Errorf("KDC %s: send: %w", addr, err)
+	}
+	var l [4]byte
+	if _, err := io.ReadFull(conn, l[:]); err != nil {
+		return nil, fmt.Errorf("KDC %s: read: %w", addr, err)
+	}
+	n := binary.BigEndian.Uint32(l[:])
+	if n == 0 || n > maxReply {
+		return nil, fmt.Errorf("KDC %s: implausible reply length %d", addr, n)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(conn, b); err != nil {
+		return nil, fmt.Errorf("KDC %s: read: %w", addr, err)
+	}
+	return b, nil
+}
