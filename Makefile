@@ -30,10 +30,21 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-# The main job: bring the lab up and audit it, writing the report to a file.
-demo: build
-	@./$(BIN) audit --from testdata/snapshots/seed.json --output $(REPORT) || test $$? -eq 1
-	@echo "Report: $(CURDIR)/$(REPORT)"
+LAB_ENV   ?= /var/tmp/spntrust-lab/lab.env
+DEMO_DIR  ?= demo-out
+
+# The main job: bring the lab up and audit it live (Kerberos bind with the
+# signing layer, realm and KDC found through the lab DC's DNS), writing the
+# reports and the snapshot to $(DEMO_DIR).
+demo: build lab-up
+	@mkdir -p $(DEMO_DIR)
+	@set -a; . $(LAB_ENV); set +a; \
+	env -u KRB5_CONFIG ./$(BIN) audit --domain "$$LAB_DC1_DOMAIN" --dns-server "$$LAB_DC1_IP" \
+		--user "$$LAB_ADMIN_USER@$$LAB_DC1_REALM" --password-file "$$LAB_ADMIN_PASSWORD_FILE" --follow-trusts \
+		--save-snapshot $(DEMO_DIR)/snapshot.json \
+		--output text=$(DEMO_DIR)/report.txt --output json=$(DEMO_DIR)/report.json; \
+	rc=$$?; test $$rc -le 1 || exit $$rc
+	@echo "Report: $(CURDIR)/$(DEMO_DIR)/report.txt (JSON: report.json, snapshot: snapshot.json)"
 
 lab-up:
 	$(LAB) up

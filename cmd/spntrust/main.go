@@ -13,6 +13,7 @@ var version = "0.1.0-dev"
 func main() {
 	app := &App{
 		Version: version,
+		Stdin:   os.Stdin,
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,
 		Now:     time.Now,

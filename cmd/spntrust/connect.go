@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/ldapx"
+)
+
+// passwordEnv is the environment variable a password may come from.
+// Passwords are never accepted on the command line (argv is visible to
+// every user of the machine).
+const passwordEnv = "SPNTRUST_PASSWORD"
+
+// targetOptions are the flags that select and authenticate to a live
+// directory; audit, remediate, fix and probe share them.
+type targetOptions struct {
+	domain       string
+	server       string
+	dnsServer    string
+	user         string
+	auth         string
+	security     string
+	passwordFile string
+	keytab       string
+	caFile       string
+	insecure     bool
+	followTrusts bool
+	timeout      time.Duration
+	workers      int
+}
+
+func (o *targetOptions) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.domain, "domain", "", "audit this domain's forest; DCs are found through DNS SRV records")
+	f.StringVar(&o.server, "server", "", "audit through this DC (host name or IP)")
+	f.StringVar(&o.dnsServer, "dns-server", "", "DNS server (IP[:port]) for SRV, KDC and SPN host lookups; default: /etc/resolv.conf")
+	f.StringVar(&o.user, "user", "", "principal to bind as: user@REALM, DOMAIN\\user or user; empty with Kerberos: the credential cache's owner")
+	f.StringVar(&o.auth, "auth", "kerberos", "authentication: kerberos (GSSAPI with signing), ntlm, or simple (only over LDAPS/StartTLS)")
+	f.StringVar(&o.security, "security", "", "transport: plain (389; Kerberos signs every message), ldaps (636) or starttls; default: plain for kerberos/ntlm, ldaps for simple")
+	f.StringVar(&o.passwordFile, "password-file", "", "read the password from this file (first line); else $"+passwordEnv+", else a prompt, else the Kerberos credential cache")
+	f.StringVar(&o.keytab, "keytab", "", "Kerberos keytab holding the --user principal's keys")
+	f.StringVar(&o.caFile, "ca-file", "", "PEM file of the CA(s) that sign the DCs' certificates (LDAPS/StartTLS); default: the system pool")
+	f.BoolVar(&o.insecure, "insecure-skip-verify", false, "do not verify DC certificates (prints a warning; never use in production)")
+	f.BoolVar(&o.followTrusts, "follow-trusts", false, "also collect the forests and domains this one trusts, where the credentials are accepted")
+	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound on each network exchange and each DC's reads")
+	f.IntVar(&o.workers, "workers", 4, "domains collected at once (DNS queries: four times as many)")
+}
+
+func (o *targetOptions) live() bool { return o.domain != "" || o.server != "" }
+
+// validate checks the flags before any network traffic.
+func (o *targetOptions) validate() error {
+	if o.domain != "" && o.server != "" {
+		return usageError("--domain and --server are exclusive: name a domain to discover its DCs, or one DC")
+	}
+	switch o.auth {
+	case "kerberos", "ntlm", "simple":
+	default:
+		return usageError("--auth %q: use kerberos, ntlm or simple", o.auth)
+	}
+	switch o.security {
+	case "":
+		o.security = "plain"
+		if o.auth == "simple" {
+			o.security = "ldaps"
+		}
+	case "plain", "ldaps", "starttls":
+	default:
+		return usageError("--security %q: use plain, ldaps or starttls", o.security)
+	}
+	if o.auth == "simple" && o.security == "plain" {
+		return usageError("--auth simple sends the password in clear text: use --security ldaps or starttls")
+	}
+	if o.keytab != "" && o.auth != "kerberos" {
+		return usageError("--keytab needs --auth kerberos")
+	}
+	for flag, path := range map[string]string{"--password-file": o.passwordFile, "--keytab": o.keytab, "--ca-file": o.caFile} {
+		if path == "" {
+			continue
+		}
+		if _, err := os.Stat(path); err != nil {
+			return usageError("%s: %v", flag, err)
+		}
+	}
+	if o.timeout <= 0 {
+		return usageError("--timeout must be positive")
+	}
+	if o.workers < 1 || o.workers > 64 {
+		return usageError("--workers %d: use 1-64", o.workers)
+	}
+	return nil
+}
+
+// password returns the password from the file, the environment or a prompt;
+// "" means none (Kerberos then uses the keytab or credential cache).
+func (a *App) password(o *targetOptions) (string, error) {
+	if o.passwordFile != "" {
+		data, err := os.ReadFile(o.passwordFile)
+		if err != nil {
+			return "", usageError("--password-file: %v", err)
+		}
+		line, _, _ := strings.Cut(string(data), "\n")
+		pw := strings.TrimRight(line, "\r")
+		if pw == "" {
+			return "", usageError("--password-file %s: the first line is empty", o.passwordFile)
+		}
+		return pw, nil
+	}
+	if pw := os.Getenv(passwordEnv); pw != "" {
+		return pw, nil
+	}
+	if o.keytab != "" || o.user == "" {
+		return "", nil
+	}
+	if a.Stdin != nil && term.IsTerminal(int(a.Stdin.Fd())) {
+		fmt.Fprintf(a.Stderr, "Password for %s: ", o.user)
+		pw, err := term.ReadPassword(int(a.Stdin.Fd()))
+		fmt.Fprintln(a.Stderr)
+		if err != nil {
+			return "", usageError("read password: %v", err)
+		}
+		return string(pw), nil
+	}
+	if o.auth != "kerberos" {
+		return "", usageError("no password for %s: use --password-file FILE or $%s (passwords are never taken from the command line)", o.user, passwordEnv)
+	}
+	return "", nil
+}
+
+// connector builds what the collector needs to reach the directory.
+func (a *App) connector(o *targetOptions) (audit.Connector, *ldapx.DNSResolver, ldapx.Credentials, error) {
+	resolver, err := ldapx.NewDNSResolver(o.dnsServer, o.timeout/3)
+	if err != nil {
+		return nil, nil, ldapx.Credentials{}, usageError("--dns-server: %v", err)
+	}
+	pw, err := a.password(o)
+	if err != nil {
+		return nil, nil, ldapx.Credentials{}, err
+	}
+	creds := ldapx.Credentials{
+		Mechanism:  ldapx.Mechanism(o.auth),
+		Principal:  o.user,
+		Password:   pw,
+		KeytabPath: o.keytab,
+	}
+	if o.insecure {
+		fmt.Fprintln(a.Stderr, "spntrust: WARNING: --insecure-skip-verify: DC certificates are not verified; anyone on the path can read and change this session")
+	}
+	connect := func(ctx context.Context, address string) (audit.Directory, error) {
+		conn, err := ldapx.Dial(ctx, ldapx.Options{
+			Address: address, Security: ldapx.Security(o.security), CAFile: o.caFile,
+			InsecureSkipVerify: o.insecure, Timeout: o.timeout, Resolver: resolver, Now: a.Now,
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := conn.Bind(ctx, creds); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		return conn, nil
+	}
+	return connect, resolver, creds, nil
+}
+
+// collect runs a live collection with the target flags.
+func (a *App) collect(ctx context.Context, o *targetOptions) (*audit.Snapshot, error) {
+	connect, resolver, creds, err := a.connector(o)
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	snap, err := audit.Collect(ctx, audit.Config{
+		Domain: o.domain, Server: o.server, FollowTrusts: o.followTrusts,
+		Connect: connect, Resolver: resolver, Now: a.Now, Timeout: o.timeout, Workers: o.workers,
+		ToolVersion: a.Version, Host: host, Principal: creds.Principal, AuthMethod: o.auth, DNSServer: o.dnsServer,
+	})
+	if err != nil {
+		// Unreachable DCs, refused credentials: the audit could not complete.
+		return nil, incompleteError(err)
+	}
+	return snap, nil
+}

@@ -1,0 +1,152 @@
+package main
+
+// Integration tests against the Samba AD lab (testdata/lab). They skip with
+// a message when the lab is not up, and fail instead under
+// SPNTRUST_LAB_REQUIRED=1 (make test, CI).
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/internal/labenv"
+)
+
+// dcSPNs reads every SPN holder of a lab DC straight from its database:
+// DN (lower case) → sorted SPNs.
+func dcSPNs(t *testing.T, dc labenv.DC) map[string][]string {
+	t.Helper()
+	out, err := exec.Command("ldbsearch", "-H", dc.SamLDB(), "-b", dc.BaseDN(), "(servicePrincipalName=*)", "servicePrincipalName").Output()
+	if err != nil {
+		t.Fatalf("ldbsearch on %s: %v", dc.SamLDB(), err)
+	}
+	got := map[string][]string{}
+	var dn string
+	// ldbsearch folds long lines with a leading space (LDIF).
+	unfolded := strings.ReplaceAll(string(out), "\n ", "")
+	for _, line := range strings.Split(unfolded, "\n") {
+		switch {
+		case strings.HasPrefix(line, "dn: "):
+			dn = strings.ToLower(strings.TrimPrefix(line, "dn: "))
+		case strings.HasPrefix(line, "servicePrincipalName: "):
+			got[dn] = append(got[dn], strings.TrimPrefix(line, "servicePrincipalName: "))
+		}
+	}
+	for _, v := range got {
+		sort.Strings(v)
+	}
+	return got
+}
+
+// snapshotSPNs is the same view of a snapshot, for one domain.
+func snapshotSPNs(s *audit.Snapshot, domain string) map[string][]string {
+	got := map[string][]string{}
+	for _, a := range s.Accounts {
+		if strings.EqualFold(a.Domain, domain) {
+			v := append([]string(nil), a.SPNs...)
+			sort.Strings(v)
+			got[strings.ToLower(a.DN)] = v
+		}
+	}
+	return got
+}
+
+// liveAudit runs `spntrust audit` against the lab with extra args, saves the
+// snapshot and returns it with the exit code and stderr.
+func liveAudit(t *testing.T, env *labenv.Env, extra ...string) (*audit.Snapshot, int, string) {
+	t.Helper()
+	snapPath := filepath.Join(t.TempDir(), "snap.json")
+	args := append([]string{"audit", "--domain", env.DCs[0].Domain, "--dns-server", env.DCs[0].IP,
+		"--save-snapshot", snapPath, "--format", "json", "--output", filepath.Join(t.TempDir(), "r.json")}, extra...)
+	code, _, stderr := run(t, args...)
+	if code != ExitOK {
+		return nil, code, stderr
+	}
+	snap, err := audit.Load(snapPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap, code, stderr
+}
+
+func TestLabCollectionWithEachAuthMethod(t *testing.T) {
+	env := labenv.Require(t)
+	dc1 := env.DCs[0]
+	want := dcSPNs(t, dc1)
+	if len(want) < 10 {
+		t.Fatalf("lab DC reports only %d SPN holders; is it seeded?", len(want))
+	}
+	admin := env.AdminUser + "@" + dc1.Realm
+	ccache := filepath.Join(t.TempDir(), "ccache")
+	kinit := exec.Command("kinit", "--password-file="+env.AdminPasswordFile, admin)
+	kinit.Env = append(os.Environ(), "KRB5_CONFIG="+env.Krb5Config, "KRB5CCNAME=FILE:"+ccache)
+	if out, err := kinit.CombinedOutput(); err != nil {
+		// MIT kinit has no --password-file: feed the password on stdin.
+		pw, perr := env.AdminPassword()
+		if perr != nil {
+			t.Fatal(perr)
+		}
+		kinit = exec.Command("kinit", admin)
+		kinit.Env = append(os.Environ(), "KRB5_CONFIG="+env.Krb5Config, "KRB5CCNAME=FILE:"+ccache)
+		kinit.Stdin = strings.NewReader(pw + "\n")
+		if out2, err := kinit.CombinedOutput(); err != nil {
+			t.Fatalf("kinit: %v\n%s\n%s", err, out, out2)
+		}
+	}
+
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"kerberos with password, realm and KDC from DNS", []string{"--user", admin, "--password-file", env.AdminPasswordFile}, map[string]string{"KRB5_CONFIG": ""}},
+		{"kerberos with password and KRB5_CONFIG", []string{"--user", admin, "--password-file", env.AdminPasswordFile}, map[string]string{"KRB5_CONFIG": env.Krb5Config}},
+		{"kerberos from a credential cache (after kinit)", nil, map[string]string{"KRB5_CONFIG": env.Krb5Config, "KRB5CCNAME": "FILE:" + ccache}},
+		{"simple bind over LDAPS verified with the lab CA", []string{"--auth", "simple", "--user", admin, "--password-file", env.AdminPasswordFile, "--ca-file", env.CAFile}, nil},
+		{"simple bind after StartTLS", []string{"--auth", "simple", "--security", "starttls", "--user", admin, "--password-file", env.AdminPasswordFile, "--ca-file", env.CAFile}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			if _, ok := tt.env["KRB5CCNAME"]; !ok {
+				t.Setenv("KRB5CCNAME", "FILE:/nonexistent/spntrust-no-cache")
+			}
+			snap, code, stderr := liveAudit(t, env, tt.args...)
+			if code != ExitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if got := snapshotSPNs(snap, dc1.Domain); !reflect.DeepEqual(got, want) {
+				t.Errorf("snapshot SPN holders differ from the DC's own database:\n got %d holders\nwant %d holders\n%s", len(got), len(want), diffKeys(got, want))
+			}
+			d, ok := snap.DomainByName(dc1.Domain)
+			if !ok || !d.AccountsCollected || d.NetBIOSName != dc1.NetBIOS || !strings.HasPrefix(d.SID, "S-1-5-21-") {
+				t.Errorf("domain record incomplete: %+v", d)
+			}
+			if f, ok := snap.ForestOf(dc1.Domain); !ok || f.SPNMappings["http"] != "host" {
+				t.Errorf("forest sPNMappings not read: %+v", f)
+			}
+		})
+	}
+}
+
+func diffKeys(got, want map[string][]string) string {
+	var b strings.Builder
+	for k, v := range want {
+		if !reflect.DeepEqual(got[k], v) {
+			b.WriteString("  " + k + ": got " + strings.Join(got[k], ",") + " want " + strings.Join(v, ",") + "\n")
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			b.WriteString("  extra " + k + "\n")
+		}
+	}
+	return b.String()
+}
