@@ -64,10 +64,15 @@ install_packages() {
 	log "installing packages: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-	# The Debian packages may start the distribution's own daemons; the lab
-	# does not use them. Leave them alone (they are not ours to stop), but the
-	# lab's addresses are distinct so they do not collide.
+	apt-get install -y -qq "${missing[@]}" >/dev/null
+	# On a machine with systemd the packages may start the distribution's own
+	# smbd/nmbd; they are not ours to stop: preflight_ports reports them.
+}
+
+# lock: serialise up/down of one LAB_DIR (a second caller waits).
+lock() {
+	exec 9>>"$LAB_DIR/.lock"
+	flock -w 300 9 || die "another lab.sh holds $LAB_DIR/.lock"
 }
 
 # preflight: a wildcard listener (e.g. the distribution's own smbd started by
@@ -179,6 +184,7 @@ hosts_without_block() {
 
 write_hosts() {
 	local want tmp i
+	touch "$LAB_DIR/added-hosts" # down removes the block only when this lab wrote it
 	want=$(
 		echo "$HOSTS_BEGIN"
 		for i in 0 1 2; do echo "${IP[i]} ${FQDN[i]} ${HOSTNAME_[i]}"; done
@@ -199,6 +205,8 @@ write_hosts() {
 }
 
 remove_hosts() {
+	[[ -f $LAB_DIR/added-hosts ]] || return 0
+	rm -f "$LAB_DIR/added-hosts"
 	grep -qxF "$HOSTS_BEGIN" /etc/hosts 2>/dev/null || return 0
 	local tmp
 	tmp=$(mktemp)
@@ -372,7 +380,7 @@ start_dc() {
 	# samba-tool's DC lookups never query the host's resolver.
 	setsid unshare -m --propagation private sh -c \
 		'mount -t tmpfs -o mode=0755 tmpfs /run/samba && mount --bind "$1" /etc/resolv.conf && exec samba -s "$0" -F --debug-stdout' \
-		"$conf" "$LAB_DIR/resolv.conf" </dev/null >>"$(log_file "$i")" 2>&1 &
+		"$conf" "$LAB_DIR/resolv.conf" </dev/null >>"$(log_file "$i")" 2>&1 9>&- &
 	pid=$!
 	proc_start "$pid" >"$(pid_file "$i").start"
 	echo "$pid" >"$(pid_file "$i")"
@@ -586,6 +594,7 @@ cmd_up() {
 	local t0=$SECONDS i
 	mkdir -p "$LAB_DIR"
 	chmod 0755 "$LAB_DIR"
+	lock
 	if healthy 2>/dev/null; then
 		log "lab already up and healthy ($LAB_DIR/lab.env)"
 		return 0
@@ -615,6 +624,7 @@ cmd_down() {
 	need_root down
 	local purge=0 i
 	[[ ${1:-} == --purge ]] && purge=1
+	[[ -d $LAB_DIR ]] && lock
 	stop_dcs
 	remove_addresses
 	remove_hosts
