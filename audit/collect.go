@@ -54,6 +54,10 @@ type Config struct {
 	AuthMethod    string
 	DNSServer     string
 	SkipKDCClocks bool
+	// Tickets, when set, asks the KDC for a ticket for each SPN a client
+	// would request (at most ProbeLimit) and records the outcome and path.
+	Tickets    TicketRequester
+	ProbeLimit int
 }
 
 // ErrNothingCollected is returned (wrapped) when no DC could be read at all.
@@ -121,6 +125,9 @@ func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
 	c.collectDNS(ctx)
 	if !cfg.SkipKDCClocks {
 		c.collectKDCClocks(ctx)
+	}
+	if cfg.Tickets != nil {
+		c.collectTickets(ctx, cfg.Tickets, cfg.ProbeLimit)
 	}
 	c.finish()
 	return c.snap, nil

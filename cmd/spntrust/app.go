@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,6 +43,7 @@ var errFindings = errors.New("findings at or above --fail-on")
 // so commands run in tests without a terminal.
 type App struct {
 	Version string
+	Stdin   *os.File // for the password prompt; nil in tests
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Now     func() time.Time

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 
@@ -97,40 +98,71 @@ func (o *reportOptions) parse() (outs []output, failOn checks.Severity, list []c
 }
 
 type auditOptions struct {
-	from   string
-	report reportOptions
+	from         string
+	saveSnapshot string
+	target       targetOptions
+	report       reportOptions
 }
 
 func (a *App) auditCommand() *cobra.Command {
 	opts := &auditOptions{}
 	cmd := &cobra.Command{
-		Use:   "audit --from SNAPSHOT",
+		Use:   "audit (--domain NAME | --server HOST | --from SNAPSHOT)",
 		Short: "Audit a directory (or a saved snapshot) and report Kerberos problems",
-		Example: `  spntrust audit --from testdata/snapshots/seed.json
+		Example: `  spntrust audit --domain lab.test --dns-server 127.0.0.11 --user Administrator@LAB.TEST --password-file pw.txt
+  kinit auditor@CORP.EXAMPLE && spntrust audit --domain corp.example --follow-trusts --save-snapshot snap.json
   spntrust audit --from snap.json --format json --output report.json --fail-on high`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runAudit(opts)
+			return a.runAudit(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.from, "from", "", "replay a snapshot file saved by --save-snapshot instead of collecting")
+	cmd.Flags().StringVar(&opts.saveSnapshot, "save-snapshot", "", "save what was collected to this file (atomically, mode 0600, no secrets) for --from")
+	opts.target.register(cmd)
 	opts.report.register(cmd)
 	return cmd
 }
 
-func (a *App) runAudit(opts *auditOptions) error {
+func (a *App) runAudit(ctx context.Context, opts *auditOptions) error {
 	outs, failOn, list, err := opts.report.parse()
 	if err != nil {
 		return err
 	}
-	if opts.from == "" {
-		return usageError("audit needs --from SNAPSHOT (live collection flags come with --domain/--server)")
-	}
-	snap, err := audit.Load(opts.from)
+	snap, err := a.snapshot(ctx, opts.from, &opts.target)
 	if err != nil {
-		return inputError(err)
+		return err
+	}
+	if opts.saveSnapshot != "" {
+		if err := audit.Save(opts.saveSnapshot, snap); err != nil {
+			return inputError(err)
+		}
+		fmt.Fprintf(a.Stderr, "snapshot saved to %s\n", opts.saveSnapshot)
+	}
+	if snap.Collection.Partial() {
+		fmt.Fprintf(a.Stderr, "spntrust: collection incomplete: %d gap(s); the report lists them\n", len(snap.Collection.Gaps))
 	}
 	return a.report(snap, list, outs, failOn, opts.report.opt)
+}
+
+// snapshot loads the --from file or collects live, whichever the flags say.
+func (a *App) snapshot(ctx context.Context, from string, target *targetOptions) (*audit.Snapshot, error) {
+	switch {
+	case from != "" && target.live():
+		return nil, usageError("--from replays a saved snapshot: it cannot be combined with --domain or --server")
+	case from != "":
+		snap, err := audit.Load(from)
+		if err != nil {
+			return nil, inputError(err)
+		}
+		return snap, nil
+	case target.live():
+		if err := target.validate(); err != nil {
+			return nil, err
+		}
+		return a.collect(ctx, target)
+	}
+	return nil, usageError("name what to audit: --domain NAME, --server HOST, or --from SNAPSHOT")
 }
 
 // report runs the checks and writes every requested output.

@@ -1,0 +1,84 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spntrust/spntrust/krbprobe"
+	"github.com/spntrust/spntrust/spn"
+)
+
+// TicketRequester asks the KDC for one service ticket (krbprobe.Prober).
+type TicketRequester interface {
+	Request(ctx context.Context, spn string) krbprobe.Result
+}
+
+// DefaultProbeLimit bounds the ticket requests of one audit.
+const DefaultProbeLimit = 200
+
+// probeTargets lists the SPNs a client would request from this snapshot:
+// every host-based SPN of a non-computer account (the services whose
+// tickets go astray), HTTP/<dNSHostName> of every computer (what a browser
+// asks for a site running as the computer), and HOST/<DC> of every trusted
+// domain's DC (the cross-realm path).
+func probeTargets(s *Snapshot) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(v string) {
+		if k := strings.ToLower(v); !seen[k] {
+			seen[k] = true
+			out = append(out, v)
+		}
+	}
+	for _, a := range s.Accounts {
+		if !a.Enabled {
+			continue
+		}
+		if a.Kind == KindComputer {
+			if a.DNSHostName != "" && a.UserAccountControl&UACServerTrust == 0 {
+				add("HTTP/" + a.DNSHostName)
+			}
+			continue
+		}
+		for _, raw := range a.SPNs {
+			p, err := spn.Parse(raw)
+			if err == nil && p.NamesAHost() {
+				add(raw)
+			}
+		}
+	}
+	for _, d := range s.Domains {
+		for _, t := range d.Trusts {
+			if pd, ok := s.DomainByName(t.Partner); ok {
+				for _, dc := range pd.DCs {
+					add("HOST/" + dc.FQDN)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// collectTickets requests a ticket for each probe target, at most limit.
+func (c *collector) collectTickets(ctx context.Context, r TicketRequester, limit int) {
+	targets := probeTargets(c.snap)
+	if limit <= 0 {
+		limit = DefaultProbeLimit
+	}
+	if len(targets) > limit {
+		c.gap("kdc", "ticket probes", fmt.Errorf("%d SPNs to probe, limited to %d (raise --probe-limit)", len(targets), limit))
+		targets = targets[:limit]
+	}
+	for _, t := range targets {
+		res := r.Request(ctx, t)
+		p := TicketProbe{SPN: t, ClientRealm: res.ClientRealm, Issued: res.Issued, Realm: res.Realm, Path: res.Path,
+			ErrorCode: int(res.ErrorCode), ErrorName: res.ErrorName}
+		if res.Err != nil {
+			p.Error = res.Err.Error()
+		}
+		c.snap.TicketProbes = append(c.snap.TicketProbes, p)
+	}
+}
