@@ -54,10 +54,6 @@ type Config struct {
 	AuthMethod    string
 	DNSServer     string
 	SkipKDCClocks bool
-	// Tickets, when set, asks the KDC for a ticket for each SPN a client
-	// would request (at most ProbeLimit) and records the outcome and path.
-	Tickets    TicketRequester
-	ProbeLimit int
 }
 
 // ErrNothingCollected is returned (wrapped) when no DC could be read at all.
@@ -125,9 +121,6 @@ func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
 	c.collectDNS(ctx)
 	if !cfg.SkipKDCClocks {
 		c.collectKDCClocks(ctx)
-	}
-	if cfg.Tickets != nil {
-		c.collectTickets(ctx, cfg.Tickets, cfg.ProbeLimit)
 	}
 	c.finish()
 	return c.snap, nil
@@ -445,7 +438,7 @@ func (c *collector) collectKDCClocks(ctx context.Context) {
 	c.mu.Unlock()
 	for _, t := range targets {
 		kctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-		s, err := KDCClock(kctx, t.addr, t.realm, c.cfg.Now)
+		s, err := KDCClock(kctx, t.addr, t.realm, c.cfg.Timeout, c.cfg.Now)
 		cancel()
 		if err != nil {
 			c.gap("kdc:"+t.addr, "clock", err)

@@ -62,14 +62,17 @@ func probeTargets(s *Snapshot) []string {
 	return out
 }
 
-// collectTickets requests a ticket for each probe target, at most limit.
-func (c *collector) collectTickets(ctx context.Context, r TicketRequester, limit int) {
-	targets := probeTargets(c.snap)
+// ProbeTickets asks the KDC, through r, for a ticket for each SPN a client
+// would request from this snapshot (at most limit) and records each outcome
+// and referral path in s.TicketProbes.
+func ProbeTickets(ctx context.Context, s *Snapshot, r TicketRequester, limit int) {
+	targets := probeTargets(s)
 	if limit <= 0 {
 		limit = DefaultProbeLimit
 	}
 	if len(targets) > limit {
-		c.gap("kdc", "ticket probes", fmt.Errorf("%d SPNs to probe, limited to %d (raise --probe-limit)", len(targets), limit))
+		s.Collection.Gaps = append(s.Collection.Gaps, Gap{Scope: "kdc", What: "ticket probes",
+			Error: fmt.Sprintf("%d SPNs to probe, limited to %d (raise --probe-limit)", len(targets), limit)})
 		targets = targets[:limit]
 	}
 	for _, t := range targets {
@@ -79,6 +82,6 @@ func (c *collector) collectTickets(ctx context.Context, r TicketRequester, limit
 		if res.Err != nil {
 			p.Error = res.Err.Error()
 		}
-		c.snap.TicketProbes = append(c.snap.TicketProbes, p)
+		s.TicketProbes = append(s.TicketProbes, p)
 	}
 }

@@ -8,11 +8,8 @@ package krbprobe
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"sort"
 	"strings"
 	"time"
@@ -28,9 +25,6 @@ import (
 
 // maxReferrals bounds a referral chain (a misconfigured trust can loop).
 const maxReferrals = 8
-
-// maxReply bounds a KDC reply.
-const maxReply = 1 << 20
 
 // Result is the outcome of one ticket request.
 type Result struct {
@@ -50,6 +44,9 @@ type Prober struct {
 	Client  *client.Client
 	Config  *config.Config
 	Timeout time.Duration // per KDC exchange; zero: 10 s
+	// Resolver finds the KDCs of realms the configuration does not name
+	// (the realms a referral leads to); nil: only configured realms.
+	Resolver ldapx.Resolver
 }
 
 // Request asks for a ticket for spn starting at the client's realm and
@@ -116,6 +113,15 @@ func (p *Prober) Request(ctx context.Context, spn string) Result {
 // order of preference.
 func (p *Prober) exchange(ctx context.Context, realm string, req []byte) ([]byte, error) {
 	_, kdcs, err := p.Config.GetKDCs(realm, true)
+	if (err != nil || len(kdcs) == 0) && p.Resolver != nil {
+		var found []string
+		if found, err = ldapx.FindKDCs(ctx, p.Resolver, realm); err == nil {
+			kdcs = map[int]string{}
+			for i, k := range found {
+				kdcs[i+1] = k
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("no KDC known for realm %s (add it to krb5.conf or DNS SRV _kerberos._tcp): %w", realm, err)
 	}
@@ -140,33 +146,9 @@ func (p *Prober) send(ctx context.Context, addr string, req []byte) ([]byte, err
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	b, err := ldapx.KDCExchange(ctx, addr, req, timeout)
 	if err != nil {
 		return nil, fmt.Errorf("KDC %s: %w", addr, err)
-	}
-	defer conn.Close()
-	deadline, _ := ctx.Deadline()
-	conn.SetDeadline(deadline)
-	frame := make([]byte, 4+len(req))
-	binary.BigEndian.PutUint32(frame, uint32(len(req)))
-	copy(frame[4:], req)
-	if _, err := conn.Write(frame); err != nil {
-		return nil, fmt.Errorf("KDC %s: send: %w", addr, err)
-	}
-	var l [4]byte
-	if _, err := io.ReadFull(conn, l[:]); err != nil {
-		return nil, fmt.Errorf("KDC %s: read: %w", addr, err)
-	}
-	n := binary.BigEndian.Uint32(l[:])
-	if n == 0 || n > maxReply {
-		return nil, fmt.Errorf("KDC %s: implausible reply length %d", addr, n)
-	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(conn, b); err != nil {
-		return nil, fmt.Errorf("KDC %s: read: %w", addr, err)
 	}
 	return b, nil
 }

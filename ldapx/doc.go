@@ -13,5 +13,16 @@
 //   - The Read* functions return plain structs for the audit package; a value
 //     that cannot be parsed is recorded as a ParseProblem, never a panic.
 //
+// Kerberos binds belong on plain LDAP (389): the integrity layer protects
+// every message there. Over LDAPS or StartTLS the client selects no SASL
+// layer, because AD and Samba refuse sign or seal on top of TLS; Samba's
+// default configuration then refuses the bind altogether, and the error
+// says so. Channel binding tokens (Windows "LDAP channel binding") are not
+// sent.
+//
+// A Conn may be used from several goroutines: go-ldap multiplexes requests
+// and the layer serialises wrapped writes, so sequence numbers stay in
+// order.
+//
 // Passwords never appear in errors or in the String form of Credentials.
 package ldapx

@@ -55,7 +55,6 @@ type saslGSSAPI struct {
 	layer      byte
 	serverMax  int
 	wrapper    *gssWrapper
-	ticketDone bool
 }
 
 // InitSecContext implements ldap.GSSAPIClient.
@@ -76,7 +75,6 @@ func (g *saslGSSAPI) InitSecContextWithOptions(target string, token []byte, apOp
 		if err != nil {
 			return nil, false, err
 		}
-		g.ticketDone = true
 		return out, true, nil
 	}
 	if err := g.acceptAPRep(token); err != nil {

@@ -81,9 +81,11 @@ func ClassifyKRBError(code int32) KRBErrorClass {
 	return c
 }
 
+// errorcode.Lookup returns "(24) KDC_ERR_PREAUTH_FAILED Pre-authentication ...".
+var krbLookupName = regexp.MustCompile(`^\(\d+\) (\S+)`)
+
 func krbErrorName(code int32) string {
-	// errorcode.Lookup returns "(24) KDC_ERR_PREAUTH_FAILED Pre-authentication ..."
-	m := regexp.MustCompile(`^\(\d+\) (\S+)`).FindStringSubmatch(errorcode.Lookup(code))
+	m := krbLookupName.FindStringSubmatch(errorcode.Lookup(code))
 	if m == nil {
 		return "KRB_ERROR_" + strconv.Itoa(int(code))
 	}

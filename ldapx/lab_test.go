@@ -406,8 +406,9 @@ func TestLabDiscoverDCsThroughLabDNS(t *testing.T) {
 func TestLabTrustsReadBack(t *testing.T) {
 	env, dc, pw := labDC(t, "lab.test")
 	ctx := labCtx(t)
+	t.Setenv("KRB5_CONFIG", env.Krb5Config) // the realm's KDC comes from $KRB5_CONFIG here
 	c := dialBind(t, ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc)},
-		ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Password: pw, Krb5ConfigPath: env.Krb5Config})
+		ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Password: pw})
 	trusts, err := c.ReadTrusts(ctx, dc.BaseDN())
 	if err != nil {
 		t.Fatal(err)
@@ -493,4 +494,42 @@ func TestLabKerberosAcrossForestTrust(t *testing.T) {
 		ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator@" + dc1.Realm, Password: pw})
 	got, _ := readAccounts(t, ctx, c, dc2.BaseDN())
 	compareSPNs(t, ldbSPNs(t, dc2), got)
+}
+
+func TestLabProbeKDCTimeWithoutCredentials(t *testing.T) {
+	_, dc, _ := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	clk, err := ldapx.ProbeKDCTime(ctx, dc.IP+":88", dc.Realm, "", 5*time.Second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if clk.ErrorCode != 6 || clk.Skew() > time.Minute || clk.Skew() < -time.Minute {
+		t.Fatalf("KDC clock %+v skew %v", clk, clk.Skew())
+	}
+}
+
+func TestLabConcurrentSearchesShareOneSignedConnection(t *testing.T) {
+	env, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	c := dialBind(t, ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc)},
+		ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Password: pw, Krb5ConfigPath: env.Krb5Config})
+	want := len(ldbSPNs(t, dc))
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			n := 0
+			_, err := c.Search(ctx, ldapx.SearchRequest{BaseDN: dc.BaseDN(), Scope: ldapx.ScopeSubtree,
+				Filter: "(servicePrincipalName=*)", Attributes: []string{"servicePrincipalName"}, PageSize: 4},
+				func(*ldapx.Entry) error { n++; return nil })
+			if err == nil && n != want {
+				err = errors.New("wrong count")
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
 }

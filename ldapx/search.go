@@ -165,10 +165,14 @@ func (c *Conn) searchPage(ctx context.Context, sr *ldap.SearchRequest, fn func(*
 	var fnErr error
 	for resp.Next() {
 		if e := resp.Entry(); e != nil {
+			if fnErr != nil {
+				// Read the rest of this page (at most PageSize entries)
+				// only to learn the cookie the server must be told to drop.
+				continue
+			}
 			st.Entries++
 			if err := fn(fromLDAPEntry(e)); err != nil {
 				fnErr = err
-				break
 			}
 			continue
 		}

@@ -119,7 +119,11 @@ func TestUnwrapRejectsBadTokensWithoutPanicking(t *testing.T) {
 		t.Fatal(err)
 	}
 	flip := func(i int) []byte { b := append([]byte(nil), good...); b[i] ^= 0x01; return b }
-	withRRC := func(v uint16) []byte { b := append([]byte(nil), good...); binary.BigEndian.PutUint16(b[6:8], v); return b }
+	withRRC := func(v uint16) []byte {
+		b := append([]byte(nil), good...)
+		binary.BigEndian.PutUint16(b[6:8], v)
+		return b
+	}
 	cases := []struct {
 		name string
 		tok  []byte

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/ldapx"
 )
 
@@ -35,6 +36,8 @@ type targetOptions struct {
 	followTrusts bool
 	timeout      time.Duration
 	workers      int
+	probeTickets bool
+	probeLimit   int
 }
 
 func (o *targetOptions) register(cmd *cobra.Command) {
@@ -52,6 +55,8 @@ func (o *targetOptions) register(cmd *cobra.Command) {
 	f.BoolVar(&o.followTrusts, "follow-trusts", false, "also collect the forests and domains this one trusts, where the credentials are accepted")
 	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound on each network exchange and each DC's reads")
 	f.IntVar(&o.workers, "workers", 4, "domains collected at once (DNS queries: four times as many)")
+	f.BoolVar(&o.probeTickets, "probe-tickets", false, "ask the KDC for a ticket for each SPN a client would request and record the referral path (Kerberos only)")
+	f.IntVar(&o.probeLimit, "probe-limit", audit.DefaultProbeLimit, "at most this many ticket requests per audit")
 }
 
 func (o *targetOptions) live() bool { return o.domain != "" || o.server != "" }
@@ -92,6 +97,12 @@ func (o *targetOptions) validate() error {
 	}
 	if o.timeout <= 0 {
 		return usageError("--timeout must be positive")
+	}
+	if o.probeTickets && o.auth != "kerberos" {
+		return usageError("--probe-tickets needs --auth kerberos (tickets are requested with the same credentials)")
+	}
+	if o.probeLimit < 1 {
+		return usageError("--probe-limit must be at least 1")
 	}
 	if o.workers < 1 || o.workers > 64 {
 		return usageError("--workers %d: use 1-64", o.workers)
@@ -187,5 +198,27 @@ func (a *App) collect(ctx context.Context, o *targetOptions) (*audit.Snapshot, e
 		// Unreachable DCs, refused credentials: the audit could not complete.
 		return nil, incompleteError(err)
 	}
+	if o.probeTickets {
+		a.probeTickets(ctx, o, snap, creds, resolver)
+	}
 	return snap, nil
+}
+
+// probeTickets requests service tickets as a client would; a failure to get
+// a Kerberos client is a gap, not a failed audit.
+func (a *App) probeTickets(ctx context.Context, o *targetOptions, snap *audit.Snapshot, creds ldapx.Credentials, resolver *ldapx.DNSResolver) {
+	domain := o.domain
+	if domain == "" && len(snap.Domains) > 0 {
+		domain = snap.Collection.Target
+		if d, ok := snap.DomainByName(snap.Domains[0].DNSName); ok {
+			domain = d.DNSName
+		}
+	}
+	cl, cfg, err := ldapx.KerberosClient(ctx, creds, resolver, domain)
+	if err != nil {
+		snap.Collection.Gaps = append(snap.Collection.Gaps, audit.Gap{Scope: "kdc", What: "ticket probes", Error: err.Error()})
+		return
+	}
+	defer cl.Destroy()
+	audit.ProbeTickets(ctx, snap, &krbprobe.Prober{Client: cl, Config: cfg, Timeout: o.timeout, Resolver: resolver}, o.probeLimit)
 }

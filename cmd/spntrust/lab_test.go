@@ -150,3 +150,31 @@ func diffKeys(got, want map[string][]string) string {
 	}
 	return b.String()
 }
+
+func TestLabTicketProbesFollowTheForestTrustButNotTheExternalOne(t *testing.T) {
+	env := labenv.Require(t)
+	t.Setenv("KRB5_CONFIG", "")
+	admin := env.AdminUser + "@" + env.DCs[0].Realm
+	snap, code, stderr := liveAudit(t, env, "--user", admin, "--password-file", env.AdminPasswordFile, "--follow-trusts", "--probe-tickets")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	probes := map[string]audit.TicketProbe{}
+	for _, p := range snap.TicketProbes {
+		probes[p.SPN] = p
+	}
+	partner := probes["HOST/"+env.DCs[1].FQDN]
+	if !partner.Issued || !reflect.DeepEqual(partner.Path, []string{env.DCs[0].Realm, env.DCs[1].Realm}) {
+		t.Errorf("forest trust: %+v, want a ticket through %s → %s", partner, env.DCs[0].Realm, env.DCs[1].Realm)
+	}
+	external := probes["HOST/"+env.DCs[2].FQDN]
+	if external.Issued || external.ErrorName != "KDC_ERR_S_PRINCIPAL_UNKNOWN" {
+		t.Errorf("external trust: %+v, want no referral (KDC_ERR_S_PRINCIPAL_UNKNOWN)", external)
+	}
+	if seed := probes["HTTP/mp01.lab.test"]; !seed.Issued {
+		t.Errorf("the seed's SPN gets a ticket (for the wrong account): %+v", seed)
+	}
+	if rc4 := probes["HTTP/legacy.lab.test"]; rc4.Issued || rc4.ErrorName != "KDC_ERR_ETYPE_NOSUPP" {
+		t.Errorf("an RC4-only service must fail for an AES-only client: %+v", rc4)
+	}
+}
