@@ -81,8 +81,31 @@ func All() []Check {
 	return []Check{
 		// SPN-*: service principal names (issue 5).
 		userHostAlias,
+		duplicateSPN,
+		dnsMissing,
+		dnsCNAME,
+		shortnamePair,
+		accountDisabled,
+		accountExpired,
+		accountStale,
+		malformedSPN,
+		kerberoastable,
 		// TRUST-*, LEVEL-*, DNS-*, TIME-*, KRB-*: trusts, functional levels,
 		// AD DNS health, clocks and live Kerberos probes (issue 6).
+		trustInventory,
+		trustExternalKerberos,
+		trustSIDFilteringOff,
+		trustTGTDelegation,
+		trustSelectiveAuth,
+		trustRC4,
+		levelDomain,
+		levelForest,
+		dnsSRVMissing,
+		dnsSRVTarget,
+		dnsDCPTR,
+		timeSkew,
+		krbTicket,
+		krbCrossRealmPath,
 	}
 }
 

@@ -1,0 +1,232 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/spn"
+)
+
+var shortnamePair = Check{
+	ID:       "SPN-SHORTNAME-PAIR",
+	Title:    "HTTP SPN registered for the short name or the FQDN but not both",
+	Area:     "SPN",
+	Severity: Medium,
+	Explanation: `What is checked
+  Every well-formed HTTP SPN of an ordinary account (domain controllers and
+  krbtgt left out) registered for one form of a host name, the short name
+  (HTTP/intra) or the fully qualified one (HTTP/intra.example), where the other
+  form also resolves in DNS to the same host, and a client asking for the other
+  form would not get a ticket for this account (neither explicitly nor through
+  sPNMappings, as a computer's HOST SPN covers both of its own forms). A short
+  name resolves when its recorded lookup does, or, without one, when the name in
+  the account's own domain does (members of a domain resolve short names with
+  the domain as DNS suffix). When DNS says nothing about the other form, nothing
+  is flagged.
+
+Why it breaks Kerberos
+  Browsers build the SPN from the name in the URL. Users who type http://intra/
+  ask for HTTP/intra; those who follow a link to http://intra.example/ ask for
+  HTTP/intra.example. If only one is registered on the service account, the other
+  half of the clients get KDC_ERR_S_PRINCIPAL_UNKNOWN and fall back to NTLM, or,
+  when a computer holds HOST/<that form>, a ticket for the computer that the
+  service cannot decrypt (KRB_AP_ERR_MODIFIED). It works for some users and not
+  for others.
+
+How to fix it
+  Register the missing form on the same account: setspn -S HTTP/<other form>
+  DOMAIN\account (setspn -S refuses it if another account holds it: resolve that
+  first). Or have everyone use one name (redirect the other to it) and leave the
+  SPN as it is.
+
+Sources
+  [MS-KILE] 3.3.5.1.1; [MS-DRSR] 4.1.4.2.14 (LookupSPN, sPNMappings); setspn
+  documentation.`,
+	Run: runShortnamePair,
+}
+
+func runShortnamePair(s *audit.Snapshot, _ Options) []Finding {
+	out := accountsGapFinding(s, "short name / FQDN SPN pairs")
+	idx := indexSPNs(s)
+	eachAccount := map[*audit.Account]map[string]bool{}
+	var missing []pairGap
+	seen := map[string]bool{}
+	eachSPN(s, func(p parsedSPN) {
+		if p.err != nil || p.Class() != "http" || isDC(p.account) || isKrbtgt(p.account) || isIPAddress(p.Host) {
+			return
+		}
+		held := eachAccount[p.account]
+		if held == nil {
+			held = map[string]bool{}
+			for _, raw := range p.account.SPNs {
+				if v, err := spn.Parse(raw); err == nil {
+					held[v.Key()] = true
+				}
+			}
+			eachAccount[p.account] = held
+		}
+		other, evidence, ok := otherForm(s, p)
+		if !ok {
+			return
+		}
+		want := withHost(p.SPN, other)
+		if held[want.Key()] {
+			return
+		}
+		holders, via := ticketOwner(s, idx, forestKey(s, p.account.Domain), want)
+		if len(holders) == 1 && holders[0] == p.account {
+			return // a computer's HOST SPN covers both forms
+		}
+		k := p.account.DN + "\x00" + want.Key()
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		missing = append(missing, pairGap{have: p, want: want, holders: holders, via: via, dns: evidence})
+	})
+	for _, g := range missing {
+		out = append(out, shortnameFinding(s, g))
+	}
+	return out
+}
+
+// pairGap is one SPN whose other host form is missing on its account.
+type pairGap struct {
+	have    parsedSPN
+	want    spn.SPN
+	holders []*audit.Account
+	via     string
+	dns     []Evidence
+}
+
+// otherForm returns the other form of p's host (short ↔ FQDN) when DNS shows
+// that it resolves to the same host.
+func otherForm(s *audit.Snapshot, p parsedSPN) (string, []Evidence, bool) {
+	host := p.HostKey()
+	domain := strings.ToLower(p.account.Domain)
+	if p.IsShortName() {
+		// Candidates: the short name's own canonical FQDN, then the short
+		// name in the account's domain.
+		var cands []string
+		if h, ok := lookupHost(s, hostTarget{key: host, domain: domain}); ok && h.Status == audit.DNSOK && len(h.CNAMEs) == 0 {
+			if c := canonicalOf(h); strings.HasPrefix(c, host+".") {
+				cands = append(cands, c)
+			}
+		}
+		cands = append(cands, host+"."+domain)
+		for _, fqdn := range cands {
+			if h, ok := s.Host(fqdn); ok && h.Status == audit.DNSOK {
+				return fqdn, []Evidence{{Key: "dns " + fqdn, Value: describeLookup(h)}}, true
+			}
+		}
+		return "", nil, false
+	}
+	short, _, _ := strings.Cut(host, ".")
+	sh, ok := lookupHost(s, hostTarget{key: short, domain: domain})
+	if !ok || sh.Status != audit.DNSOK {
+		return "", nil, false
+	}
+	fh, fok := s.Host(host)
+	if !sameHost(host, fh, fok, sh) {
+		return "", nil, false
+	}
+	desc := describeLookup(sh)
+	if spn.NormalizeHost(sh.Name) != short {
+		desc = fmt.Sprintf("members of %s resolve it as %s: %s", p.account.Domain, sh.Name, desc)
+	}
+	return short, []Evidence{{Key: "dns " + short, Value: desc}}, true
+}
+
+// sameHost reports whether the short name's answer sh leads to fqdn: its
+// canonical name is fqdn (or fqdn's canonical name), or they share an address.
+func sameHost(fqdn string, fh audit.HostLookup, fok bool, sh audit.HostLookup) bool {
+	c := canonicalOf(sh)
+	if c == fqdn || (fok && c != "" && c == canonicalOf(fh)) {
+		return true
+	}
+	if !fok {
+		return false
+	}
+	addrs := map[string]bool{}
+	for _, a := range append(append([]string(nil), fh.A...), fh.AAAA...) {
+		addrs[a] = true
+	}
+	for _, a := range append(append([]string(nil), sh.A...), sh.AAAA...) {
+		if addrs[a] {
+			return true
+		}
+	}
+	return false
+}
+
+func describeLookup(h audit.HostLookup) string {
+	parts := []string{h.Status}
+	if len(h.CNAMEs) > 0 {
+		parts = append(parts, "cnames "+strings.Join(h.CNAMEs, " → "))
+	}
+	if h.Canonical != "" {
+		parts = append(parts, "canonical "+h.Canonical)
+	}
+	if addrs := append(append([]string(nil), h.A...), h.AAAA...); len(addrs) > 0 {
+		parts = append(parts, "addresses "+strings.Join(addrs, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func shortnameFinding(s *audit.Snapshot, g pairGap) Finding {
+	acct := g.have.account
+	who := qualifiedName(s, acct)
+	var today string
+	switch {
+	case len(g.holders) == 0:
+		today = "nobody holds it, so the KDC answers KDC_ERR_S_PRINCIPAL_UNKNOWN and clients fall back to NTLM"
+	case g.via != "":
+		today = fmt.Sprintf("the KDC issues the ticket for %s (it holds %s, an sPNMappings alias), which the service running as %s cannot decrypt (KRB_AP_ERR_MODIFIED)",
+			strings.Join(names(s, g.holders), ", "), g.via, who)
+	default:
+		today = fmt.Sprintf("the ticket is for %s, not for %s (KRB_AP_ERR_MODIFIED if the service runs as %s)",
+			strings.Join(names(s, g.holders), ", "), who, who)
+	}
+
+	add := Option{Name: "add-other-form", Summary: fmt.Sprintf("Register %s on %s too.", g.want.Raw, who)}
+	switch {
+	case g.via == "" && len(g.holders) > 0:
+		add.Steps = append(add.Steps,
+			"setspn -Q "+g.want.Raw,
+			fmt.Sprintf("%s is held by %s: if the service on %s runs as %s, remove it there first (setspn -D %s <holder>).",
+				g.want.Raw, strings.Join(names(s, g.holders), ", "), g.want.Host, who, g.want.Raw))
+		add.Actions = append(add.Actions, Action{Type: ActionManual, Account: who, Domain: acct.Domain, SPN: g.want.Raw,
+			Note: "already held by " + strings.Join(names(s, g.holders), ", ")})
+	case g.via != "":
+		add.Steps = append(add.Steps, fmt.Sprintf("Caution: %s then no longer goes to %s through %s; do this only if no service on %s runs as that account (see SPN-USER-HOST-ALIAS).",
+			g.want.Raw, strings.Join(names(s, g.holders), ", "), g.via, g.want.Host))
+	}
+	if !(g.via == "" && len(g.holders) > 0) {
+		add.Steps = append(add.Steps, fmt.Sprintf("setspn -S %s %s", g.want.Raw, who))
+		add.Actions = append(add.Actions, Action{Type: ActionAddSPN, AccountDN: acct.DN, Account: who, Domain: acct.Domain, SPN: g.want.Raw})
+	}
+	oneName := Option{
+		Name:    "one-name",
+		Summary: fmt.Sprintf("Make everyone use %s (redirect %s to it) and leave the SPNs as they are.", g.have.Host, g.want.Host),
+		Steps:   []string{fmt.Sprintf("Redirect requests for http://%s/ to http://%s/ (IIS: HTTP Redirect on a site bound to %s).", g.want.Host, g.have.Host, g.want.Host)},
+		Actions: []Action{{Type: ActionManual, Host: g.want.Host, Note: "redirect to " + g.have.Host}},
+	}
+
+	ev := append([]Evidence{
+		{Key: "registered", Value: g.have.Raw + " on " + who},
+		{Key: "missing", Value: g.want.Raw},
+		{Key: "account", Value: acct.DN},
+		{Key: "clients asking for " + g.want.Raw, Value: today},
+	}, g.dns...)
+	return Finding{
+		Title:    fmt.Sprintf("%s on %s lacks %s", g.have.Raw, acct.SAMAccountName, g.want.Raw),
+		Domain:   acct.Domain,
+		Subject:  g.want.Key(),
+		Affected: []Object{accountObject(acct)},
+		Evidence: ev,
+		Explanation: fmt.Sprintf("%s resolves to the same host as %s, so clients reach the site by both names. Those who use %s "+
+			"ask for %s: %s.", g.want.Host, g.have.Host, g.want.Host, g.want.Raw, today),
+		Remediation: []Option{add, oneName},
+	}
+}
