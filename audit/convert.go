@@ -7,9 +7,9 @@ import (
 	"github.com/spntrust/spntrust/ldapx"
 )
 
-// kindOf classifies an account by objectClass. Managed service accounts
+// KindOf classifies an account by objectClass. Managed service accounts
 // derive from computer, so they are told apart first.
-func kindOf(classes []string) AccountKind {
+func KindOf(classes []string) AccountKind {
 	has := func(name string) bool {
 		for _, c := range classes {
 			if strings.EqualFold(c, name) {
@@ -45,7 +45,7 @@ func convertAccount(a ldapx.SPNAccount, domain string) Account {
 		Domain:             domain,
 		SAMAccountName:     a.SAMAccountName,
 		SID:                a.SID,
-		Kind:               kindOf(a.ObjectClasses),
+		Kind:               KindOf(a.ObjectClasses),
 		UserAccountControl: a.UserAccountControl,
 		Enabled:            a.UserAccountControl&UACAccountDisable == 0,
 		PwdLastSet:         timePtr(a.PwdLastSet),

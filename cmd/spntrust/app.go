@@ -89,6 +89,11 @@ carry Kerberos, clock skew — explains each finding and generates the remediati
 	root.AddCommand(
 		a.auditCommand(),
 		a.checksCommand(),
+		a.probeCommand(),
+		a.baselineCommand(),
+		a.diffCommand(),
+		a.remediateCommand(),
+		a.fixCommand(),
 		a.versionCommand(),
 	)
 	return root

@@ -146,15 +146,32 @@ func (a *App) password(o *targetOptions) (string, error) {
 	return "", nil
 }
 
-// connector builds what the collector needs to reach the directory.
-func (a *App) connector(o *targetOptions) (audit.Connector, *ldapx.DNSResolver, ldapx.Credentials, error) {
+// session is an authenticated way to reach the directory and the KDCs.
+type session struct {
+	resolver *ldapx.DNSResolver
+	creds    ldapx.Credentials
+	dial     func(ctx context.Context, address string) (*ldapx.Conn, error) // dial and bind
+}
+
+// directory adapts dial to the collector's Connector.
+func (s *session) directory(ctx context.Context, address string) (audit.Directory, error) {
+	c, err := s.dial(ctx, address)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// session builds the resolver, credentials and a dial-and-bind function
+// from the target flags.
+func (a *App) session(o *targetOptions) (*session, error) {
 	resolver, err := ldapx.NewDNSResolver(o.dnsServer, o.timeout/3)
 	if err != nil {
-		return nil, nil, ldapx.Credentials{}, usageError("--dns-server: %v", err)
+		return nil, usageError("--dns-server: %v", err)
 	}
 	pw, err := a.password(o)
 	if err != nil {
-		return nil, nil, ldapx.Credentials{}, err
+		return nil, err
 	}
 	creds := ldapx.Credentials{
 		Mechanism:  ldapx.Mechanism(o.auth),
@@ -165,7 +182,7 @@ func (a *App) connector(o *targetOptions) (audit.Connector, *ldapx.DNSResolver, 
 	if o.insecure {
 		fmt.Fprintln(a.Stderr, "spntrust: WARNING: --insecure-skip-verify: DC certificates are not verified; anyone on the path can read and change this session")
 	}
-	connect := func(ctx context.Context, address string) (audit.Directory, error) {
+	dial := func(ctx context.Context, address string) (*ldapx.Conn, error) {
 		conn, err := ldapx.Dial(ctx, ldapx.Options{
 			Address: address, Security: ldapx.Security(o.security), CAFile: o.caFile,
 			InsecureSkipVerify: o.insecure, Timeout: o.timeout, Resolver: resolver, Now: a.Now,
@@ -179,19 +196,20 @@ func (a *App) connector(o *targetOptions) (audit.Connector, *ldapx.DNSResolver, 
 		}
 		return conn, nil
 	}
-	return connect, resolver, creds, nil
+	return &session{resolver: resolver, creds: creds, dial: dial}, nil
 }
 
 // collect runs a live collection with the target flags.
 func (a *App) collect(ctx context.Context, o *targetOptions) (*audit.Snapshot, error) {
-	connect, resolver, creds, err := a.connector(o)
+	sess, err := a.session(o)
 	if err != nil {
 		return nil, err
 	}
+	resolver, creds := sess.resolver, sess.creds
 	host, _ := os.Hostname()
 	snap, err := audit.Collect(ctx, audit.Config{
 		Domain: o.domain, Server: o.server, FollowTrusts: o.followTrusts,
-		Connect: connect, Resolver: resolver, Now: a.Now, Timeout: o.timeout, Workers: o.workers,
+		Connect: sess.directory, Resolver: resolver, Now: a.Now, Timeout: o.timeout, Workers: o.workers,
 		ToolVersion: a.Version, Host: host, Principal: creds.Principal, AuthMethod: o.auth, DNSServer: o.dnsServer,
 	})
 	if err != nil {

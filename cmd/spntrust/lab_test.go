@@ -178,3 +178,37 @@ func TestLabTicketProbesFollowTheForestTrustButNotTheExternalOne(t *testing.T) {
 		t.Errorf("an RC4-only service must fail for an AES-only client: %+v", rc4)
 	}
 }
+
+func TestLabProbe(t *testing.T) {
+	env := labenv.Require(t)
+	t.Setenv("KRB5_CONFIG", "")
+	creds := []string{"--dns-server", env.DCs[0].IP, "--user", env.AdminUser + "@" + env.DCs[0].Realm, "--password-file", env.AdminPasswordFile}
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     []string
+	}{
+		{"the seed's management point is not ready", []string{"http://mp01.lab.test/", "--runs-as-computer"}, ExitFindings,
+			[]string{"encrypted for svc-mpweb", `setspn -D HTTP/mp01.lab.test LAB\svc-mpweb`, "NOT READY"}},
+		{"a computer-run site on a healthy host is ready", []string{"http://web01.lab.test/", "--runs-as-computer"}, ExitOK,
+			[]string{"sPNMappings", "READY"}},
+		{"a CNAME alias: the SPN of the canonical name is nobody's", []string{"http://portal.lab.test/", "--service-account", "svc-portal"}, ExitFindings,
+			[]string{"HTTP/app04.lab.test", "KDC_ERR_S_PRINCIPAL_UNKNOWN", `setspn -S HTTP/app04.lab.test LAB\svc-portal`}},
+		{"across the forest trust the ticket comes through a referral", []string{"http://app21.partner.test/", "--runs-as-computer"}, ExitOK,
+			[]string{"LAB.TEST → PARTNER.TEST", "READY"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, stderr := run(t, append(append([]string{"probe"}, tt.args...), creds...)...)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.wantCode, out, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}

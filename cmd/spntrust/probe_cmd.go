@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/krbprobe"
+	"github.com/spntrust/spntrust/ldapx"
+	"github.com/spntrust/spntrust/probe"
+)
+
+type probeOptions struct {
+	target         targetOptions
+	serviceAccount string
+	runsAsComputer bool
+	clientRealm    string
+	includePort    bool
+	format         string
+	maxSkew        time.Duration
+	warnSkew       time.Duration
+}
+
+func (a *App) probeCommand() *cobra.Command {
+	opts := &probeOptions{}
+	cmd := &cobra.Command{
+		Use:   "probe URL",
+		Short: "Check one web service's Kerberos readiness: DNS, SPN, holder, identity, ticket, clock",
+		Long: `probe resolves the service's host as a client would (following CNAMEs to the
+canonical name), derives the SPN a Windows client requests, finds which account holds it
+(explicitly or through the sPNMappings HOST alias), compares it with the identity the
+service runs as, asks the KDC for a ticket following referrals from the client realm, and
+measures clock skew to the KDC. Exit code 0: ready; 1: not ready; 2: bad usage; 3: the
+directory could not be reached.`,
+		Example: `  spntrust probe http://mp01.lab.test/ --runs-as-computer --dns-server 127.0.0.11 --user Administrator@LAB.TEST --password-file pw
+  spntrust probe https://reports.corp.example/ --service-account CORP\svc-ssrs --format json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runProbe(cmd.Context(), opts, args[0])
+		},
+	}
+	opts.target.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&opts.serviceAccount, "service-account", "", "the account the service (IIS application pool) runs as: name or DOMAIN\\name")
+	f.BoolVar(&opts.runsAsComputer, "runs-as-computer", false, "the service runs as the computer (LocalSystem, NetworkService, ApplicationPoolIdentity)")
+	f.StringVar(&opts.clientRealm, "client-realm", "", "realm the clients are in; default: the credentials' realm")
+	f.BoolVar(&opts.includePort, "include-port", false, "clients put non-default ports in the SPN (FEATURE_INCLUDE_PORT_IN_SPN_KB908209 / EnableAuthNegotiatePort)")
+	f.StringVar(&opts.format, "format", "text", "output: text or json")
+	f.DurationVar(&opts.maxSkew, "max-skew", 5*time.Minute, "Kerberos clock tolerance")
+	f.DurationVar(&opts.warnSkew, "warn-skew", time.Minute, "skew that earns a warning")
+	return cmd
+}
+
+func (a *App) runProbe(ctx context.Context, o *probeOptions, rawURL string) error {
+	t, err := probe.ParseTarget(rawURL)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if o.serviceAccount != "" && o.runsAsComputer {
+		return usageError("--service-account and --runs-as-computer are exclusive")
+	}
+	if o.format != "text" && o.format != "json" {
+		return usageError("--format %q: use text or json", o.format)
+	}
+	if o.target.domain == "" && o.target.server == "" {
+		o.target.domain = probe.HostDomain(t.Host)
+		if o.target.domain == "" {
+			return usageError("%s is a single-label name: give --domain or --server", t.Host)
+		}
+	}
+	if err := o.target.validate(); err != nil {
+		return err
+	}
+	sess, err := a.session(&o.target)
+	if err != nil {
+		return err
+	}
+	dir, dcHost, err := a.probeDirectory(ctx, sess, &o.target)
+	if err != nil {
+		return incompleteError(err)
+	}
+	defer dir.conn.Close()
+
+	deps := probe.Deps{
+		DNS: sess.resolver, IsNXDomain: func(err error) bool { return errors.Is(err, ldapx.ErrNotFound) },
+		Dir: dir, Mappings: dir.mappings, IncludePort: o.includePort, ClientRealm: o.clientRealm,
+		MaxSkew: o.maxSkew, WarnSkew: o.warnSkew,
+	}
+	if addrs, err := sess.resolver.LookupHost(ctx, dcHost); err == nil && len(addrs) > 0 {
+		kdc := netip.AddrPortFrom(addrs[0], 88).String()
+		realm := strings.ToUpper(dir.domain)
+		deps.KDCClock = func(ctx context.Context) (audit.ClockSample, error) {
+			return audit.KDCClock(ctx, kdc, realm, o.target.timeout, a.Now)
+		}
+	}
+	if o.target.auth == "kerberos" {
+		cl, cfg, err := ldapx.KerberosClient(ctx, sess.creds, sess.resolver, dir.domain)
+		if err != nil {
+			return incompleteError(err)
+		}
+		defer cl.Destroy()
+		deps.Tickets = &krbprobe.Prober{Client: cl, Config: cfg, Timeout: o.target.timeout, Resolver: sess.resolver}
+	}
+	res := probe.Run(ctx, t, probe.Identity{Account: o.serviceAccount, RunsAsComputer: o.runsAsComputer}, deps)
+	if o.format == "json" {
+		enc := json.NewEncoder(a.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else {
+		writeProbeText(a.Stdout, res)
+	}
+	if !res.Ready {
+		return errFindings
+	}
+	return nil
+}
+
+// probeDirectory is the probe's view of one domain's directory.
+type probeDirectory struct {
+	conn     *ldapx.Conn
+	baseDN   string
+	domain   string
+	netbios  string
+	mappings map[string]string
+}
+
+func (d *probeDirectory) NetBIOS() string { return d.netbios }
+
+func (d *probeDirectory) SPNHolders(ctx context.Context, spns []string) ([]probe.Holder, error) {
+	accts, err := d.conn.ReadSPNHolders(ctx, d.baseDN, spns)
+	if err != nil {
+		return nil, err
+	}
+	var out []probe.Holder
+	for _, a := range accts {
+		out = append(out, probe.Holder{DN: a.DN, SAMAccountName: a.SAMAccountName, Domain: d.domain, Kind: audit.KindOf(a.ObjectClasses), SPNs: a.SPNs})
+	}
+	return out, nil
+}
+
+// probeDirectory connects to a DC of the target domain and reads what the
+// probe needs once: naming contexts, NetBIOS name and sPNMappings.
+func (a *App) probeDirectory(ctx context.Context, sess *session, o *targetOptions) (*probeDirectory, string, error) {
+	candidates := []string{o.server}
+	if o.server == "" {
+		recs, err := ldapx.DiscoverDCs(ctx, sess.resolver, o.domain)
+		if err != nil {
+			return nil, "", err
+		}
+		candidates = candidates[:0]
+		for _, r := range recs {
+			candidates = append(candidates, r.Target)
+		}
+	}
+	var errs []error
+	for _, dc := range candidates {
+		conn, err := sess.dial(ctx, dc)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", dc, err))
+			continue
+		}
+		dse, err := conn.ReadRootDSE(ctx)
+		if err != nil {
+			conn.Close()
+			errs = append(errs, fmt.Errorf("%s: %w", dc, err))
+			continue
+		}
+		d := &probeDirectory{conn: conn, baseDN: dse.DefaultNamingContext, domain: ldapx.DNToDomain(dse.DefaultNamingContext)}
+		if m, err := conn.ReadSPNMappings(ctx, dse.ConfigurationNamingContext); err == nil {
+			d.mappings = m.Aliases
+		}
+		if parts, err := conn.ReadPartitions(ctx, dse.ConfigurationNamingContext); err == nil {
+			for _, p := range parts {
+				if strings.EqualFold(p.NCName, d.baseDN) {
+					d.netbios = p.NetBIOSName
+				}
+			}
+		}
+		return d, firstNonEmptyString(dse.DNSHostName, dc), nil
+	}
+	return nil, "", errors.Join(errs...)
+}
+
+func firstNonEmptyString(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func writeProbeText(w io.Writer, r probe.Result) {
+	fmt.Fprintf(w, "Probe of %s\n", r.URL)
+	for _, s := range r.Steps {
+		fmt.Fprintf(w, "  [%-7s] %-8s %s\n", strings.ToUpper(s.Status), s.Name, s.Summary)
+		for _, e := range s.Evidence {
+			fmt.Fprintf(w, "              %s: %s\n", e.Key, e.Value)
+		}
+	}
+	fmt.Fprintf(w, "\n%s\n", r.Verdict)
+	if len(r.Remediation) > 0 {
+		fmt.Fprintln(w, "\nRemediation:")
+		for _, s := range r.Remediation {
+			fmt.Fprintf(w, "  - %s\n", s)
+		}
+	}
+}

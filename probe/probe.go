@@ -1,0 +1,378 @@
+// Package probe checks whether one web service is ready for Kerberos, the
+// way an administrator troubleshoots a management point: resolve the host as
+// a client does, derive the SPN the client will request, find who holds it,
+// compare with the identity the service runs as, ask the KDC for a ticket,
+// and measure clock skew. Each step keeps its evidence; the verdict is
+// "ready" only when no step failed.
+package probe
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/spn"
+)
+
+// Target is the service to probe.
+type Target struct {
+	URL  string
+	Host string
+	Port int
+}
+
+// ParseTarget reads an http(s) URL (or a bare host name).
+func ParseTarget(raw string) (Target, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return Target{}, fmt.Errorf("empty URL: give the service's address, e.g. http://mp01.corp.example/")
+	}
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return Target{}, fmt.Errorf("URL %q: %v", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return Target{}, fmt.Errorf("URL %q: scheme %q is not http or https", raw, u.Scheme)
+	}
+	host := u.Hostname()
+	if host == "" {
+		return Target{}, fmt.Errorf("URL %q has no host", raw)
+	}
+	port := 80
+	if u.Scheme == "https" {
+		port = 443
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return Target{}, fmt.Errorf("URL %q: port %q is not 1-65535", raw, p)
+		}
+		port = n
+	}
+	if _, err := spn.Parse("HTTP/" + host); err != nil {
+		return Target{}, fmt.Errorf("URL %q: host %q is not a DNS name", raw, host)
+	}
+	return Target{URL: raw, Host: strings.ToLower(host), Port: port}, nil
+}
+
+// defaultPort reports whether the port is the scheme's default, which
+// clients never put in the SPN.
+func (t Target) defaultPort() bool { return t.Port == 80 || t.Port == 443 }
+
+// Holder is an account holding an SPN.
+type Holder struct {
+	DN             string
+	SAMAccountName string
+	Domain         string
+	Kind           audit.AccountKind
+	SPNs           []string
+}
+
+// Directory is what the probe reads from AD.
+type Directory interface {
+	// SPNHolders returns the accounts holding any of spns.
+	SPNHolders(ctx context.Context, spns []string) ([]Holder, error)
+	// NetBIOS is the NetBIOS name of the domain searched, for commands.
+	NetBIOS() string
+}
+
+// Identity says what the service runs as: an account name, or the computer.
+type Identity struct {
+	Account        string // sAMAccountName or DOMAIN\name; "" when RunsAsComputer or unknown
+	RunsAsComputer bool
+}
+
+// Options and dependencies of a probe.
+type Deps struct {
+	DNS         audit.DNSQuerier
+	IsNXDomain  func(error) bool
+	Dir         Directory
+	Tickets     audit.TicketRequester // nil: no ticket step (no Kerberos credentials)
+	ClientRealm string                // asserted client realm; "" = the credentials'
+	KDCClock    func(ctx context.Context) (audit.ClockSample, error)
+	Mappings    map[string]string // sPNMappings alias → class; nil: unknown
+	IncludePort bool              // clients configured to put non-default ports in the SPN
+	MaxSkew     time.Duration
+	WarnSkew    time.Duration
+}
+
+// Step statuses.
+const (
+	OK      = "ok"
+	Fail    = "fail"
+	Warn    = "warn"
+	Skipped = "skipped"
+)
+
+// Step is one stage of the probe with its evidence.
+type Step struct {
+	Name     string     `json:"name"`
+	Status   string     `json:"status"`
+	Summary  string     `json:"summary"`
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
+// Evidence is one observed fact.
+type Evidence struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Result is the verdict and the steps that led to it.
+type Result struct {
+	URL         string   `json:"url"`
+	Canonical   string   `json:"canonicalHost,omitempty"`
+	SPN         string   `json:"spn,omitempty"`
+	Ready       bool     `json:"ready"`
+	Verdict     string   `json:"verdict"`
+	Steps       []Step   `json:"steps"`
+	Remediation []string `json:"remediation,omitempty"`
+}
+
+func (r *Result) add(s Step) { r.Steps = append(r.Steps, s) }
+
+func (r *Result) failed() bool {
+	for _, s := range r.Steps {
+		if s.Status == Fail {
+			return true
+		}
+	}
+	return false
+}
+
+// Run probes one target.
+func Run(ctx context.Context, t Target, id Identity, d Deps) (r Result) {
+	r.URL = t.URL
+	defer func() {
+		r.Ready = !r.failed()
+		if r.Ready {
+			r.Verdict = "READY: a client will get a Kerberos ticket the service can decrypt"
+		} else {
+			r.Verdict = "NOT READY: " + firstFailure(r.Steps)
+		}
+	}()
+
+	// 1. Resolve as a client does.
+	h := audit.LookupHost(ctx, d.DNS, audit.HostQuery{Name: t.Host}, d.IsNXDomain)
+	dnsStep := Step{Name: "dns", Evidence: []Evidence{{"name", t.Host}, {"status", h.Status}}}
+	if len(h.CNAMEs) > 0 {
+		dnsStep.Evidence = append(dnsStep.Evidence, Evidence{"cname chain", strings.Join(append([]string{t.Host}, h.CNAMEs...), " → ")})
+	}
+	if len(h.A)+len(h.AAAA) > 0 {
+		dnsStep.Evidence = append(dnsStep.Evidence, Evidence{"addresses", strings.Join(append(append([]string(nil), h.A...), h.AAAA...), ", ")})
+	}
+	if h.Status != audit.DNSOK {
+		dnsStep.Status, dnsStep.Summary = Fail, fmt.Sprintf("%s does not resolve (%s): clients cannot reach it, and no SPN can be derived", t.Host, h.Status)
+		if h.Error != "" {
+			dnsStep.Evidence = append(dnsStep.Evidence, Evidence{"error", h.Error})
+		}
+		r.add(dnsStep)
+		r.Remediation = append(r.Remediation, fmt.Sprintf("Publish %s in DNS (an A record), then probe again.", t.Host))
+		return r
+	}
+	canonical := h.Canonical
+	r.Canonical = canonical
+	dnsStep.Status = OK
+	dnsStep.Summary = fmt.Sprintf("%s resolves", t.Host)
+	if canonical != t.Host {
+		dnsStep.Summary = fmt.Sprintf("%s is an alias (CNAME) of %s: clients request the SPN of the canonical name", t.Host, canonical)
+	}
+	r.add(dnsStep)
+
+	// 2. The SPN the client will request.
+	want := "HTTP/" + canonical
+	spnStep := Step{Name: "spn", Status: OK}
+	if !t.defaultPort() && d.IncludePort {
+		want = fmt.Sprintf("HTTP/%s:%d", canonical, t.Port)
+	}
+	r.SPN = want
+	spnStep.Summary = "a Windows client will request " + want
+	if !t.defaultPort() && !d.IncludePort {
+		spnStep.Status = Warn
+		spnStep.Summary += fmt.Sprintf(" — without the port %d: Windows clients omit it unless configured to include it (Edge/IE FEATURE_INCLUDE_PORT_IN_SPN_KB908209, Chrome EnableAuthNegotiatePort; --include-port if yours do)", t.Port)
+	}
+	r.add(spnStep)
+
+	// 3. Who holds it, explicitly or through the HOST alias.
+	host := spn.SPN{ServiceClass: "HOST", Host: canonical}
+	holders, err := d.Dir.SPNHolders(ctx, []string{want, "HOST/" + canonical})
+	holderStep := Step{Name: "holder"}
+	if err != nil {
+		holderStep.Status, holderStep.Summary = Fail, "could not search the directory: "+err.Error()
+		r.add(holderStep)
+		return r
+	}
+	var explicit, hostHolders []Holder
+	for _, hd := range holders {
+		for _, v := range hd.SPNs {
+			if strings.EqualFold(v, want) {
+				explicit = append(explicit, hd)
+			}
+			if strings.EqualFold(v, host.ServiceClass+"/"+host.Host) {
+				hostHolders = append(hostHolders, hd)
+			}
+		}
+	}
+	var holder *Holder
+	switch {
+	case len(explicit) > 1:
+		holderStep.Status = Fail
+		holderStep.Summary = fmt.Sprintf("%s is registered on %d accounts: the KDC cannot tell which key to use (duplicate SPN)", want, len(explicit))
+		for _, e := range explicit {
+			holderStep.Evidence = append(holderStep.Evidence, Evidence{"holder", e.DN})
+		}
+		r.Remediation = append(r.Remediation, fmt.Sprintf("Keep %s only on the account the service runs as: setspn -D %s <other account>; list duplicates with setspn -X -F.", want, want))
+	case len(explicit) == 1:
+		holder = &explicit[0]
+		holderStep.Status = OK
+		holderStep.Summary = fmt.Sprintf("%s is held explicitly by %s (%s)", want, holder.SAMAccountName, holder.Kind)
+		holderStep.Evidence = append(holderStep.Evidence, Evidence{"holder", holder.DN})
+	case len(hostHolders) > 0 && d.Mappings != nil && d.Mappings["http"] == "host":
+		holder = &hostHolders[0]
+		holderStep.Status = OK
+		holderStep.Summary = fmt.Sprintf("no account holds %s; sPNMappings makes HTTP an alias of HOST, so the ticket is issued for %s, which holds HOST/%s", want, holder.SAMAccountName, canonical)
+		holderStep.Evidence = append(holderStep.Evidence, Evidence{"holder", holder.DN}, Evidence{"via", "sPNMappings http → host"})
+	default:
+		holderStep.Status = Fail
+		holderStep.Summary = fmt.Sprintf("no account holds %s or HOST/%s: the KDC answers KDC_ERR_S_PRINCIPAL_UNKNOWN and clients fall back to NTLM", want, canonical)
+		switch {
+		case id.Account != "":
+			r.Remediation = append(r.Remediation, fmt.Sprintf("Register the SPN on the account the service runs as: setspn -S %s %s", want, qualify(d.Dir.NetBIOS(), id.Account)))
+		case id.RunsAsComputer:
+			r.Remediation = append(r.Remediation, fmt.Sprintf("The computer serving %s must hold HOST/%s (a domain join registers it): setspn -S HOST/%s %s", canonical, canonical, canonical, qualify(d.Dir.NetBIOS(), strings.SplitN(canonical, ".", 2)[0]+"$")))
+		default:
+			r.Remediation = append(r.Remediation, fmt.Sprintf("Register %s on the account the service runs as with setspn -S (give --service-account to get the exact command).", want))
+		}
+	}
+	r.add(holderStep)
+
+	// 4. Does the holder match the identity the service runs as?
+	idStep := Step{Name: "identity"}
+	switch {
+	case holder == nil:
+		idStep.Status, idStep.Summary = Skipped, "no single holder to compare"
+	case id.RunsAsComputer:
+		if holder.Kind == audit.KindComputer {
+			idStep.Status, idStep.Summary = OK, fmt.Sprintf("the service runs as the computer and the ticket is encrypted for %s", holder.SAMAccountName)
+		} else {
+			idStep.Status = Fail
+			idStep.Summary = fmt.Sprintf("the service runs as the computer, but tickets for %s are encrypted for %s (%s): it cannot decrypt them (KRB_AP_ERR_MODIFIED, SEC_E_WRONG_PRINCIPAL)", want, holder.SAMAccountName, holder.Kind)
+			qual := d.Dir.NetBIOS() + `\` + holder.SAMAccountName
+			r.Remediation = append(r.Remediation,
+				fmt.Sprintf("Remove the SPN from %s: setspn -D %s %s (the computer's HOST SPN then covers the service), or", qual, want, qual),
+				fmt.Sprintf("move %s's own site to another port (e.g. 81): setspn -D %s %s && setspn -S %s:81 %s (see spntrust checks explain SPN-USER-HOST-ALIAS).", qual, want, qual, want, qual))
+		}
+	case id.Account != "":
+		name := id.Account
+		if i := strings.LastIndexByte(name, '\\'); i >= 0 {
+			name = name[i+1:]
+		}
+		if strings.EqualFold(holder.SAMAccountName, name) || strings.EqualFold(holder.SAMAccountName, name+"$") {
+			idStep.Status, idStep.Summary = OK, fmt.Sprintf("the service runs as %s, which holds the SPN", holder.SAMAccountName)
+		} else {
+			idStep.Status = Fail
+			idStep.Summary = fmt.Sprintf("the service runs as %s, but tickets for %s are encrypted for %s", id.Account, want, holder.SAMAccountName)
+			r.Remediation = append(r.Remediation, fmt.Sprintf("Move the SPN to the service's account: setspn -D %s %s\\%s && setspn -S %s %s\\%s; in IIS set useAppPoolCredentials=true for a site running as a service account.",
+				want, d.Dir.NetBIOS(), holder.SAMAccountName, want, d.Dir.NetBIOS(), name))
+		}
+	default:
+		idStep.Status, idStep.Summary = Warn, "the service's identity was not given (--service-account or --runs-as-computer): the holder was not compared with it"
+	}
+	r.add(idStep)
+
+	// 5. Ask the KDC, following referrals from the client realm.
+	tStep := Step{Name: "ticket"}
+	if d.Tickets == nil {
+		tStep.Status, tStep.Summary = Skipped, "no Kerberos credentials: the KDC was not asked"
+	} else {
+		res := d.Tickets.Request(ctx, want)
+		if d.ClientRealm != "" && !strings.EqualFold(d.ClientRealm, res.ClientRealm) {
+			tStep.Evidence = append(tStep.Evidence, Evidence{"note", fmt.Sprintf("asked from %s (the credentials' realm), not %s", res.ClientRealm, d.ClientRealm)})
+		}
+		tStep.Evidence = append(tStep.Evidence, Evidence{"client realm", res.ClientRealm}, Evidence{"referral path", strings.Join(res.Path, " → ")})
+		if res.Issued {
+			tStep.Status, tStep.Summary = OK, fmt.Sprintf("the KDC issued a ticket for %s in %s", res.Principal, res.Realm)
+		} else {
+			tStep.Status = Fail
+			tStep.Summary = fmt.Sprintf("the KDC refused: %s", firstNonEmpty(res.ErrorName, errString(res.Err)))
+			if len(res.Path) == 1 && !strings.HasSuffix(strings.ToLower(canonical), "."+strings.ToLower(res.ClientRealm)) {
+				tStep.Summary += "; no referral left the client's realm — across an external trust a KDC has no name-suffix routing (a forest trust is needed; see TRUST-EXTERNAL-KERBEROS)"
+			}
+		}
+	}
+	r.add(tStep)
+
+	// 6. Clock skew to the KDC.
+	cStep := Step{Name: "clock"}
+	if d.KDCClock == nil {
+		cStep.Status, cStep.Summary = Skipped, "no KDC to ask"
+	} else if c, err := d.KDCClock(ctx); err != nil {
+		cStep.Status, cStep.Summary = Warn, "could not read the KDC's clock: "+err.Error()
+	} else {
+		skew := c.Skew()
+		abs := skew
+		if abs < 0 {
+			abs = -abs
+		}
+		cStep.Evidence = []Evidence{{"kdc", strings.TrimPrefix(c.Source, "kdc:")}, {"skew", skew.Round(time.Millisecond).String()}}
+		switch {
+		case d.MaxSkew > 0 && abs > d.MaxSkew:
+			cStep.Status, cStep.Summary = Fail, fmt.Sprintf("clock skew %v exceeds the Kerberos limit %v (KRB_AP_ERR_SKEW)", skew.Round(time.Second), d.MaxSkew)
+			r.Remediation = append(r.Remediation, "Synchronise this machine's clock with the domain (w32tm /resync on Windows; chrony/ntpd pointed at a DC elsewhere).")
+		case d.WarnSkew > 0 && abs > d.WarnSkew:
+			cStep.Status, cStep.Summary = Warn, fmt.Sprintf("clock skew %v is within the limit but above %v", skew.Round(time.Second), d.WarnSkew)
+		default:
+			cStep.Status, cStep.Summary = OK, fmt.Sprintf("clock skew %v", skew.Round(time.Millisecond))
+		}
+	}
+	r.add(cStep)
+	return r
+}
+
+func firstFailure(steps []Step) string {
+	for _, s := range steps {
+		if s.Status == Fail {
+			return s.Summary
+		}
+	}
+	return ""
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	return err.Error()
+}
+
+// qualify returns DOMAIN\name unless name is already qualified.
+func qualify(netbios, name string) string {
+	if strings.Contains(name, `\`) || netbios == "" {
+		return name
+	}
+	return netbios + `\` + name
+}
+
+// HostDomain returns the DNS domain of a host name ("" for a single label).
+func HostDomain(host string) string {
+	if i := strings.IndexByte(host, '.'); i > 0 {
+		return host[i+1:]
+	}
+	return ""
+}
