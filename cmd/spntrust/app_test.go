@@ -12,12 +12,24 @@ import (
 
 const seed = "../../testdata/snapshots/seed.json"
 
-// run executes the command line in-process with captured streams.
+// run executes the command line in-process with captured streams and a
+// fixed clock (reports and golden files must not depend on the time).
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runWithClock(t, func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }, args...)
+}
+
+// runLive is run with the real clock, for tests that measure skew against
+// the lab's KDCs.
+func runLive(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	return runWithClock(t, time.Now, args...)
+}
+
+func runWithClock(t *testing.T, now func() time.Time, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	app := &App{Version: "test", Stdout: &out, Stderr: &errOut,
-		Now: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }}
+	app := &App{Version: "test", Stdout: &out, Stderr: &errOut, Now: now}
 	code = app.Main(args)
 	return code, out.String(), errOut.String()
 }

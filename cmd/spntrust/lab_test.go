@@ -63,7 +63,7 @@ func liveAudit(t *testing.T, env *labenv.Env, extra ...string) (*audit.Snapshot,
 	snapPath := filepath.Join(t.TempDir(), "snap.json")
 	args := append([]string{"audit", "--domain", env.DCs[0].Domain, "--dns-server", env.DCs[0].IP,
 		"--save-snapshot", snapPath, "--format", "json", "--output", filepath.Join(t.TempDir(), "r.json")}, extra...)
-	code, _, stderr := run(t, args...)
+	code, _, stderr := runLive(t, args...)
 	if code != ExitOK {
 		return nil, code, stderr
 	}
@@ -200,7 +200,7 @@ func TestLabProbe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, stderr := run(t, append(append([]string{"probe"}, tt.args...), creds...)...)
+			code, out, stderr := runLive(t, append(append([]string{"probe"}, tt.args...), creds...)...)
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\n%s%s", code, tt.wantCode, out, stderr)
 			}
