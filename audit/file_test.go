@@ -74,8 +74,8 @@ func TestLoadRejectsBadFiles(t *testing.T) {
       "enabled": true`, `"userAccountControl": 514,
       "enabled": true`), "accounts[4].enabled", "contradicts"},
 		{"bad DNS status", replace(`"status": "ok"`, `"status": "fine"`), "dns.hosts[0].status", "not one of"},
-		{"bad address", replace(`"10.0.0.21"`, `"10.0.0.300"`), "dns.hosts[0].addresses[0]", "not an IP address"},
-		{"negative round trip", replace(`"roundTripMs": 3.2`, `"roundTripMs": -1`), "clocks[0].roundTripMs", "negative"},
+		{"bad address", replace(`"10.0.0.21"`, `"10.0.0.300"`), "dns.hosts[1].addresses[0]", "not an IP address"},
+		{"negative round trip", replace(`"roundTripMs": 3.2`, `"roundTripMs": -1`), "clocks[1].roundTripMs", "negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,208 @@
+package checks
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/spntrust/spntrust/audit"
+)
+
+var dnsDCPTR = Check{
+	ID:       "DNS-DC-PTR",
+	Title:    "A and PTR records of a domain controller disagree",
+	Area:     "DNS",
+	Severity: Medium,
+	Explanation: `What is checked
+  For every DC of every collected domain: its FQDN must resolve to at least one
+  address, and the PTR names of each of those addresses must include the FQDN.
+  A DC without a lookup in the snapshot, or an address whose PTR was not looked
+  up, is reported as not evaluated.
+
+Why it breaks Kerberos
+  Many Kerberos clients canonicalise a host name through reverse DNS before they
+  build the SPN: MIT Kerberos and Heimdal with rdns = true (the MIT default),
+  Java, ldapsearch -Y GSSAPI, SSSD and Samba tools. When a DC's address maps back
+  to another name (or to none), they ask for ldap/<other name> or
+  host/<other name>: KDC_ERR_S_PRINCIPAL_UNKNOWN, or a ticket for the wrong
+  account, and GSSAPI binds and domain joins fail. Windows clients do not use
+  reverse DNS for SPNs, so the failure shows on Linux and Java first.
+
+How to fix it
+  Give each DC address exactly one PTR record naming the DC's FQDN: in the reverse
+  zone, remove the wrong PTR (Remove-DnsServerResourceRecord) and add the right
+  one (Add-DnsServerResourceRecordPtr; Samba AD: samba-tool dns add). Windows DCs
+  register their own PTRs when the reverse zone accepts dynamic updates
+  (ipconfig /registerdns). As a client-side workaround, rdns = false in krb5.conf.
+
+Sources
+  RFC 4120 1.3 (host name canonicalisation is not secure) and MIT krb5.conf
+  documentation (rdns, dns_canonicalize_hostname); Add-DnsServerResourceRecordPtr
+  documentation.`,
+	Run: runDNSDCPTR,
+}
+
+func runDNSDCPTR(s *audit.Snapshot, _ Options) []Finding {
+	var out []Finding
+	var unknown []Evidence
+	var unknownObjs []Object
+	for _, d := range s.Domains {
+		for _, dc := range d.DCs {
+			fqdn := normDNS(dc.FQDN)
+			h, ok := s.Host(fqdn)
+			switch {
+			case !ok:
+				unknown = append(unknown, Evidence{Key: fqdn, Value: "no address lookup in the snapshot"})
+				unknownObjs = append(unknownObjs, Object{Kind: "dc", Name: fqdn, Domain: d.DNSName})
+				continue
+			case h.Status == audit.DNSError:
+				unknown = append(unknown, Evidence{Key: fqdn, Value: "address lookup failed: " + orUnknown(h.Error)})
+				unknownObjs = append(unknownObjs, Object{Kind: "dc", Name: fqdn, Domain: d.DNSName})
+				continue
+			}
+			addrs := append(append([]string(nil), h.A...), h.AAAA...)
+			if h.Status != audit.DNSOK || len(addrs) == 0 {
+				answer := h.Status
+				if h.Status == audit.DNSOK {
+					answer = "no address"
+				}
+				out = append(out, dcPTRFinding(s, d, dc, []Evidence{{Key: "address lookup", Value: answer}},
+					fmt.Sprintf("The DC %s does not resolve (%s): its A record is missing.", fqdn, answer), nil))
+				continue
+			}
+			var bad []Evidence
+			var wrong []ptrProblem
+			for _, a := range addrs {
+				names, looked := h.PTR[a]
+				if !looked {
+					unknown = append(unknown, Evidence{Key: fqdn + " " + a, Value: "PTR of this address not looked up"})
+					unknownObjs = append(unknownObjs, Object{Kind: "dc", Name: fqdn, Domain: d.DNSName})
+					continue
+				}
+				if containsName(names, fqdn) {
+					continue
+				}
+				if len(names) == 0 {
+					bad = append(bad, Evidence{Key: "PTR " + a, Value: "none"})
+				} else {
+					bad = append(bad, Evidence{Key: "PTR " + a, Value: strings.Join(names, ", ")})
+				}
+				wrong = append(wrong, ptrProblem{addr: a, names: names})
+			}
+			if len(wrong) == 0 {
+				continue
+			}
+			ev := append([]Evidence{{Key: "addresses of " + fqdn, Value: strings.Join(addrs, ", ")}}, bad...)
+			out = append(out, dcPTRFinding(s, d, dc, ev,
+				fmt.Sprintf("%s resolves to %s, but reverse DNS of %s does not name it. Clients that canonicalise through reverse DNS "+
+					"(MIT Kerberos with rdns = true, Java, SSSD, ldapsearch -Y GSSAPI) then ask for SPNs of another name and get no "+
+					"ticket or the wrong one.", fqdn, strings.Join(addrs, ", "), joinAddrs(wrong)), wrong))
+		}
+	}
+	if len(unknown) > 0 {
+		out = append(out, Finding{
+			Severity: Info,
+			Status:   NotEvaluated,
+			Title:    fmt.Sprintf("A/PTR of %d DC name(s) or address(es) not looked up", len(unknown)),
+			Subject:  "dc a and ptr without dns answer",
+			Affected: unknownObjs,
+			Evidence: append(unknown, Evidence{Key: "DNS server", Value: resolverName(s)}),
+			Explanation: "The snapshot holds no usable forward or reverse lookup for these DCs, so whether their A and PTR records " +
+				"agree is unknown. Re-run the audit with a DNS server that answers for them (--dns-server).",
+		})
+	}
+	return out
+}
+
+type ptrProblem struct {
+	addr  string
+	names []string
+}
+
+func joinAddrs(ps []ptrProblem) string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.addr)
+	}
+	return strings.Join(out, ", ")
+}
+
+func containsName(names []string, fqdn string) bool {
+	for _, n := range names {
+		if normDNS(n) == fqdn {
+			return true
+		}
+	}
+	return false
+}
+
+func dcPTRFinding(s *audit.Snapshot, d audit.Domain, dc audit.DC, ev []Evidence, why string, wrong []ptrProblem) Finding {
+	fqdn := normDNS(dc.FQDN)
+	ev = append(ev, Evidence{Key: "DNS server", Value: resolverName(s)})
+	if len(dc.Addresses) > 0 {
+		ev = append(ev, Evidence{Key: "addresses known to the directory", Value: strings.Join(dc.Addresses, ", ")})
+	}
+	var steps []string
+	if len(wrong) == 0 {
+		host, zone, _ := strings.Cut(fqdn, ".")
+		addr := "<address>"
+		if len(dc.Addresses) > 0 {
+			addr = dc.Addresses[0]
+		}
+		steps = append(steps,
+			fmt.Sprintf("On the DC: ipconfig /registerdns (Samba AD: samba_dnsupdate --verbose --all-names), or add it: Add-DnsServerResourceRecordA -ZoneName %s -Name %s -IPv4Address %s -CreatePtr", zone, host, addr),
+		)
+	}
+	for _, p := range wrong {
+		zone, rel := reverseZone(p.addr)
+		for _, n := range p.names {
+			steps = append(steps, fmt.Sprintf("Remove-DnsServerResourceRecord -ZoneName %s -RRType Ptr -Name %s -RecordData %s -Force", zone, rel, ensureDot(n)))
+		}
+		steps = append(steps,
+			fmt.Sprintf("Add-DnsServerResourceRecordPtr -ZoneName %s -Name %s -PtrDomainName %s", zone, rel, fqdn+"."),
+			fmt.Sprintf("Samba AD instead: samba-tool dns add %s %s %s PTR %s -U Administrator", resolverOrDC(s), zone, rel, fqdn),
+		)
+	}
+	steps = append(steps, fmt.Sprintf("Verify: Resolve-DnsName %s, then Resolve-DnsName <each address> -Type PTR (the zone name assumes a /24 reverse zone; adjust to yours).", fqdn))
+	return Finding{
+		Severity:    Medium,
+		Title:       fmt.Sprintf("A and PTR of DC %s disagree", fqdn),
+		Domain:      d.DNSName,
+		Subject:     fqdn,
+		Affected:    []Object{{Kind: "dc", Name: fqdn, Domain: d.DNSName}},
+		Evidence:    ev,
+		Explanation: why,
+		Remediation: []Option{{
+			Name:    "fix-ptr",
+			Summary: fmt.Sprintf("Make %s and the reverse records of its addresses agree.", fqdn),
+			Steps:   steps,
+			Actions: []Action{{Type: ActionManual, Domain: d.DNSName, Host: fqdn, Note: "make the DC's A and PTR records agree"}},
+		}},
+	}
+}
+
+// reverseZone returns the /24 (IPv4) or /64 (IPv6) reverse zone of addr and
+// the record name relative to it.
+func reverseZone(addr string) (zone, rel string) {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return "<reverse zone>", addr
+	}
+	if ip.Is4() {
+		b := ip.As4()
+		return fmt.Sprintf("%d.%d.%d.in-addr.arpa", b[2], b[1], b[0]), fmt.Sprint(b[3])
+	}
+	b := ip.As16()
+	var nib []string
+	for i := len(b) - 1; i >= 0; i-- {
+		nib = append(nib, fmt.Sprintf("%x", b[i]&0xf), fmt.Sprintf("%x", b[i]>>4))
+	}
+	return strings.Join(nib[16:], ".") + ".ip6.arpa", strings.Join(nib[:16], ".")
+}
+
+func ensureDot(n string) string {
+	if strings.HasSuffix(n, ".") {
+		return n
+	}
+	return n + "."
+}

@@ -1,0 +1,187 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/spn"
+)
+
+var krbTicket = Check{
+	ID:       "KRB-TICKET",
+	Title:    "The KDC refused a service ticket for an audited SPN",
+	Area:     "KRB",
+	Severity: High,
+	Explanation: `What is checked
+  The live Kerberos probes of the audit (run when credentials are given): for each
+  audited SPN the collector asked the KDC for a service ticket. Every probe the KDC
+  refused is reported with the Kerberos error it returned. A probe that could not
+  reach a KDC at all is reported as not evaluated, as is an audit without probes.
+  A refusal across an external trust without a referral is left to
+  KRB-CROSS-REALM-PATH.
+
+Why it breaks Kerberos
+  A client asking for the same SPN gets the same answer: with
+  KDC_ERR_S_PRINCIPAL_UNKNOWN (7) no account holds the SPN, with
+  KDC_ERR_PRINCIPAL_NOT_UNIQUE (8) two do, with KDC_ERR_ETYPE_NOSUPP (14) the
+  account has no key of a type the client accepts, with KRB_AP_ERR_SKEW (37) the
+  clocks differ too much, with KDC_ERR_POLICY (12) a policy (selective
+  authentication, Protected Users, logon restrictions) refused it. No ticket
+  means Negotiate falls back to NTLM, or fails where NTLM is blocked.
+
+How to fix it
+  Follow the steps for the error: register the SPN on the account that runs the
+  service (setspn -S), remove duplicates (setspn -X -F, setspn -D), give the
+  account AES keys (msDS-SupportedEncryptionTypes and a password reset), fix time
+  (TIME-SKEW). The KDC's Security log records each refusal as event 4769 with the
+  failure code.
+
+Sources
+  RFC 4120 7.5.9 (error codes); [MS-KILE] 3.3.5.7 (TGS exchange); setspn
+  documentation; event 4769 (Kerberos service ticket operations).`,
+	Run: runKRBTicket,
+}
+
+func runKRBTicket(s *audit.Snapshot, _ Options) []Finding {
+	if len(s.TicketProbes) == 0 {
+		return []Finding{{
+			Severity: Info,
+			Status:   NotEvaluated,
+			Title:    "No Kerberos ticket probes: service tickets not requested",
+			Subject:  "ticket probes",
+			Affected: []Object{{Kind: "kdc", Name: "all KDCs"}},
+			Evidence: []Evidence{{Key: "ticket probes", Value: "none in the snapshot"}},
+			Explanation: "The audit asked no KDC for service tickets (it runs the probes only when credentials are given), so whether " +
+				"the audited SPNs get tickets is unknown. Re-run the audit with credentials to probe them.",
+		}}
+	}
+	var out []Finding
+	var unreached []Evidence
+	var unreachedObjs []Object
+	for _, p := range s.TicketProbes {
+		if p.Issued {
+			continue
+		}
+		if _, _, ok := externalWithoutReferral(s, p); ok {
+			continue // reported by KRB-CROSS-REALM-PATH
+		}
+		if p.ErrorCode == 0 {
+			unreached = append(unreached, Evidence{Key: p.SPN, Value: "no answer from a KDC: " + orUnknown(p.Error)})
+			unreachedObjs = append(unreachedObjs, Object{Kind: "spn", Name: p.SPN, Domain: probeDomain(s, p)})
+			continue
+		}
+		out = append(out, krbTicketFinding(s, p))
+	}
+	if len(unreached) > 0 {
+		out = append(out, Finding{
+			Severity: Info,
+			Status:   NotEvaluated,
+			Title:    fmt.Sprintf("%d ticket probe(s) got no answer from a KDC", len(unreached)),
+			Subject:  "ticket probes without answer",
+			Affected: unreachedObjs,
+			Evidence: unreached,
+			Explanation: "These probes failed before any KDC answered (network, DNS or credentials), so whether the SPNs get " +
+				"tickets is unknown. Check that the KDCs are reachable on port 88 from the audit machine and re-run.",
+		})
+	}
+	return out
+}
+
+// krbErrorLabel is the error's name with its code, e.g.
+// "KDC_ERR_S_PRINCIPAL_UNKNOWN (7)". The name comes from the collector, which
+// classifies KRB-ERROR codes in one place (ldapx.ClassifyKRBError).
+func krbErrorLabel(p audit.TicketProbe) string {
+	name := p.ErrorName
+	if name == "" {
+		name = "Kerberos error"
+	}
+	return fmt.Sprintf("%s (%d)", name, p.ErrorCode)
+}
+
+// probeDomain is the collected domain the probed SPN's host belongs to, else
+// the client realm's domain.
+func probeDomain(s *audit.Snapshot, p audit.TicketProbe) string {
+	if v, err := spn.Parse(p.SPN); err == nil {
+		if d := domainOfName(s, v.Host); d != "" {
+			return d
+		}
+	}
+	if d, ok := s.DomainByName(p.ClientRealm); ok {
+		return d.DNSName
+	}
+	return ""
+}
+
+func krbTicketFinding(s *audit.Snapshot, p audit.TicketProbe) Finding {
+	label := krbErrorLabel(p)
+	ev := []Evidence{
+		{Key: "SPN", Value: p.SPN},
+		{Key: "client realm", Value: p.ClientRealm},
+		{Key: "error", Value: label},
+	}
+	if len(p.Path) > 0 {
+		ev = append(ev, Evidence{Key: "referral path", Value: strings.Join(p.Path, " -> ")})
+	}
+	if p.Error != "" {
+		ev = append(ev, Evidence{Key: "error text", Value: p.Error})
+	}
+	steps, why := krbErrorAdvice(p)
+	return Finding{
+		Severity:    High,
+		Title:       fmt.Sprintf("No service ticket for %s: %s", p.SPN, label),
+		Domain:      probeDomain(s, p),
+		Subject:     strings.ToLower(p.SPN),
+		Affected:    []Object{{Kind: "spn", Name: p.SPN, Domain: probeDomain(s, p)}},
+		Evidence:    ev,
+		Explanation: fmt.Sprintf("The KDC refused a service ticket for %s to a client of %s with %s. %s", p.SPN, p.ClientRealm, label, why),
+		Remediation: []Option{{
+			Name:    "fix-" + strings.ToLower(strings.ReplaceAll(orDefault(p.ErrorName, "kerberos-error"), "_", "-")),
+			Summary: "Fix what the KDC refused, then ask for the ticket again.",
+			Steps:   append(steps, fmt.Sprintf("Verify from a client: klist get %s   (Linux: kvno %s)", p.SPN, p.SPN), "Details: event 4769 in the Security log of the KDC that answered, with this failure code."),
+			Actions: []Action{{Type: ActionManual, SPN: p.SPN, Note: label}},
+		}},
+	}
+}
+
+// krbErrorAdvice gives the steps and the meaning for the common refusals,
+// keyed by the numeric KRB-ERROR code.
+func krbErrorAdvice(p audit.TicketProbe) (steps []string, why string) {
+	switch p.ErrorCode {
+	case 7: // KDC_ERR_S_PRINCIPAL_UNKNOWN
+		return []string{
+			"Find whether any account holds it: setspn -Q " + p.SPN,
+			"Register it on the account that runs the service: setspn -S " + p.SPN + ` <DOMAIN\account>`,
+			"If the client reached the service through a DNS alias (CNAME), register the SPN for the name the client uses, or make the alias an A record.",
+		}, "No account in the realm holds this SPN, so clients get no ticket and fall back to NTLM."
+	case 8: // KDC_ERR_PRINCIPAL_NOT_UNIQUE
+		return []string{
+			"List the holders: setspn -Q " + p.SPN + "   (all duplicates: setspn -X -F)",
+			"Keep it on the account that runs the service and remove it from the others: setspn -D " + p.SPN + ` <DOMAIN\other account>`,
+		}, "More than one account holds this SPN, so the KDC cannot tell whose key to use."
+	case 14: // KDC_ERR_ETYPE_NOSUPP
+		return []string{
+			"Check the service account's msDS-SupportedEncryptionTypes: Get-ADObject -Filter \"servicePrincipalName -eq '" + p.SPN + "'\" -Properties msDS-SupportedEncryptionTypes",
+			"Allow AES (Set-ADUser <account> -KerberosEncryptionType AES128,AES256; for computers Set-ADComputer) and reset the account's password so AES keys exist.",
+		}, "The service account has no key of an encryption type the client offered (often: no AES key, RC4 disabled)."
+	case 12: // KDC_ERR_POLICY
+		return []string{
+			"If the client comes across a selective-authentication trust, grant it \"Allowed to Authenticate\" on the service's account (see TRUST-SELECTIVE-AUTH).",
+			"Check the client account's restrictions: Protected Users membership, logon workstations, authentication policies and silos.",
+		}, "A KDC policy refused the ticket."
+	case 37: // KRB_AP_ERR_SKEW
+		return []string{"Synchronise the clocks (see TIME-SKEW): w32tm /resync /rediscover on the client and the DCs."},
+			"The clocks of the client and the KDC differ by more than the allowed skew."
+	case 68: // KDC_ERR_WRONG_REALM
+		return []string{"Ask the realm that holds the service: an AD realm is the domain's DNS name in upper case; check the client's realm mapping (krb5.conf [domain_realm], ksetup /addhosttorealmmap)."},
+			"The KDC says the principal belongs to another realm."
+	}
+	return []string{"Look the error code up in RFC 4120 7.5.9 and in event 4769 on the KDC that answered."}, "The KDC refused the request."
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,138 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spntrust/spntrust/audit"
+)
+
+var levelDomain = Check{
+	ID:       "LEVEL-DOMAIN",
+	Title:    "Domain functional level below the minimum (default Windows Server 2008, for AES)",
+	Area:     "LEVEL",
+	Severity: High,
+	Explanation: `What is checked
+  The functional level (msDS-Behavior-Version) of every collected domain against
+  the minimum (--min-functional-level, default 3 = Windows Server 2008). A level
+  of 0 is read as Windows 2000 unless the collection recorded a gap for the
+  domain, in which case the domain is reported as not evaluated.
+
+Why it breaks Kerberos
+  AES Kerberos keys exist only in domains at Windows Server 2008 level or higher:
+  below it, accounts, the krbtgt account and the trusts have only RC4 (and DES)
+  keys. RC4 is weak and is being disabled; a client or service that requires AES
+  then gets no ticket (KDC_ERR_ETYPE_NOSUPP) and falls back to NTLM.
+
+How to fix it
+  Upgrade or demote every DC older than the target version, then raise the level:
+  Set-ADDomainMode -Identity <domain> -DomainMode <mode> (Samba AD: samba-tool
+  domain level raise --domain-level=<level>). AES keys are created when a password
+  is next set: afterwards reset the krbtgt password (twice, letting replication
+  finish between the resets) and the passwords of service accounts.
+
+Sources
+  [MS-ADTS] 6.1.4.2 (msDS-Behavior-Version); [MS-KILE] 3.1.5.2 (encryption types
+  and keys); Set-ADDomainMode documentation.`,
+	Run: runLevelDomain,
+}
+
+func runLevelDomain(s *audit.Snapshot, opt Options) []Finding {
+	min := opt.withDefaults().MinFunctionalLevel
+	var out []Finding
+	for _, d := range s.Domains {
+		if d.FunctionalLevel == 0 {
+			if g, ok := findGap(s, d.DNSName, ""); ok {
+				out = append(out, levelNotEvaluated("domain", d.DNSName, d.DN, g))
+				continue
+			}
+		}
+		if d.FunctionalLevel >= min {
+			continue
+		}
+		var old []string
+		for _, dc := range d.DCs {
+			if dc.FunctionalLevel < min {
+				old = append(old, fmt.Sprintf("%s (%d, %s)", dc.FQDN, dc.FunctionalLevel, audit.FunctionalLevelName(dc.FunctionalLevel)))
+			}
+		}
+		ev := []Evidence{
+			{Key: "domain functional level", Value: fmt.Sprintf("%d (%s)", d.FunctionalLevel, audit.FunctionalLevelName(d.FunctionalLevel))},
+			{Key: "minimum", Value: fmt.Sprintf("%d (%s)", min, audit.FunctionalLevelName(min))},
+		}
+		steps := []string{}
+		if len(old) > 0 {
+			ev = append(ev, Evidence{Key: "DCs below the minimum", Value: strings.Join(old, ", ")})
+			steps = append(steps, "Upgrade or demote these DCs first: "+strings.Join(old, ", "))
+		}
+		raise := fmt.Sprintf("Set-ADDomainMode -Identity %s -DomainMode %s", d.DNSName, domainModeName(min))
+		steps = append(steps,
+			raise,
+			fmt.Sprintf("On Samba AD instead: samba-tool domain level raise --domain-level=%s", sambaLevelName(min)),
+			"Reset the krbtgt password twice (let replication finish in between) and the passwords of service accounts, so they get AES keys.",
+		)
+		out = append(out, Finding{
+			Severity: High,
+			Title:    fmt.Sprintf("Domain %s is at functional level %d (%s), below %d (%s)", d.DNSName, d.FunctionalLevel, audit.FunctionalLevelName(d.FunctionalLevel), min, audit.FunctionalLevelName(min)),
+			Domain:   d.DNSName,
+			Subject:  "domain functional level of " + normDNS(d.DNSName),
+			Affected: []Object{{DN: d.DN, Kind: "domain", Name: d.DNSName, Domain: d.DNSName}},
+			Evidence: ev,
+			Explanation: fmt.Sprintf("%s is below the minimum functional level %d (%s).%s", d.DNSName, min, audit.FunctionalLevelName(min),
+				aesLevelNote(d.FunctionalLevel)),
+			Remediation: []Option{{
+				Name:    "raise-domain-level",
+				Summary: fmt.Sprintf("Raise %s to %s.", d.DNSName, domainModeName(min)),
+				Steps:   steps,
+				Actions: []Action{{Type: ActionManual, Domain: d.DNSName, Value: domainModeName(min), Note: raise}},
+			}},
+		})
+	}
+	return out
+}
+
+// aesLevelNote says what the level means for AES.
+func aesLevelNote(level int) string {
+	if level < 3 {
+		return " Accounts, krbtgt and trusts of this domain have no AES keys: Kerberos uses RC4 and fails where RC4 is disabled."
+	}
+	return ""
+}
+
+func levelNotEvaluated(kind, name, dn string, g audit.Gap) Finding {
+	return Finding{
+		Severity: Info,
+		Status:   NotEvaluated,
+		Title:    fmt.Sprintf("Functional level of %s %s not known", kind, name),
+		Domain:   name,
+		Subject:  kind + " functional level of " + normDNS(name),
+		Affected: []Object{{DN: dn, Kind: kind, Name: name, Domain: name}},
+		Evidence: []Evidence{{Key: "gap " + g.Scope, Value: g.What + ": " + g.Error}},
+		Explanation: fmt.Sprintf("The snapshot holds level 0 for %s, but collection recorded a gap for it, so the level may not have been read. "+
+			"Re-run the audit so the rootDSE and the %s object can be read.", name, kind),
+	}
+}
+
+// domainModeName is the Set-ADDomainMode name of a functional level.
+func domainModeName(level int) string { return modeName(level, "Domain") }
+
+// forestModeName is the Set-ADForestMode name of a functional level.
+func forestModeName(level int) string { return modeName(level, "Forest") }
+
+func modeName(level int, suffix string) string {
+	names := map[int]string{0: "Windows2000", 2: "Windows2003", 3: "Windows2008", 4: "Windows2008R2",
+		5: "Windows2012", 6: "Windows2012R2", 7: "Windows2016", 10: "Windows2025"}
+	if n, ok := names[level]; ok {
+		return n + suffix
+	}
+	return fmt.Sprintf("<level %d>", level)
+}
+
+// sambaLevelName is samba-tool's name for a functional level.
+func sambaLevelName(level int) string {
+	names := map[int]string{2: "2003", 3: "2008", 4: "2008_R2", 5: "2012", 6: "2012_R2", 7: "2016"}
+	if n, ok := names[level]; ok {
+		return n
+	}
+	return fmt.Sprintf("<level %d>", level)
+}
