@@ -5,6 +5,7 @@ package main
 // SPNTRUST_LAB_REQUIRED=1 (make test, CI).
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -210,5 +211,65 @@ func TestLabProbe(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The lab's seeded conditions (testdata/lab/README.md), each found exactly
+// once, and nothing else: every healthy twin stays unflagged.
+func TestLabAuditFindsExactlyTheSeededConditions(t *testing.T) {
+	env := labenv.Require(t)
+	t.Setenv("KRB5_CONFIG", "")
+	reportPath := filepath.Join(t.TempDir(), "r.json")
+	code, _, stderr := runLive(t, "audit", "--domain", env.DCs[0].Domain, "--dns-server", env.DCs[0].IP,
+		"--user", env.AdminUser+"@"+env.DCs[0].Realm, "--password-file", env.AdminPasswordFile,
+		"--follow-trusts", "--probe-tickets", "--format", "json", "--output", reportPath)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Findings []struct {
+			CheckID  string
+			Status   string
+			Subject  string
+			Affected []struct{ Name string }
+		}
+	}
+	data, err := os.ReadFile(reportPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		if f.Status != "fail" {
+			t.Errorf("not evaluated on a fully collected lab: %s %s", f.CheckID, f.Subject)
+			continue
+		}
+		got = append(got, f.CheckID+" "+f.Subject)
+	}
+	sort.Strings(got)
+	want := []string{
+		"KRB-CROSS-REALM-PATH no referral lab.test -> extern.test",
+		"KRB-TICKET http/legacy",          // svc-rc4 is RC4-only: an AES-only client gets KDC_ERR_ETYPE_NOSUPP
+		"KRB-TICKET http/legacy.lab.test", // (the same account, FQDN form)
+		"SPN-ACCOUNT-DISABLED lab.test\\svc-old",
+		"SPN-DNS-CNAME http/portal,http/portal.lab.test",
+		"SPN-DNS-MISSING ghost.lab.test",
+		"SPN-DUPLICATE mssqlsvc/sql01.lab.test:1433",
+		"SPN-KERBEROASTABLE lab.test\\svc-rc4",
+		"SPN-KERBEROASTABLE lab.test\\svc-sql",
+		"SPN-MALFORMED http://bad.lab.test,http/bad.lab.test:eighty,http/bad lab.test",
+		"SPN-SHORTNAME-PAIR http/intra",
+		"SPN-USER-HOST-ALIAS http/mp01,http/mp01.lab.test",
+		"TRUST-EXTERNAL-KERBEROS extern.test <-> lab.test",
+		"TRUST-INVENTORY extern.test -> lab.test",
+		"TRUST-INVENTORY lab.test -> extern.test",
+		"TRUST-INVENTORY lab.test -> partner.test",
+		"TRUST-INVENTORY partner.test -> lab.test",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("findings differ from the lab's seeded conditions\n got: %q\nwant: %q", got, want)
 	}
 }
