@@ -100,11 +100,18 @@ func TestLabCollectionWithEachAuthMethod(t *testing.T) {
 		}
 	}
 
+	keytab := filepath.Join(t.TempDir(), "admin.keytab")
+	if out, err := exec.Command("samba-tool", "domain", "exportkeytab", keytab, "--principal="+admin,
+		"-s", filepath.Join(dc1.Dir, "etc", "smb.conf")).CombinedOutput(); err != nil {
+		t.Fatalf("samba-tool domain exportkeytab: %v\n%s", err, out)
+	}
+
 	tests := []struct {
 		name string
 		args []string
 		env  map[string]string
 	}{
+		{"kerberos from a keytab", []string{"--user", admin, "--keytab", keytab}, map[string]string{"KRB5_CONFIG": ""}},
 		{"kerberos with password, realm and KDC from DNS", []string{"--user", admin, "--password-file", env.AdminPasswordFile}, map[string]string{"KRB5_CONFIG": ""}},
 		{"kerberos with password and KRB5_CONFIG", []string{"--user", admin, "--password-file", env.AdminPasswordFile}, map[string]string{"KRB5_CONFIG": env.Krb5Config}},
 		{"kerberos from a credential cache (after kinit)", nil, map[string]string{"KRB5_CONFIG": env.Krb5Config, "KRB5CCNAME": "FILE:" + ccache}},
@@ -271,5 +278,44 @@ func TestLabAuditFindsExactlyTheSeededConditions(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("findings differ from the lab's seeded conditions\n got: %q\nwant: %q", got, want)
+	}
+}
+
+func TestLabRefusedCredentialsAreExplained(t *testing.T) {
+	env := labenv.Require(t)
+	t.Setenv("KRB5_CONFIG", "")
+	wrong := filepath.Join(t.TempDir(), "wrong")
+	if err := os.WriteFile(wrong, []byte("not-the-password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	admin := env.AdminUser + "@" + env.DCs[0].Realm
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"wrong password over Kerberos", []string{"--user", admin, "--password-file", wrong},
+			[]string{admin, env.DCs[0].Realm, "KDC_ERR_PREAUTH_FAILED"}},
+		{"wrong password over LDAPS", []string{"--auth", "simple", "--user", admin, "--password-file", wrong, "--ca-file", env.CAFile},
+			[]string{admin, "Invalid Credentials"}},
+		// Samba answers go-ldap's NTLM ("sicily") bind with EOF; the error says so and points to Kerberos.
+		{"NTLM is not offered by Samba", []string{"--auth", "ntlm", "--user", admin, "--password-file", env.AdminPasswordFile},
+			[]string{"ntlm"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runLive(t, append([]string{"audit", "--domain", env.DCs[0].Domain, "--dns-server", env.DCs[0].IP}, tt.args...)...)
+			if code != ExitIncomplete {
+				t.Fatalf("exit %d, want %d: %s", code, ExitIncomplete, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(strings.ToLower(stderr), strings.ToLower(w)) {
+					t.Errorf("error lacks %q: %s", w, stderr)
+				}
+			}
+			if strings.Contains(stderr, "not-the-password") {
+				t.Error("the password appears in the error")
+			}
+		})
 	}
 }
