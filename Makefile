@@ -6,7 +6,7 @@ LDFLAGS   := -X main.version=$(VERSION)
 LAB       := testdata/lab/lab.sh
 REPORT    ?= spntrust-report.txt
 
-.PHONY: all build test unit-test vet fmt-check demo lab-up lab-down lab-status clean
+.PHONY: all build test unit-test vet fmt-check demo lab-up lab-down lab-status clean deps-browser
 
 all: build
 
@@ -16,8 +16,18 @@ build:
 # Every test, including the integration tests against the Samba AD lab, which
 # is started first when it is not up. With SPNTRUST_LAB_REQUIRED=1 a lab that
 # is not there fails the tests instead of skipping them.
-test: vet fmt-check lab-up
+test: vet fmt-check deps-browser lab-up
 	SPNTRUST_LAB_REQUIRED=1 $(GO) test -count=1 ./...
+
+# Debian's chromium for the HTML report's headless-browser test (needs root).
+# apt waits up to 10 minutes for a dpkg lock held by another install (the lab
+# installs its packages too) instead of failing.
+APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -qq
+deps-browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium (HTML report browser test)"; \
+		$(APT) install -y chromium >/dev/null 2>&1 || \
+		{ $(APT) update && $(APT) install -y chromium >/dev/null; }; }
 
 # Offline tests only: lab tests skip with a message saying how to start it.
 unit-test:
@@ -40,11 +50,11 @@ demo: build lab-up
 	@mkdir -p $(DEMO_DIR)
 	@set -a; . $(LAB_ENV); set +a; \
 	env -u KRB5_CONFIG ./$(BIN) audit --domain "$$LAB_DC1_DOMAIN" --dns-server "$$LAB_DC1_IP" \
-		--user "$$LAB_ADMIN_USER@$$LAB_DC1_REALM" --password-file "$$LAB_ADMIN_PASSWORD_FILE" --follow-trusts \
+		--user "$$LAB_ADMIN_USER@$$LAB_DC1_REALM" --password-file "$$LAB_ADMIN_PASSWORD_FILE" --follow-trusts --probe-tickets \
 		--save-snapshot $(DEMO_DIR)/snapshot.json \
-		--output text=$(DEMO_DIR)/report.txt --output json=$(DEMO_DIR)/report.json; \
+		--output text=$(DEMO_DIR)/report.txt --output html=$(DEMO_DIR)/report.html --output json=$(DEMO_DIR)/report.json; \
 	rc=$$?; test $$rc -le 1 || exit $$rc
-	@echo "Report: $(CURDIR)/$(DEMO_DIR)/report.txt (JSON: report.json, snapshot: snapshot.json)"
+	@echo "Report: $(CURDIR)/$(DEMO_DIR)/report.html (also report.txt, report.json; snapshot: snapshot.json)"
 
 lab-up:
 	$(LAB) up
