@@ -319,3 +319,35 @@ func TestLabRefusedCredentialsAreExplained(t *testing.T) {
 		})
 	}
 }
+
+func TestLabProbeConfigMgrManagementPoints(t *testing.T) {
+	env := labenv.Require(t)
+	t.Setenv("KRB5_CONFIG", "")
+	code, out, stderr := runLive(t, "probe", "--configmgr-site", "LAB", "--domain", env.DCs[0].Domain, "--dns-server", env.DCs[0].IP,
+		"--user", env.AdminUser+"@"+env.DCs[0].Realm, "--password-file", env.AdminPasswordFile, "--format", "json")
+	if code != ExitFindings {
+		t.Fatalf("exit %d, want %d (mp01 is the seed's broken host): %s%s", code, ExitFindings, out, stderr)
+	}
+	var results []struct {
+		URL     string
+		Ready   bool
+		Verdict string
+	}
+	if err := json.Unmarshal([]byte(out), &results); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	got := map[string]bool{}
+	for _, r := range results {
+		host := strings.TrimPrefix(strings.SplitN(r.URL, "/ ", 2)[0], "http://")
+		got[host] = r.Ready
+	}
+	want := map[string]bool{"mp01.lab.test": false, "mp02.lab.test": true}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("management points probed = %v, want %v\n%s", got, want, out)
+	}
+	code, _, stderr = runLive(t, "probe", "--configmgr-site", "NOPE", "--domain", env.DCs[0].Domain, "--dns-server", env.DCs[0].IP,
+		"--user", env.AdminUser+"@"+env.DCs[0].Realm, "--password-file", env.AdminPasswordFile)
+	if code != ExitIncomplete || !strings.Contains(stderr, "site NOPE") {
+		t.Errorf("unknown site: exit %d, %s", code, stderr)
+	}
+}

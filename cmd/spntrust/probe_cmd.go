@@ -27,23 +27,37 @@ type probeOptions struct {
 	format         string
 	maxSkew        time.Duration
 	warnSkew       time.Duration
+	configMgr      bool
+	configMgrSite  string
 }
 
 func (a *App) probeCommand() *cobra.Command {
 	opts := &probeOptions{}
 	cmd := &cobra.Command{
-		Use:   "probe URL",
+		Use:   "probe (URL | --configmgr | --configmgr-site CODE)",
 		Short: "Check one web service's Kerberos readiness: DNS, SPN, holder, identity, ticket, clock",
 		Long: `probe resolves the service's host as a client would (following CNAMEs to the
 canonical name), derives the SPN a Windows client requests, finds which account holds it
 (explicitly or through the sPNMappings HOST alias), compares it with the identity the
 service runs as, asks the KDC for a ticket following referrals from the client realm, and
-measures clock skew to the KDC. Exit code 0: ready; 1: not ready; 2: bad usage; 3: the
-directory could not be reached.`,
+measures clock skew to the KDC. With --configmgr it reads the Configuration Manager
+management points published in AD (mSSMSManagementPoint objects under CN=System
+Management) and probes each as a service running as its computer. Exit code 0: ready;
+1: not ready; 2: bad usage; 3: the directory could not be reached.`,
 		Example: `  spntrust probe http://mp01.lab.test/ --runs-as-computer --dns-server 127.0.0.11 --user Administrator@LAB.TEST --password-file pw
-  spntrust probe https://reports.corp.example/ --service-account CORP\svc-ssrs --format json`,
-		Args: cobra.ExactArgs(1),
+  spntrust probe https://reports.corp.example/ --service-account CORP\svc-ssrs --format json
+  spntrust probe --configmgr-site LAB --domain lab.test --dns-server 127.0.0.11 --user Administrator@LAB.TEST --password-file pw`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.configMgr || opts.configMgrSite != "" {
+				if len(args) > 0 {
+					return usageError("give a URL or --configmgr/--configmgr-site, not both")
+				}
+				return a.runConfigMgrProbe(cmd.Context(), opts)
+			}
+			if len(args) != 1 {
+				return usageError("probe needs the service's URL, or --configmgr / --configmgr-site CODE")
+			}
 			return a.runProbe(cmd.Context(), opts, args[0])
 		},
 	}
@@ -56,7 +70,19 @@ directory could not be reached.`,
 	f.StringVar(&opts.format, "format", "text", "output: text or json")
 	f.DurationVar(&opts.maxSkew, "max-skew", 5*time.Minute, "Kerberos clock tolerance")
 	f.DurationVar(&opts.warnSkew, "warn-skew", time.Minute, "skew that earns a warning")
+	f.BoolVar(&opts.configMgr, "configmgr", false, "probe every Configuration Manager management point published in the domain (--domain)")
+	f.StringVar(&opts.configMgrSite, "configmgr-site", "", "probe the management points of this ConfigMgr site code")
 	return cmd
+}
+
+func (o *probeOptions) validate() error {
+	if o.serviceAccount != "" && o.runsAsComputer {
+		return usageError("--service-account and --runs-as-computer are exclusive")
+	}
+	if o.format != "text" && o.format != "json" {
+		return usageError("--format %q: use text or json", o.format)
+	}
+	return o.target.validate()
 }
 
 func (a *App) runProbe(ctx context.Context, o *probeOptions, rawURL string) error {
@@ -64,30 +90,115 @@ func (a *App) runProbe(ctx context.Context, o *probeOptions, rawURL string) erro
 	if err != nil {
 		return usageError("%v", err)
 	}
-	if o.serviceAccount != "" && o.runsAsComputer {
-		return usageError("--service-account and --runs-as-computer are exclusive")
-	}
-	if o.format != "text" && o.format != "json" {
-		return usageError("--format %q: use text or json", o.format)
-	}
 	if o.target.domain == "" && o.target.server == "" {
 		o.target.domain = probe.HostDomain(t.Host)
 		if o.target.domain == "" {
 			return usageError("%s is a single-label name: give --domain or --server", t.Host)
 		}
 	}
-	if err := o.target.validate(); err != nil {
+	if err := o.validate(); err != nil {
 		return err
 	}
-	sess, err := a.session(&o.target)
+	deps, closeDeps, err := a.probeDeps(ctx, o)
 	if err != nil {
 		return err
 	}
-	dir, dcHost, err := a.probeDirectory(ctx, sess, &o.target)
+	defer closeDeps()
+	res := probe.Run(ctx, t, probe.Identity{Account: o.serviceAccount, RunsAsComputer: o.runsAsComputer}, deps)
+	if err := a.writeProbe(o, []probe.Result{res}); err != nil {
+		return err
+	}
+	if !res.Ready {
+		return errFindings
+	}
+	return nil
+}
+
+// runConfigMgrProbe probes every management point published in the domain
+// (or of one site), each as a service running as its computer.
+func (a *App) runConfigMgrProbe(ctx context.Context, o *probeOptions) error {
+	if o.target.domain == "" && o.target.server == "" {
+		return usageError("--configmgr needs --domain (or --server): the domain whose System Management container to read")
+	}
+	if o.serviceAccount != "" {
+		return usageError("--configmgr probes management points as their computers; --service-account does not apply")
+	}
+	if err := o.validate(); err != nil {
+		return err
+	}
+	deps, closeDeps, err := a.probeDeps(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer closeDeps()
+	dir := deps.Dir.(*probeDirectory)
+	mps, err := dir.conn.ReadManagementPoints(ctx, dir.baseDN, o.configMgrSite)
 	if err != nil {
 		return incompleteError(err)
 	}
-	defer dir.conn.Close()
+	if len(mps) == 0 {
+		site := "any site"
+		if o.configMgrSite != "" {
+			site = "site " + o.configMgrSite
+		}
+		return incompleteError(fmt.Errorf("no management point of %s is published in %s", site, dir.domain))
+	}
+	var results []probe.Result
+	ready := true
+	for _, mp := range mps {
+		host := firstNonEmptyString(mp.DNSHostName, strings.ToLower(mp.MPName))
+		t, err := probe.ParseTarget("http://" + host + "/")
+		if err != nil {
+			return incompleteError(fmt.Errorf("management point %s: %w", mp.DN, err))
+		}
+		t.URL = fmt.Sprintf("http://%s/ (ConfigMgr site %s management point%s)", host, mp.SiteCode, map[bool]string{true: ", default", false: ""}[mp.Default])
+		res := probe.Run(ctx, t, probe.Identity{RunsAsComputer: true}, deps)
+		ready = ready && res.Ready
+		results = append(results, res)
+	}
+	if err := a.writeProbe(o, results); err != nil {
+		return err
+	}
+	if !ready {
+		return errFindings
+	}
+	return nil
+}
+
+func (a *App) writeProbe(o *probeOptions, results []probe.Result) error {
+	if o.format == "json" {
+		enc := json.NewEncoder(a.Stdout)
+		enc.SetIndent("", "  ")
+		if len(results) == 1 {
+			return enc.Encode(results[0])
+		}
+		return enc.Encode(results)
+	}
+	for i, r := range results {
+		if i > 0 {
+			fmt.Fprintln(a.Stdout)
+		}
+		writeProbeText(a.Stdout, r)
+	}
+	return nil
+}
+
+// probeDeps connects to the directory and KDC once for one or more probes.
+func (a *App) probeDeps(ctx context.Context, o *probeOptions) (probe.Deps, func(), error) {
+	sess, err := a.session(&o.target)
+	if err != nil {
+		return probe.Deps{}, nil, err
+	}
+	dir, dcHost, err := a.probeDirectory(ctx, sess, &o.target)
+	if err != nil {
+		return probe.Deps{}, nil, incompleteError(err)
+	}
+	closers := []func(){func() { dir.conn.Close() }}
+	closeAll := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
 
 	deps := probe.Deps{
 		DNS: sess.resolver, IsNXDomain: func(err error) bool { return errors.Is(err, ldapx.ErrNotFound) },
@@ -104,25 +215,13 @@ func (a *App) runProbe(ctx context.Context, o *probeOptions, rawURL string) erro
 	if o.target.auth == "kerberos" {
 		cl, cfg, err := ldapx.KerberosClient(ctx, sess.creds, sess.resolver, dir.domain)
 		if err != nil {
-			return incompleteError(err)
+			closeAll()
+			return probe.Deps{}, nil, incompleteError(err)
 		}
-		defer cl.Destroy()
+		closers = append(closers, cl.Destroy)
 		deps.Tickets = &krbprobe.Prober{Client: cl, Config: cfg, Timeout: o.target.timeout, Resolver: sess.resolver}
 	}
-	res := probe.Run(ctx, t, probe.Identity{Account: o.serviceAccount, RunsAsComputer: o.runsAsComputer}, deps)
-	if o.format == "json" {
-		enc := json.NewEncoder(a.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
-			return err
-		}
-	} else {
-		writeProbeText(a.Stdout, res)
-	}
-	if !res.Ready {
-		return errFindings
-	}
-	return nil
+	return deps, closeAll, nil
 }
 
 // probeDirectory is the probe's view of one domain's directory.
