@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -51,9 +52,14 @@ type App struct {
 
 // Main runs the command line and returns the process exit code.
 func (a *App) Main(args []string) int {
+	return a.MainContext(context.Background(), args)
+}
+
+// MainContext is Main with a context that cancels the work (Ctrl-C).
+func (a *App) MainContext(ctx context.Context, args []string) int {
 	root := a.rootCommand()
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	return a.exitCode(err)
 }
 
@@ -94,6 +100,8 @@ carry Kerberos, clock skew — explains each finding and generates the remediati
 		a.diffCommand(),
 		a.remediateCommand(),
 		a.fixCommand(),
+		a.explainCommand(),
+		a.iislogCommand(),
 		a.versionCommand(),
 	)
 	return root

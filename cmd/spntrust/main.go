@@ -3,7 +3,10 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 )
 
@@ -18,5 +21,10 @@ func main() {
 		Stderr:  os.Stderr,
 		Now:     time.Now,
 	}
-	os.Exit(app.Main(os.Args[1:]))
+	// Ctrl-C or SIGTERM cancels network work; files are written atomically,
+	// so nothing is left half-written.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := app.MainContext(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
 }
