@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/internal/labenv"
@@ -349,5 +350,43 @@ func TestLabProbeConfigMgrManagementPoints(t *testing.T) {
 		"--user", env.AdminUser+"@"+env.DCs[0].Realm, "--password-file", env.AdminPasswordFile)
 	if code != ExitIncomplete || !strings.Contains(stderr, "site NOPE") {
 		t.Errorf("unknown site: exit %d, %s", code, stderr)
+	}
+}
+
+// The audit machine's clock 10 minutes ahead of the lab's (an injected
+// clock: a Samba DC under libfaketime still reports the true time, and Go
+// ignores LD_PRELOAD): every DC and KDC sample is beyond the Kerberos limit.
+func TestLabClockSkewIsFound(t *testing.T) {
+	env := labenv.Require(t)
+	t.Setenv("KRB5_CONFIG", env.Krb5Config)
+	reportPath := filepath.Join(t.TempDir(), "r.json")
+	ahead := func() time.Time { return time.Now().Add(10 * time.Minute) }
+	// Simple bind over LDAPS: a Kerberos login would itself fail with KRB_AP_ERR_SKEW
+	// from a client 10 minutes off — which is the point of the check.
+	code, _, stderr := runWithClock(t, ahead, "audit", "--domain", env.DCs[0].Domain, "--dns-server", env.DCs[0].IP,
+		"--auth", "simple", "--ca-file", env.CAFile, "--user", env.AdminUser+"@"+env.DCs[0].Realm, "--password-file", env.AdminPasswordFile,
+		"--checks", "TIME-SKEW", "--format", "json", "--output", reportPath)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Findings []struct {
+			CheckID, Severity, Status, Subject string
+		}
+	}
+	data, _ := os.ReadFile(reportPath)
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var ldap, kdc bool
+	for _, f := range rep.Findings {
+		if f.CheckID != "TIME-SKEW" || f.Severity != "critical" || f.Status != "fail" {
+			t.Errorf("unexpected finding %+v", f)
+		}
+		ldap = ldap || strings.Contains(f.Subject, "ldap:")
+		kdc = kdc || strings.Contains(f.Subject, "kdc:")
+	}
+	if !ldap || !kdc {
+		t.Errorf("want critical skew findings for the DC (LDAP) and the KDC clock, got %+v", rep.Findings)
 	}
 }
