@@ -239,6 +239,7 @@ func TestLabAuditFindsExactlyTheSeededConditions(t *testing.T) {
 			CheckID  string
 			Status   string
 			Subject  string
+			Title    string
 			Affected []struct{ Name string }
 		}
 	}
@@ -256,6 +257,15 @@ func TestLabAuditFindsExactlyTheSeededConditions(t *testing.T) {
 			continue
 		}
 		got = append(got, f.CheckID+" "+f.Subject)
+		if f.CheckID == "TRUST-INVENTORY" {
+			kind := "external trust"
+			if strings.Contains(f.Subject, "partner.test") {
+				kind = "forest trust"
+			}
+			if !strings.HasPrefix(f.Title, kind) {
+				t.Errorf("trust %s classified as %q, want %s", f.Subject, f.Title, kind)
+			}
+		}
 	}
 	sort.Strings(got)
 	want := []string{
