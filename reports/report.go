@@ -21,6 +21,11 @@ type Report struct {
 	Scope       Scope            `json:"scope"`
 	Summary     Summary          `json:"summary"`
 	Findings    []checks.Finding `json:"findings"`
+	// Topology is the forests, domains and trusts of the snapshot, for
+	// drawings; Baseline marks findings a baseline file accepts (nil without
+	// --baseline). See topology.go and baseline.go.
+	Topology Topology       `json:"topology"`
+	Baseline *BaselineMarks `json:"baseline,omitempty"`
 }
 
 // Tool identifies the program that wrote the report.
@@ -70,6 +75,7 @@ func New(version string, now time.Time, s *audit.Snapshot, ran []checks.Check, f
 		r.Scope.SPNs += len(a.SPNs)
 	}
 	r.Scope.ChecksRun = checks.IDs(ran)
+	r.Topology = NewTopology(s)
 	for _, sev := range checks.Severities {
 		r.Summary.BySeverity[string(sev)] = 0
 	}
@@ -123,8 +129,14 @@ type Writer interface {
 // Formats lists the formats this build writes, by name.
 func Formats() map[string]Writer {
 	return map[string]Writer{
-		"text": Text{},
-		"json": JSON{},
+		"text":       Text{},
+		"json":       JSON{},
+		"html":       HTML{},
+		"csv":        CSV{},
+		"markdown":   Markdown{},
+		"junit":      JUnit{},
+		"sarif":      SARIF{},
+		"prometheus": Prometheus{},
 	}
 }
 

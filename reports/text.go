@@ -48,7 +48,7 @@ func (Text) Write(out io.Writer, r *Report) error {
 		}
 		fmt.Fprintf(w, "\n%s (%d)\n", strings.ToUpper(string(sev)), len(group))
 		for _, f := range group {
-			writeTextFinding(w, f)
+			writeTextFinding(w, r, f)
 		}
 	}
 	var unknown []checks.Finding
@@ -60,18 +60,25 @@ func (Text) Write(out io.Writer, r *Report) error {
 	if len(unknown) > 0 {
 		fmt.Fprintf(w, "\nNOT EVALUATED (%d)\n", len(unknown))
 		for _, f := range unknown {
-			writeTextFinding(w, f)
+			writeTextFinding(w, r, f)
 		}
 	}
 	if r.Summary.Total == 0 && r.Summary.NotEvaluated == 0 {
 		fmt.Fprintf(w, "\nNo findings.\n")
 	}
 	fmt.Fprintf(w, "\nSummary: %s\n", r.SummaryLine())
+	if r.Baseline != nil {
+		fmt.Fprintf(w, "Baseline %s: %d accepted finding(s) not counted toward --fail-on\n", r.Baseline.File, r.AcceptedCount())
+	}
 	return w.Flush()
 }
 
-func writeTextFinding(w io.Writer, f checks.Finding) {
+func writeTextFinding(w io.Writer, r *Report, f checks.Finding) {
 	fmt.Fprintf(w, "\n  [%s] %s\n", f.CheckID, f.Title)
+	if st := r.BaselineState(f); st == BaselineAccepted || st == BaselineExpired {
+		a := r.Baseline.Entries[f.Fingerprint]
+		fmt.Fprintf(w, "    Baseline: %s (owner %s, until %s): %s\n", st, a.Owner, orDash(a.Expires), a.Reason)
+	}
 	if f.Domain != "" {
 		fmt.Fprintf(w, "    Domain:   %s\n", f.Domain)
 	}

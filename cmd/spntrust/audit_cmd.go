@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/baseline"
 	"github.com/spntrust/spntrust/checks"
-	"github.com/spntrust/spntrust/internal/atomicfile"
 	"github.com/spntrust/spntrust/reports"
 )
 
@@ -22,6 +22,11 @@ type reportOptions struct {
 	include []string
 	skip    []string
 	opt     checks.Options
+	// --baseline and --history (baseline_cmd.go, diff_cmd.go); parse loads
+	// the baseline so a bad file fails before any collection.
+	baselinePath string
+	historyPath  string
+	baseline     *baseline.File
 }
 
 func (o *reportOptions) register(cmd *cobra.Command) {
@@ -38,6 +43,8 @@ func (o *reportOptions) register(cmd *cobra.Command) {
 	f.IntVar(&o.opt.MinFunctionalLevel, "min-functional-level", d.MinFunctionalLevel, "lowest acceptable domain/forest functional level (3 = 2008, 4 = 2008 R2, ... 7 = 2016)")
 	f.DurationVar(&o.opt.MaxSkew, "max-skew", d.MaxSkew, "Kerberos clock tolerance: skew beyond it is an error")
 	f.DurationVar(&o.opt.WarnSkew, "warn-skew", d.WarnSkew, "skew beyond this (but within --max-skew) is a warning")
+	f.StringVar(&o.baselinePath, "baseline", "", "mark findings accepted in this baseline file (spntrust baseline create); only new or expired ones count toward --fail-on")
+	f.StringVar(&o.historyPath, "history", "", "record this run in this SQLite history file (created with mode 0600) for spntrust diff")
 }
 
 // output is one destination of a report.
@@ -68,6 +75,11 @@ func (o *reportOptions) parse() (outs []output, failOn checks.Severity, list []c
 	}
 	if list, err = checks.Filter(o.include, o.skip); err != nil {
 		return nil, "", nil, usageError("%v", err)
+	}
+	if o.baselinePath != "" {
+		if o.baseline, err = baseline.Load(o.baselinePath); err != nil {
+			return nil, "", nil, inputError(err)
+		}
 	}
 	plain, err := reports.ForFormat(o.format)
 	if err != nil {
@@ -142,7 +154,7 @@ func (a *App) runAudit(ctx context.Context, opts *auditOptions) error {
 	if snap.Collection.Partial() {
 		fmt.Fprintf(a.Stderr, "spntrust: collection incomplete: %d gap(s); the report lists them\n", len(snap.Collection.Gaps))
 	}
-	return a.report(snap, list, outs, failOn, opts.report.opt)
+	return a.report(ctx, snap, list, outs, failOn, &opts.report)
 }
 
 // snapshot loads the --from file or collects live, whichever the flags say.
@@ -166,9 +178,12 @@ func (a *App) snapshot(ctx context.Context, from string, target *targetOptions) 
 }
 
 // report runs the checks and writes every requested output.
-func (a *App) report(snap *audit.Snapshot, list []checks.Check, outs []output, failOn checks.Severity, opt checks.Options) error {
-	findings := checks.Run(snap, list, opt)
+func (a *App) report(ctx context.Context, snap *audit.Snapshot, list []checks.Check, outs []output, failOn checks.Severity, ro *reportOptions) error {
+	findings := checks.Run(snap, list, ro.opt)
 	rep := reports.New(a.Version, a.Now(), snap, list, findings)
+	if ro.baseline != nil {
+		a.markBaseline(rep, ro.baselinePath, ro.baseline)
+	}
 	for _, o := range outs {
 		var buf bytes.Buffer
 		if err := o.writer.Write(&buf, rep); err != nil {
@@ -180,12 +195,18 @@ func (a *App) report(snap *audit.Snapshot, list []checks.Check, outs []output, f
 			}
 			continue
 		}
-		if err := atomicfile.WriteFile(o.path, buf.Bytes(), 0o600); err != nil {
+		if err := writeFile(o.path, buf.Bytes()); err != nil {
 			return inputError(err)
 		}
 		fmt.Fprintf(a.Stderr, "%s report written to %s\n", o.format, o.path)
 	}
-	if failOn != "" && rep.CountAtLeast(failOn) > 0 {
+	if ro.historyPath != "" {
+		if err := a.recordHistory(ctx, ro.historyPath, rep); err != nil {
+			return err
+		}
+	}
+	// Findings a baseline accepts (not expired) do not count.
+	if failOn != "" && rep.CountFailingAtLeast(failOn) > 0 {
 		return errFindings
 	}
 	return nil

@@ -11,7 +11,17 @@ import (
 // WriteFile writes data to a temporary file in the same directory as path,
 // syncs it, sets perm and renames it over path. On any error the temporary
 // file is removed and path is left untouched.
+//
+// An existing device, pipe or socket (/dev/null, /dev/stdout, a FIFO) is
+// written straight into: a rename would replace it with a regular file.
+// A directory is an error.
 func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
+	if fi, statErr := os.Stat(path); statErr == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("write %s: it is a directory; give a file name", path)
+		}
+		return writeInPlace(path, data)
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -37,6 +47,21 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write %s: rename into place: %w", path, err)
+	}
+	return nil
+}
+
+func writeInPlace(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -44,5 +45,35 @@ func TestWriteFileIntoMissingDirectoryFailsAndNamesPath(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), path) {
 		t.Errorf("error %q does not name %s", err, path)
+	}
+}
+
+func TestWriteFileLeavesDevicesAndPipesInPlace(t *testing.T) {
+	if err := WriteFile(os.DevNull, []byte("discarded"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode()&os.ModeDevice == 0 {
+		t.Fatalf("%s is no longer a device: %v %v", os.DevNull, fi.Mode(), err)
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	got := make(chan []byte)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- b
+	}()
+	if err := WriteFile(fifo, []byte("through the pipe"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b := <-got; string(b) != "through the pipe" {
+		t.Errorf("reader got %q", b)
+	}
+	if fi, _ := os.Stat(fifo); fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced by a %v", fi.Mode())
+	}
+	if err := WriteFile(t.TempDir(), []byte("x"), 0o600); err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Errorf("writing over a directory: %v", err)
 	}
 }

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spntrust/spntrust/history"
+	"github.com/spntrust/spntrust/reports"
+)
+
+// defaultHistory is the history file diff reads when --history is not given.
+const defaultHistory = "spntrust-history.db"
+
+type diffOptions struct {
+	history   string
+	from, to  int64
+	sinceLast bool
+	format    string
+}
+
+func (a *App) diffCommand() *cobra.Command {
+	opts := &diffOptions{}
+	cmd := &cobra.Command{
+		Use:   "diff [--history FILE] [--from RUN --to RUN | --since-last] [--format text|json]",
+		Short: "Show new, resolved and unchanged findings between two recorded runs",
+		Long: `Compares two runs recorded by 'spntrust audit --history FILE', by finding
+fingerprint: new findings, resolved ones, and unchanged ones. A finding that is
+gone from the later run is only called resolved if that run checked it: when
+its check did not run or could not evaluate the domain, it is listed as not
+comparable. Without --from/--to, compares the last run with the one before.`,
+		Example: `  spntrust audit --domain corp.example --history audits.db --output html=report.html
+  spntrust diff --history audits.db --since-last
+  spntrust diff --history audits.db --from 3 --to 7 --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runDiff(cmd.Context(), opts, cmd.Flags().Changed("from"), cmd.Flags().Changed("to"))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.history, "history", defaultHistory, "history file written by audit --history")
+	f.Int64Var(&opts.from, "from", 0, "run ID to compare from (with --to)")
+	f.Int64Var(&opts.to, "to", 0, "run ID to compare to (with --from)")
+	f.BoolVar(&opts.sinceLast, "since-last", false, "compare the last run with the one before it (the default)")
+	f.StringVar(&opts.format, "format", "text", "output format: text or json")
+	return cmd
+}
+
+func (a *App) runDiff(ctx context.Context, opts *diffOptions, fromSet, toSet bool) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if opts.format != "text" && opts.format != "json" {
+		return usageError("--format %q: diff writes text or json", opts.format)
+	}
+	if fromSet != toSet {
+		return usageError("--from and --to go together; or use --since-last")
+	}
+	if fromSet && opts.sinceLast {
+		return usageError("--since-last compares the last two runs: leave out --from and --to")
+	}
+	h, err := history.Open(ctx, opts.history, false)
+	if err != nil {
+		return inputError(err)
+	}
+	defer h.Close()
+	from, to := opts.from, opts.to
+	if !fromSet {
+		if from, to, err = h.LastTwo(ctx); err != nil {
+			return inputError(err)
+		}
+	}
+	older, err := h.Run(ctx, from)
+	if err != nil {
+		return inputError(err)
+	}
+	newer, err := h.Run(ctx, to)
+	if err != nil {
+		return inputError(err)
+	}
+	d := history.Compare(older, newer)
+	if opts.format == "json" {
+		return d.WriteJSON(a.Stdout)
+	}
+	return d.WriteText(a.Stdout)
+}
+
+// recordHistory records the report as a run in the history file.
+func (a *App) recordHistory(ctx context.Context, path string, rep *reports.Report) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	h, err := history.Open(ctx, path, true)
+	if err != nil {
+		return inputError(err)
+	}
+	id, err := h.Record(ctx, history.FromReport(rep))
+	if cerr := h.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return inputError(err)
+	}
+	fmt.Fprintf(a.Stderr, "run %d recorded in %s (spntrust diff --history %s --since-last)\n", id, path, path)
+	return nil
+}

@@ -1,0 +1,201 @@
+package reports
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spntrust/spntrust/checks"
+)
+
+// Markdown writes the report for pull requests, wikis and tickets: summary
+// tables, then each finding with evidence, explanation and fixes in code
+// blocks. Directory values are escaped so they cannot inject markup.
+type Markdown struct{}
+
+func (Markdown) Write(out io.Writer, r *Report) error {
+	w := bufio.NewWriter(out)
+	c := r.Collection
+	fmt.Fprintf(w, "# spntrust audit of %s\n\n", mdEscape(orDash(strings.Join(r.Scope.Domains, ", "))))
+	fmt.Fprintf(w, "- Snapshot taken: %s", c.FinishedAt.UTC().Format("2006-01-02 15:04:05 MST"))
+	if c.Principal != "" {
+		fmt.Fprintf(w, " as %s", mdEscape(c.Principal))
+	}
+	if c.Host != "" {
+		fmt.Fprintf(w, " from %s", mdEscape(c.Host))
+	}
+	fmt.Fprintf(w, "\n- Report: spntrust %s, generated %s\n", mdEscape(r.Tool.Version), r.GeneratedAt.UTC().Format("2006-01-02 15:04:05 MST"))
+	fmt.Fprintf(w, "- Scope: %d %s, %d %s, %d %s holding %d SPNs; checks run: %s\n",
+		len(r.Scope.Forests), plural(len(r.Scope.Forests), "forest", "forests"),
+		len(r.Scope.Domains), plural(len(r.Scope.Domains), "domain", "domains"),
+		r.Scope.Accounts, plural(r.Scope.Accounts, "account", "accounts"), r.Scope.SPNs,
+		mdEscape(orDash(strings.Join(r.Scope.ChecksRun, ", "))))
+	if r.Baseline != nil {
+		fmt.Fprintf(w, "- Baseline: %s (%d accepted)\n", mdEscape(r.Baseline.File), r.AcceptedCount())
+	}
+
+	fmt.Fprintf(w, "\n## Summary\n\n%s\n\n", mdEscape(r.SummaryLine()))
+	fmt.Fprintf(w, "| severity | findings |\n|---|---:|\n")
+	for _, sev := range checks.Severities {
+		fmt.Fprintf(w, "| %s | %d |\n", sev, r.Summary.BySeverity[string(sev)])
+	}
+	fmt.Fprintf(w, "| not evaluated | %d |\n", r.Summary.NotEvaluated)
+	if rows := domainCounts(r); len(rows) > 0 {
+		fmt.Fprintf(w, "\n| domain |")
+		for _, sev := range checks.Severities {
+			fmt.Fprintf(w, " %s |", sev)
+		}
+		fmt.Fprintf(w, "\n|---|")
+		for range checks.Severities {
+			fmt.Fprintf(w, "---:|")
+		}
+		fmt.Fprintln(w)
+		for _, d := range rows {
+			fmt.Fprintf(w, "| %s |", mdEscape(d.Domain))
+			for _, n := range d.Counts {
+				fmt.Fprintf(w, " %d |", n)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	if len(c.Gaps) > 0 {
+		fmt.Fprintf(w, "\n## Not collected (the report is partial)\n\n")
+		for _, g := range c.Gaps {
+			fmt.Fprintf(w, "- %s: %s: %s\n", mdEscape(g.Scope), mdEscape(g.What), mdEscape(g.Error))
+		}
+	}
+	if len(r.Findings) == 0 {
+		fmt.Fprintf(w, "\nNo findings.\n")
+		return w.Flush()
+	}
+	fmt.Fprintf(w, "\n## Findings\n\n| severity | check | domain | subject | baseline |\n|---|---|---|---|---|\n")
+	for _, f := range r.Findings {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", severityLabel(f), mdEscape(f.CheckID), mdEscape(orDash(f.Domain)), mdEscape(f.Subject), orDash(r.BaselineState(f)))
+	}
+	for _, f := range r.Findings {
+		fmt.Fprintf(w, "\n### %s %s: %s\n\n", strings.ToUpper(severityLabel(f)), mdEscape(f.CheckID), mdEscape(f.Title))
+		if f.Domain != "" {
+			fmt.Fprintf(w, "- Domain: %s\n", mdEscape(f.Domain))
+		}
+		for _, o := range f.Affected {
+			fmt.Fprintf(w, "- Affected: %s %s", mdEscape(o.Kind), mdEscape(o.Name))
+			if o.DN != "" {
+				fmt.Fprintf(w, " (%s)", mdCode(o.DN))
+			}
+			fmt.Fprintln(w)
+		}
+		if st := r.BaselineState(f); st != "" && st != BaselineNew {
+			a := r.Baseline.Entries[f.Fingerprint]
+			fmt.Fprintf(w, "- Baseline: %s by %s until %s: %s\n", st, mdEscape(a.Owner), orDash(a.Expires), mdEscape(a.Reason))
+		}
+		fmt.Fprintf(w, "- Fingerprint: `%s`\n", f.Fingerprint)
+		if len(f.Evidence) > 0 {
+			fmt.Fprintf(w, "\n| evidence | value |\n|---|---|\n")
+			for _, e := range f.Evidence {
+				fmt.Fprintf(w, "| %s | %s |\n", mdEscape(e.Key), mdEscape(e.Value))
+			}
+		}
+		fmt.Fprintf(w, "\n%s\n", mdEscape(f.Explanation))
+		for _, o := range f.Remediation {
+			fmt.Fprintf(w, "\n**Fix (%s):** %s\n\n", mdEscape(o.Name), mdEscape(o.Summary))
+			body := strings.Join(o.Steps, "\n")
+			fence := mdFence(body)
+			fmt.Fprintf(w, "%s\n%s\n%s\n", fence, body, fence)
+		}
+	}
+	return w.Flush()
+}
+
+// severityLabel is the severity, or "not evaluated".
+func severityLabel(f checks.Finding) string {
+	if f.Status == checks.NotEvaluated {
+		return "not-evaluated"
+	}
+	return string(f.Severity)
+}
+
+// domainCount is one row of the summary by domain.
+type domainCount struct {
+	Domain string
+	Counts []int // by checks.Severities
+}
+
+// domainCounts counts failed findings by domain and severity; findings
+// without a domain are counted under "-".
+func domainCounts(r *Report) []domainCount {
+	idx := map[string]int{}
+	var rows []domainCount
+	add := func(d string) int {
+		if i, ok := idx[d]; ok {
+			return i
+		}
+		idx[d] = len(rows)
+		rows = append(rows, domainCount{Domain: d, Counts: make([]int, len(checks.Severities))})
+		return idx[d]
+	}
+	for _, d := range r.Scope.Domains {
+		add(d)
+	}
+	for _, f := range r.Findings {
+		if f.Status != checks.Fail {
+			continue
+		}
+		i := add(orDash(f.Domain))
+		for j, sev := range checks.Severities {
+			if f.Severity == sev {
+				rows[i].Counts[j]++
+			}
+		}
+	}
+	return rows
+}
+
+// mdEscape escapes text for a Markdown paragraph or table cell: markup
+// characters are backslash-escaped and line breaks become spaces.
+func mdEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\\', '`', '*', '_', '{', '}', '[', ']', '<', '>', '#', '|', '~':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n', '\r':
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// mdCode renders s as inline code with a backtick run longer than any in s.
+func mdCode(s string) string {
+	s = strings.NewReplacer("\n", " ", "\r", " ").Replace(s)
+	ticks := strings.Repeat("`", longestRun(s, '`')+1)
+	return ticks + " " + s + " " + ticks
+}
+
+// mdFence returns a code fence longer than any backtick run in body.
+func mdFence(body string) string {
+	n := longestRun(body, '`') + 1
+	if n < 3 {
+		n = 3
+	}
+	return strings.Repeat("`", n)
+}
+
+func longestRun(s string, c rune) int {
+	best, cur := 0, 0
+	for _, r := range s {
+		if r == c {
+			cur++
+			if cur > best {
+				best = cur
+			}
+		} else {
+			cur = 0
+		}
+	}
+	return best
+}

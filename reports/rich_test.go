@@ -1,0 +1,195 @@
+package reports
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/checks"
+)
+
+// hostile is a directory value crafted to break out of every format's
+// markup: HTML, Markdown tables and code, CSV formulas, XML, Prometheus labels.
+const hostile = "=cmd|'/C calc'!A0 <script>alert(1)</script> | `x` \"q\"\n]]>"
+
+// richReport is the seed audit plus what the seed lacks: a forest trust to
+// a second forest (held on both sides), an external trust to a domain
+// outside the snapshot, a collection gap, a "not evaluated" finding, a
+// finding with hostile values, and a baseline that accepts one finding and
+// holds an expired acceptance of another.
+func richReport(t *testing.T) *Report {
+	t.Helper()
+	snap, err := audit.Load("../testdata/snapshots/seed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Forests = append(snap.Forests, audit.Forest{RootDomain: "partner.test", FunctionalLevel: 7})
+	snap.Domains[0].Trusts = []audit.Trust{
+		{Partner: "partner.test", FlatName: "PARTNER", Type: 2, Direction: 3, Attributes: audit.TrustForestTransitive},
+		{Partner: "extern.test", FlatName: "EXTERN", Type: 2, Direction: 2, Attributes: audit.TrustQuarantined},
+	}
+	snap.Domains = append(snap.Domains, audit.Domain{
+		DNSName: "partner.test", NetBIOSName: "PARTNER", DN: "DC=partner,DC=test", Forest: "partner.test",
+		FunctionalLevel: 7, DCs: []audit.DC{{FQDN: "dc1.partner.test"}},
+		Trusts: []audit.Trust{{Partner: "corp.example", FlatName: "CORP", Type: 2, Direction: 3, Attributes: audit.TrustForestTransitive}},
+	})
+	snap.Collection.Gaps = []audit.Gap{{Scope: "partner.test", What: "accounts", Error: "LDAP 49 invalid credentials"}}
+	// One check only, so checks added later do not change these goldens.
+	all, err := checks.Filter([]string{"SPN-USER-HOST-ALIAS"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings := checks.Run(snap, all, checks.DefaultOptions())
+	findings = append(findings,
+		checks.Finding{
+			CheckID: "SPN-USER-HOST-ALIAS", Fingerprint: "00000000000000aa", Severity: checks.Info,
+			Status: checks.NotEvaluated, Title: "Accounts of partner.test not read: SPNs there not checked",
+			Domain: "partner.test", Subject: "partner.test",
+			Affected:    []checks.Object{{Kind: "domain", Name: "partner.test"}},
+			Evidence:    []checks.Evidence{{Key: "gap", Value: "accounts: LDAP 49 invalid credentials"}},
+			Explanation: "The accounts of partner.test could not be read, so this check could not run there.",
+		},
+		checks.Finding{
+			CheckID: "TEST-HOSTILE", Fingerprint: "00000000000000bb", Severity: checks.Medium, Status: checks.Fail,
+			Title: "Hostile " + hostile, Domain: "corp.example", Subject: hostile,
+			Affected:    []checks.Object{{Kind: "user", Name: hostile, DN: "CN=" + hostile + ",DC=corp,DC=example"}},
+			Evidence:    []checks.Evidence{{Key: hostile, Value: hostile}},
+			Explanation: "Explanation " + hostile,
+			Remediation: []checks.Option{{Name: "remove", Summary: "Summary " + hostile, Steps: []string{"setspn -D " + hostile + " CORP\\x"}}},
+		},
+	)
+	checks.SortFindings(findings)
+	r := New("test", fixedNow, snap, all, findings)
+	r.Baseline = &BaselineMarks{File: "baseline.json", Entries: map[string]Acceptance{
+		"cb575e55abcd98ec": {Owner: "web team", Reason: "IIS site moves to port 81 in change CHG-1234", Expires: "2027-03-31"},
+		"00000000000000bb": {Owner: "alice", Reason: "was fine last year", Expires: "2026-01-31", Expired: true},
+	}}
+	return r
+}
+
+func TestGoldenRichReports(t *testing.T) {
+	for _, format := range FormatNames() {
+		t.Run(format, func(t *testing.T) {
+			w, err := ForFormat(format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := w.Write(&buf, richReport(t)); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "rich."+format, buf.Bytes())
+		})
+	}
+}
+
+func TestBaselineCountsOnlyNewAndExpired(t *testing.T) {
+	r := richReport(t)
+	// The seed's high finding is accepted; the medium hostile one expired.
+	if got := r.CountFailingAtLeast(checks.High); got != 0 {
+		t.Errorf("CountFailingAtLeast(high) = %d, want 0 (the high finding is accepted)", got)
+	}
+	if got := r.CountFailingAtLeast(checks.Medium); got != 1 {
+		t.Errorf("CountFailingAtLeast(medium) = %d, want 1 (the expired acceptance counts)", got)
+	}
+	if got := r.AcceptedCount(); got != 1 {
+		t.Errorf("AcceptedCount = %d, want 1", got)
+	}
+	r.Baseline = nil
+	if got := r.CountFailingAtLeast(checks.High); got != 1 {
+		t.Errorf("without a baseline CountFailingAtLeast(high) = %d, want 1", got)
+	}
+}
+
+func TestNoFormatLetsHostileValuesThrough(t *testing.T) {
+	r := richReport(t)
+	render := func(format string) string {
+		w, _ := ForFormat(format)
+		var buf bytes.Buffer
+		if err := w.Write(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	tests := []struct {
+		format string
+		never  []string
+	}{
+		{"html", []string{"<script>alert", "]]>"}},
+		// Code spans and fences are literal in Markdown; prose must be escaped.
+		{"markdown", []string{"Hostile =cmd|", "Explanation =cmd|", "user =cmd|"}},
+		{"csv", []string{"\n=cmd", ",=cmd"}},
+		{"junit", []string{"<script>", "]]>"}},
+		{"sarif", []string{"<script>"}},
+		{"prometheus", []string{"\n]]>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format, func(t *testing.T) {
+			out := render(tt.format)
+			for _, bad := range tt.never {
+				if strings.Contains(out, bad) {
+					t.Errorf("%s output contains %q unescaped", tt.format, bad)
+				}
+			}
+		})
+	}
+}
+
+func TestTopologyDrawsEachTrustOnce(t *testing.T) {
+	r := richReport(t)
+	top := r.Topology
+	if len(top.Trusts) != 3 {
+		t.Fatalf("want 3 trustedDomain objects (two sides of the forest trust, one external), got %+v", top.Trusts)
+	}
+	var roots []string
+	for _, f := range top.Forests {
+		roots = append(roots, f.Root)
+	}
+	if strings.Join(roots, ",") != "corp.example,partner.test,extern.test" {
+		t.Errorf("forests = %v, want the two seen forests then the unseen extern.test", roots)
+	}
+	d := drawTopology(top)
+	if len(d.Edges) != 2 {
+		t.Fatalf("want 2 edges (forest trust drawn once, external once), got %+v", d.Edges)
+	}
+	kinds := map[string]svgEdge{}
+	for _, e := range d.Edges {
+		kinds[e.Kind] = e
+	}
+	if e := kinds["forest"]; !e.ArrowStart || !e.ArrowEnd {
+		t.Errorf("two-way forest trust should have arrows at both ends: %+v", e)
+	}
+	if e := kinds["external"]; e.ArrowStart || !e.ArrowEnd {
+		t.Errorf("outbound external trust (corp trusts extern) should point at extern only: %+v", e)
+	}
+}
+
+func TestTopologyPlacesAnUnauditedChildDomainInItsForest(t *testing.T) {
+	snap := &audit.Snapshot{
+		Forests: []audit.Forest{{RootDomain: "corp.example"}},
+		Domains: []audit.Domain{{DNSName: "corp.example", Forest: "corp.example", Trusts: []audit.Trust{
+			{Partner: "emea.corp.example", Type: 2, Direction: 3, Attributes: audit.TrustWithinForest},
+			{Partner: "realm.example", Type: 3, Direction: 2},
+		}}},
+	}
+	top := NewTopology(snap)
+	if len(top.Forests) != 2 || len(top.Forests[0].Domains) != 2 || top.Forests[0].Domains[1].DNSName != "emea.corp.example" || top.Forests[0].Domains[1].Seen {
+		t.Fatalf("the child domain should sit, unseen, in corp.example's forest: %+v", top.Forests)
+	}
+	kinds := map[string]string{}
+	for _, tr := range top.Trusts {
+		kinds[tr.To] = tr.Kind
+	}
+	if kinds["emea.corp.example"] != "parent-child" || kinds["realm.example"] != "realm" {
+		t.Errorf("kinds = %v", kinds)
+	}
+	d := drawTopology(top)
+	classes := map[string]bool{}
+	for _, e := range d.Edges {
+		classes[e.Kind] = true
+	}
+	if !classes["within-forest"] || !classes["realm"] {
+		t.Errorf("edge classes = %v", classes)
+	}
+}
