@@ -400,3 +400,83 @@ func TestLabClockSkewIsFound(t *testing.T) {
 		t.Errorf("want critical skew findings for the DC (LDAP) and the KDC clock, got %+v", rep.Findings)
 	}
 }
+
+// ldbModifySPN adds or deletes one servicePrincipalName value of a lab
+// account directly in the DC's database.
+func ldbModifySPN(t *testing.T, dc labenv.DC, accountDN, op, spn string) {
+	t.Helper()
+	ldif := "dn: " + accountDN + "\nchangetype: modify\n" + op + ": servicePrincipalName\nservicePrincipalName: " + spn + "\n"
+	cmd := exec.Command("ldbmodify", "-H", dc.SamLDB())
+	cmd.Stdin = strings.NewReader(ldif)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ldbmodify %s %s on %s: %v\n%s", op, spn, accountDN, err, out)
+	}
+}
+
+// Three scheduled runs recorded in a history file, with an SPN changed in
+// the directory between them: diff reports what was resolved and what is new.
+func TestLabHistoryOfThreeRunsShowsWhatChanged(t *testing.T) {
+	env := labenv.Require(t)
+	t.Setenv("KRB5_CONFIG", "")
+	dc := env.DCs[0]
+	ghost := "CN=svc-ghost,CN=Users," + dc.BaseDN()
+	db := filepath.Join(t.TempDir(), "history.db")
+	record := func() {
+		t.Helper()
+		code, _, stderr := runLive(t, "audit", "--domain", dc.Domain, "--dns-server", dc.IP,
+			"--user", env.AdminUser+"@"+dc.Realm, "--password-file", env.AdminPasswordFile,
+			"--history", db, "--format", "json", "--output", os.DevNull)
+		if code != ExitOK {
+			t.Fatalf("audit: exit %d: %s", code, stderr)
+		}
+	}
+	diff := func(args ...string) string {
+		t.Helper()
+		code, out, stderr := runLive(t, append([]string{"diff", "--history", db, "--format", "json"}, args...)...)
+		if code != ExitOK {
+			t.Fatalf("diff: exit %d: %s", code, stderr)
+		}
+		return out
+	}
+
+	record() // run 1: the seeded lab, svc-ghost's SPN names a host without DNS
+	t.Cleanup(func() {
+		// Put the seed back whatever happened.
+		restore := exec.Command("ldbmodify", "-H", dc.SamLDB())
+		restore.Stdin = strings.NewReader("dn: " + ghost + "\nchangetype: modify\nreplace: servicePrincipalName\nservicePrincipalName: HTTP/ghost.lab.test\n")
+		if out, err := restore.CombinedOutput(); err != nil {
+			t.Errorf("restore svc-ghost: %v\n%s", err, out)
+		}
+	})
+	ldbModifySPN(t, dc, ghost, "delete", "HTTP/ghost.lab.test")
+	record() // run 2: the stale SPN was cleaned up
+	ldbModifySPN(t, dc, ghost, "add", "HTTP/ghost2.lab.test")
+	record() // run 3: someone registered another SPN for a host that does not exist
+
+	var d12, d23 struct {
+		New, Resolved, Unchanged []struct{ CheckID, Subject string }
+	}
+	if err := json.Unmarshal([]byte(diff("--from", "1", "--to", "2")), &d12); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(diff("--since-last")), &d23); err != nil {
+		t.Fatal(err)
+	}
+	has := func(list []struct{ CheckID, Subject string }, check, subject string) bool {
+		for _, f := range list {
+			if f.CheckID == check && f.Subject == subject {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(d12.Resolved, "SPN-DNS-MISSING", "ghost.lab.test") || len(d12.New) != 0 {
+		t.Errorf("run 1 → 2: want SPN-DNS-MISSING ghost.lab.test resolved and nothing new, got %+v", d12)
+	}
+	if !has(d23.New, "SPN-DNS-MISSING", "ghost2.lab.test") || len(d23.Resolved) != 0 {
+		t.Errorf("run 2 → 3: want SPN-DNS-MISSING ghost2.lab.test new and nothing resolved, got %+v", d23)
+	}
+	if !has(d23.Unchanged, "SPN-USER-HOST-ALIAS", "http/mp01,http/mp01.lab.test") {
+		t.Errorf("run 2 → 3: the seed's finding should be unchanged, got %+v", d23.Unchanged)
+	}
+}
