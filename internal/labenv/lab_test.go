@@ -21,6 +21,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spntrust/spntrust/internal/labenv"
 )
@@ -54,6 +55,7 @@ func computer(domain, name string) seededAccount {
 // seeded is the README's table of seeded conditions, as accounts.
 var seeded = []seededAccount{
 	computer("lab.test", "MP01"),
+	computer("lab.test", "MP02"),
 	computer("lab.test", "WEB01"),
 	computer("lab.test", "WEB02"),
 	computer("lab.test", "FILE01"),
@@ -80,7 +82,7 @@ var seeded = []seededAccount{
 
 // seededHosts: A records (last octet in LAB_HOSTNET), each with a PTR.
 var seededHosts = map[string]int{
-	"mp01.lab.test": 10, "web01.lab.test": 11, "web02.lab.test": 12, "file01.lab.test": 13,
+	"mp01.lab.test": 10, "mp02.lab.test": 16, "web01.lab.test": 11, "web02.lab.test": 12, "file01.lab.test": 13,
 	"sql01.lab.test": 14, "sql02.lab.test": 15, "app03.lab.test": 20, "app04.lab.test": 21,
 	"app05.lab.test": 22, "old.lab.test": 23, "live.lab.test": 24, "intra.lab.test": 25,
 	"legacy.lab.test": 26, "modern.lab.test": 27, "bad.lab.test": 28,
@@ -473,5 +475,275 @@ func TestLabLDAPS(t *testing.T) {
 		if !strings.Contains(string(out), "servicePrincipalName: HTTP/mp01.lab.test") {
 			t.Errorf("%s: svc-mpweb SPNs not returned:\n%s", mode.name, out)
 		}
+	}
+}
+
+// TestLabStopDC stops DC3 through Env.StopDC, proves it is down (no LDAPS, no
+// Kerberos, no DNS, no samba process), and after the subtest (whose cleanup
+// restarts it) proves it answers again with a new pid.
+func TestLabStopDC(t *testing.T) {
+	env := labenv.Require(t)
+	const n = 3
+	dc := env.DCs[n-1]
+	oldPID := dc.PID
+	t.Run("stopped", func(t *testing.T) {
+		env.StopDC(t, n)
+		for _, port := range []string{"636", "389", "88", "53"} {
+			if c, err := net.DialTimeout("tcp", net.JoinHostPort(dc.IP, port), time.Second); err == nil {
+				c.Close()
+				t.Errorf("%s:%s still accepts connections after StopDC", dc.IP, port)
+			}
+		}
+		if oldPID > 0 {
+			if _, err := os.Stat(fmt.Sprintf("/proc/%d", oldPID)); err == nil {
+				t.Errorf("samba pid %d of %s still exists after StopDC", oldPID, dc.FQDN)
+			}
+		}
+		// the other DCs are untouched
+		for _, other := range env.DCs[:n-1] {
+			c, err := net.DialTimeout("tcp", net.JoinHostPort(other.IP, "636"), 2*time.Second)
+			if err != nil {
+				t.Errorf("%s down while only DC%d was stopped: %v", other.FQDN, n, err)
+				continue
+			}
+			c.Close()
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	// StopDC's cleanup has run: the DC is back and healthy.
+	for _, port := range []string{"636", "389", "88", "53", "3268"} {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(dc.IP, port), 2*time.Second)
+		if err != nil {
+			t.Errorf("%s:%s after the restart: %v", dc.IP, port, err)
+			continue
+		}
+		c.Close()
+	}
+	if st, a := dig(t, dc.IP, dc.FQDN, "A"); st != "NOERROR" || !slices.Contains(a, dc.IP) {
+		t.Errorf("DNS on restarted %s: %s %q", dc.FQDN, st, a)
+	}
+	if env.DCs[n-1].PID == 0 || env.DCs[n-1].PID == oldPID {
+		t.Errorf("pid after restart = %d (before %d): lab.env not rewritten", env.DCs[n-1].PID, oldPID)
+	}
+	if err := env.Check(); err != nil {
+		t.Errorf("lab after the restart: %v", err)
+	}
+}
+
+// TestLabConfigMgr reads back the Configuration Manager schema extension of
+// lab.test (attributes and classes by lDAPDisplayName) and the management
+// points published in CN=System Management,CN=System: from sam.ldb, and over
+// LDAPS from the running DC (which proves it loaded the extended schema).
+func TestLabConfigMgr(t *testing.T) {
+	env := labenv.Require(t)
+	requireRoot(t, env)
+	lab := env.ByDomain("lab.test")
+	schema := "CN=Schema,CN=Configuration," + lab.BaseDN()
+	for _, name := range []string{"mSSMSSiteCode", "mSSMSAssignmentSiteCode", "mSSMSSiteBoundaries",
+		"mSSMSRoamingBoundaries", "mSSMSDefaultMP", "mSSMSDeviceManagementPoint", "mSSMSMPName",
+		"mSSMSMPAddress", "mSSMSHealthState", "mSSMSSourceForest", "mSSMSRangedIPLow",
+		"mSSMSRangedIPHigh", "mSSMSVersion", "mSSMSCapabilities",
+		"mSSMSManagementPoint", "mSSMSServerLocatorPoint", "mSSMSSite", "mSSMSRoamingBoundaryRange"} {
+		res := ldbsearchBase(t, lab, schema, "one", "(lDAPDisplayName="+name+")", "attributeID", "governsID", "objectClass")
+		if len(res) != 1 {
+			t.Errorf("schema: %d objects with lDAPDisplayName %s, want 1", len(res), name)
+			continue
+		}
+		if id := res[0].first("attributeID") + res[0].first("governsID"); !strings.HasPrefix(id, "1.2.840.113556.1.8000.2554.") {
+			t.Errorf("schema %s: OID %q, want the lab's documented private arc", name, id)
+		}
+	}
+	sm := "CN=System Management,CN=System," + lab.BaseDN()
+	if res := ldbsearchBase(t, lab, sm, "base", "(objectClass=container)", "cn"); len(res) != 1 {
+		t.Fatalf("%s: %d container objects, want 1", sm, len(res))
+	}
+	if res := ldbsearchBase(t, lab, sm, "one", "(objectClass=mSSMSSite)", "mSSMSSiteCode"); len(res) != 1 || res[0].first("mSSMSSiteCode") != "LAB" {
+		t.Errorf("site objects: %v, want one with mSSMSSiteCode LAB", res)
+	}
+	type mp struct{ name, host, def string }
+	want := map[string]mp{
+		"cn=sms-mp-lab-mp01.lab.test," + strings.ToLower(sm): {"MP01.LAB.TEST", "mp01.lab.test", "TRUE"},
+		"cn=sms-mp-lab-mp02.lab.test," + strings.ToLower(sm): {"MP02.LAB.TEST", "mp02.lab.test", "FALSE"},
+	}
+	check := func(how string, res []entry) {
+		t.Helper()
+		if len(res) != len(want) {
+			t.Errorf("%s: %d management points, want %d", how, len(res), len(want))
+		}
+		for _, e := range res {
+			w, ok := want[strings.ToLower(e.first("dn"))]
+			if !ok {
+				t.Errorf("%s: unexpected management point %s", how, e.first("dn"))
+				continue
+			}
+			if e.first("mSSMSSiteCode") != "LAB" || e.first("mSSMSMPName") != w.name ||
+				!strings.EqualFold(e.first("dNSHostName"), w.host) || e.first("mSSMSDefaultMP") != w.def ||
+				e.first("mSSMSVersion") == "" || !strings.Contains(e.first("mSSMSCapabilities"), "<ClientOperationalSettings>") {
+				t.Errorf("%s: %s = %v, want site LAB, MP name %s, dNSHostName %s, default %s, version and capabilities",
+					how, e.first("dn"), e, w.name, w.host, w.def)
+			}
+		}
+	}
+	attrs := []string{"mSSMSSiteCode", "mSSMSMPName", "dNSHostName", "mSSMSDefaultMP", "mSSMSVersion", "mSSMSCapabilities"}
+	check("sam.ldb", ldbsearchBase(t, lab, sm, "one", "(objectClass=mSSMSManagementPoint)", attrs...))
+
+	// over LDAPS, from the running DC
+	args := append([]string{"-LLL", "-o", "ldif-wrap=no", "-x", "-H", "ldaps://" + lab.FQDN,
+		"-D", env.AdminUser + "@" + lab.Domain, "-y", env.AdminPasswordFile,
+		"-b", sm, "(objectClass=mSSMSManagementPoint)"}, attrs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ldapsearch", args...)
+	cmd.Env = append(os.Environ(), "LDAPTLS_CACERT="+env.CAFile, "LDAPTLS_REQCERT=demand")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("ldapsearch: %v\n%s", err, out)
+	}
+	check("LDAPS", parseLDIF(t, out))
+
+	// the seed case: MP01's HTTP SPN is held by a user, MP02's by nobody
+	// (the computer answers through HOST)
+	if res := ldbsearch(t, lab, "(servicePrincipalName=HTTP/mp01.lab.test)", "sAMAccountName"); len(res) != 1 || res[0].first("sAMAccountName") != "svc-mpweb" {
+		t.Errorf("HTTP/mp01.lab.test holders: %v, want svc-mpweb", res)
+	}
+	if res := ldbsearch(t, lab, "(servicePrincipalName=HTTP/mp02*)", "sAMAccountName"); len(res) != 0 {
+		t.Errorf("HTTP/mp02 held by %v, want nobody", res)
+	}
+}
+
+// ldbsearchBase is ldbsearch with an explicit base and scope (base, one, sub).
+func ldbsearchBase(t *testing.T, dc *labenv.DC, base, scope, filter string, attrs ...string) []entry {
+	t.Helper()
+	args := append([]string{"-H", dc.SamLDB(), "-b", base, "-s", scope, filter}, attrs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ldbsearch", args...).Output()
+	if err != nil {
+		t.Fatalf("ldbsearch %s %s %q: %v", dc.Domain, base, filter, err)
+	}
+	return parseLDIF(t, out)
+}
+
+// ldbcount counts the entries under base matching filter.
+func ldbcount(t *testing.T, dc *labenv.DC, base, filter string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ldbsearch", "-H", dc.SamLDB(), "-b", base, "-s", "sub", filter, "dn").Output()
+	if err != nil {
+		t.Fatalf("ldbsearch %s %s %q: %v", dc.Domain, base, filter, err)
+	}
+	return bytes.Count(out, []byte("\ndn: ")) // each entry follows a "# record N" line
+}
+
+// TestLabScale checks a lab brought up with SCALE=N (README "Scale mode"):
+// the account mix, the seeded misconfigurations at scale and the DNS records.
+// It skips on the normal lab.
+func TestLabScale(t *testing.T) {
+	env := labenv.Require(t)
+	requireRoot(t, env)
+	lab, partner := env.ByDomain("lab.test"), env.ByDomain("partner.test")
+	ou := "OU=Scale," + lab.BaseDN()
+	res := ldbsearchBase(t, lab, lab.BaseDN(), "one", "(ou=Scale)", "description")
+	if len(res) == 0 {
+		t.Skip("the lab is not in scale mode (sudo make lab-up SCALE=N)")
+	}
+	desc := res[0].first("description")
+	i := strings.Index(desc, "SCALE=")
+	if i < 0 {
+		t.Fatalf("%s description %q has no SCALE=N marker", ou, desc)
+	}
+	n, err := strconv.Atoi(strings.TrimRight(desc[i+6:], ")"))
+	if err != nil {
+		t.Fatalf("marker %q: %v", desc, err)
+	}
+	computers := max(1, n*15/100)
+	if got := ldbcount(t, lab, ou, "(objectClass=computer)"); got != computers {
+		t.Errorf("computers in %s = %d, want %d (15%% of %d)", ou, got, computers, n)
+	}
+	if got := ldbcount(t, lab, ou, "(&(objectClass=user)(!(objectClass=computer)))"); got != n-computers {
+		t.Errorf("users in %s = %d, want %d", ou, got, n-computers)
+	}
+	if got, want := ldbcount(t, lab, ou, "(&(objectClass=user)(!(objectClass=computer))(servicePrincipalName=*))"), max(4, n*3/100); got != want {
+		t.Errorf("SPN-holding users = %d, want %d (3%% of %d)", got, want, n)
+	}
+	if got := ldbcount(t, lab, ou, "(&(objectClass=computer)(servicePrincipalName=HOST/*)(userAccountControl=4096))"); got != computers {
+		t.Errorf("enabled computers with HOST SPNs = %d, want %d", got, computers)
+	}
+	// shadowing: each user's HTTP/sc<j> has the computer SC<j>$ holding HOST/sc<j>
+	shadows := ldbsearchBase(t, lab, ou, "sub", "(&(objectClass=user)(!(objectClass=computer))(servicePrincipalName=HTTP/sc*))", "servicePrincipalName")
+	if want := max(1, n*2/1000); len(shadows) != want {
+		t.Errorf("users shadowing a computer's HOST = %d, want %d", len(shadows), want)
+	}
+	for _, e := range shadows[:min(3, len(shadows))] {
+		host := strings.TrimPrefix(strings.ToLower(e.first("servicePrincipalName")), "http/")
+		if r := ldbsearchBase(t, lab, ou, "sub", "(servicePrincipalName=HOST/"+host+")", "sAMAccountName"); len(r) != 1 || !strings.HasSuffix(r[0].first("sAMAccountName"), "$") {
+			t.Errorf("%s shadows HOST/%s, held by %v: want one computer", e.first("dn"), host, r)
+		}
+	}
+	if got, want := ldbcount(t, lab, ou, "(&(servicePrincipalName=*)(userAccountControl:1.2.840.113556.1.4.803:=2))"), max(1, n/1000); got != want {
+		t.Errorf("disabled SPN holders = %d, want %d", got, want)
+	}
+	// cross-forest duplicates: every partner.test scale SPN is on a lab.test scale user too
+	dups := ldbsearchBase(t, partner, "OU=Scale,"+partner.BaseDN(), "sub", "(servicePrincipalName=*)", "servicePrincipalName")
+	if want := max(1, n/1000); len(dups) != want {
+		t.Errorf("partner.test duplicate holders = %d, want %d", len(dups), want)
+	}
+	for _, e := range dups[:min(3, len(dups))] {
+		spn := e.first("servicePrincipalName")
+		if r := ldbsearchBase(t, lab, ou, "sub", "(servicePrincipalName="+spn+")", "sAMAccountName"); len(r) != 1 {
+			t.Errorf("%s on PARTNER\\%s: %d lab.test holders, want 1", spn, e.first("dn"), len(r))
+		}
+	}
+	// DNS: the first computer's A record, served by DC1
+	if st, a := dig(t, lab.IP, "sc000001.lab.test", "A"); st != "NOERROR" || !slices.Equal(a, []string{"127.1.0.1"}) {
+		t.Errorf("A sc000001.lab.test: %s %q, want 127.1.0.1", st, a)
+	}
+}
+
+// TestLabHostile checks the opt-in hostile data of issue 11 (lab.sh
+// seed-hostile): thousands of SPNs on one account, very long values, invalid
+// UTF-8 and control characters. It skips when the data is not seeded.
+func TestLabHostile(t *testing.T) {
+	env := labenv.Require(t)
+	requireRoot(t, env)
+	lab := env.ByDomain("lab.test")
+	ou := "OU=Hostile," + lab.BaseDN()
+	if len(ldbsearchBase(t, lab, lab.BaseDN(), "one", "(ou=Hostile)", "description")) == 0 {
+		t.Skip("no hostile data (sudo testdata/lab/lab.sh seed-hostile)")
+	}
+	get := func(cn string, attrs ...string) entry {
+		t.Helper()
+		res := ldbsearchBase(t, lab, ou, "one", "(cn="+cn+")", attrs...)
+		if len(res) != 1 {
+			t.Fatalf("%s: %d entries, want 1", cn, len(res))
+		}
+		return res[0]
+	}
+	if n := len(get("hostile-manyspn", "servicePrincipalName")["serviceprincipalname"]); n != 3000 {
+		t.Errorf("hostile-manyspn holds %d SPNs, want 3000", n)
+	}
+	long := get("hostile-longattr", "description", "displayName", "servicePrincipalName")
+	if len(long.first("description")) < 100000 || len(long.first("displayName")) < 20000 {
+		t.Errorf("long values: description %d bytes, displayName %d bytes", len(long.first("description")), len(long.first("displayName")))
+	}
+	longest := 0
+	for _, s := range long["serviceprincipalname"] {
+		longest = max(longest, len(s))
+	}
+	if longest < 20000 {
+		t.Errorf("longest SPN on hostile-longattr: %d bytes, want > 20000", longest)
+	}
+	if d := get("hostile-badutf8", "description").first("description"); d == "" || utf8.ValidString(d) {
+		t.Errorf("hostile-badutf8 description %q: want invalid UTF-8", d)
+	}
+	ctl := get("hostile-control", "description", "servicePrincipalName")
+	if !strings.Contains(ctl.first("description"), "\x1b[31m") || !strings.Contains(ctl.first("description"), "\u202e") {
+		t.Errorf("hostile-control description %q: want an escape sequence and U+202E", ctl.first("description"))
+	}
+	if !slices.ContainsFunc(ctl["serviceprincipalname"], func(s string) bool { return strings.Contains(s, "\x01") }) {
+		t.Errorf("hostile-control SPNs %q: want one with a control character", ctl["serviceprincipalname"])
 	}
 }

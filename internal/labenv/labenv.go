@@ -61,6 +61,8 @@ type Env struct {
 	HostNet           string // first three octets of the seeded hosts' addresses, e.g. 127.0.1
 	DCs               []DC   // DC1 (lab.test), DC2 (partner.test), DC3 (extern.test)
 	Vars              map[string]string
+
+	shared, exclusive *os.File // use-lock descriptors held by Require and StopDC
 }
 
 // Path returns the lab.env path Load reads: $SPNTRUST_LAB_ENV, else
@@ -227,13 +229,26 @@ func (e *Env) Check() error {
 // failure rather than a skip.
 func Required() bool { return os.Getenv("SPNTRUST_LAB_REQUIRED") == "1" }
 
+// sharedWait bounds how long Require waits while another test has a lab DC
+// stopped (StopDC) or changes the lab (RequireExclusive), or lab.sh swaps a
+// database; each takes seconds to a few minutes.
+const sharedWait = 5 * time.Minute
+
 // Require returns the lab environment, or ends the test: t.Fatal when
 // SPNTRUST_LAB_REQUIRED=1, otherwise t.Skip with NotUpMessage.
+//
+// Until the test ends it holds a shared lock on the lab ($LAB_DIR/.in-use.lock)
+// so that another test's StopDC or RequireExclusive waits for it, and it
+// waits (bounded) while one of those, or lab.sh swapping a database, holds
+// the lock exclusively.
 func Require(t testing.TB) *Env {
 	t.Helper()
 	e, err := Load()
 	if err == nil {
-		err = e.Check()
+		if err = e.lockShared(sharedWait); err == nil {
+			t.Cleanup(func() { e.unlockExclusive(); e.unlockShared() })
+			err = e.Check()
+		}
 	}
 	if err != nil {
 		if Required() {

@@ -138,3 +138,29 @@ func TestCheckUnreachable(t *testing.T) {
 		t.Error("Check with a missing CA file succeeded")
 	}
 }
+
+func TestStopDCRangeAndScript(t *testing.T) {
+	e, err := Parse(strings.NewReader(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, 3, -1} { // sample has two DCs
+		if err := e.dcNumber(n); err == nil {
+			t.Errorf("dcNumber(%d) accepted with %d DCs", n, len(e.DCs))
+		}
+	}
+	for _, n := range []int{1, 2} {
+		if err := e.dcNumber(n); err != nil {
+			t.Errorf("dcNumber(%d): %v", n, err)
+		}
+	}
+	// no LAB_SCRIPT: found from the working directory (internal/labenv) upwards
+	p, err := e.Script()
+	if err != nil || !strings.HasSuffix(p, filepath.Join("testdata", "lab", "lab.sh")) {
+		t.Errorf("Script() = %q, %v", p, err)
+	}
+	e.Vars["LAB_SCRIPT"] = p
+	if q, err := e.Script(); err != nil || q != p {
+		t.Errorf("Script() with LAB_SCRIPT = %q, %v", q, err)
+	}
+}

@@ -7,6 +7,10 @@
 #   lab.sh down [--purge] stop the lab's own processes, undo host changes
 #   lab.sh status        exit 0 when the lab is up and healthy
 #   lab.sh env           print $LAB_DIR/lab.env
+#   SCALE=N lab.sh up    also seed N accounts (scale mode); lab.sh unscale undoes it
+#   lab.sh seed-hostile  add hostile data (OU=Hostile); unseed-hostile removes it
+#   lab.sh stop-dc N     stop DC N (1..3) only; start-dc N starts it again and
+#                        waits until it is healthy
 #
 # Environment: LAB_DIR (default /var/tmp/spntrust-lab), LAB_BASE (default
 # 127.0.0.11; the DCs get BASE, BASE+1, BASE+2), LAB_HOSTNET (default 127.0.1,
@@ -16,6 +20,8 @@ set -euo pipefail
 LAB_DIR=${LAB_DIR:-/var/tmp/spntrust-lab}
 LAB_BASE=${LAB_BASE:-127.0.0.11}
 LAB_HOSTNET=${LAB_HOSTNET:-127.0.1}
+SCALE=${SCALE:-} # up: also seed N scale accounts (see README, "Scale mode")
+SCALE_COMPUTER_PASSWORDS=${SCALE_COMPUTER_PASSWORDS:-} # 1: scale computers get passwords (keys); slower
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_VERSION=1 # bump when provisioning changes incompatibly
 
@@ -73,6 +79,26 @@ install_packages() {
 lock() {
 	exec 9>>"$LAB_DIR/.lock"
 	flock -w 300 9 || die "another lab.sh holds $LAB_DIR/.lock"
+}
+
+# use_lock / use_unlock: hold the lab tests' use lock ($LAB_DIR/.in-use.lock;
+# internal/labenv Require holds it shared for every lab test) exclusively on
+# fd 8 while this script changes the lab under running DCs, so that no test
+# sees a DC vanish or a database swapped. Bounded: after 300 s of tests still
+# running, go ahead with a warning. LAB_USE_LOCK_HELD=1 (set by labenv's
+# StopDC, which already holds it) skips it.
+use_lock() {
+	[[ -z ${LAB_USE_LOCK_HELD:-} ]] || return 0
+	# the turnstile (.in-use.wait) makes new tests queue behind us meanwhile
+	exec 7>>"$LAB_DIR/.in-use.wait" 8>>"$LAB_DIR/.in-use.lock"
+	chmod 0644 "$LAB_DIR/.in-use.wait" "$LAB_DIR/.in-use.lock"
+	flock -w 300 7 || log "WARNING: $LAB_DIR/.in-use.wait still held after 300 s; going ahead"
+	flock -w 300 8 || log "WARNING: lab tests still hold $LAB_DIR/.in-use.lock after 300 s; going ahead"
+	exec 7>&-
+}
+use_unlock() {
+	[[ -z ${LAB_USE_LOCK_HELD:-} ]] || return 0
+	exec 8>&-
 }
 
 # preflight: a wildcard listener (e.g. the distribution's own smbd started by
@@ -380,32 +406,41 @@ start_dc() {
 	# samba-tool's DC lookups never query the host's resolver.
 	setsid unshare -m --propagation private sh -c \
 		'mount -t tmpfs -o mode=0755 tmpfs /run/samba && mount --bind "$1" /etc/resolv.conf && exec samba -s "$0" -F --debug-stdout' \
-		"$conf" "$LAB_DIR/resolv.conf" </dev/null >>"$(log_file "$i")" 2>&1 9>&- &
+		"$conf" "$LAB_DIR/resolv.conf" </dev/null >>"$(log_file "$i")" 2>&1 7>&- 8>&- 9>&- &
 	pid=$!
 	proc_start "$pid" >"$(pid_file "$i").start"
 	echo "$pid" >"$(pid_file "$i")"
 }
 
+# wait_healthy timeout [i...]: wait (bounded) until the given DCs (default:
+# all three) are healthy.
 wait_healthy() {
-	local deadline=$((SECONDS + ${1:-120})) i ok
+	local timeout=${1:-120} i ok
+	shift || true
+	local -a which=("$@")
+	((${#which[@]})) || which=(0 1 2)
+	local deadline=$((SECONDS + timeout))
 	while :; do
 		ok=1
-		for i in 0 1 2; do
+		for i in "${which[@]}"; do
 			lab_pid "$i" >/dev/null || die "DC$((i + 1)) exited during start (log: $(log_file "$i"))"
 			dc_healthy "$i" || ok=0
 		done
 		((ok)) && return 0
-		((SECONDS < deadline)) || die "DCs not healthy after ${1:-120}s (logs: $LAB_DIR/dc*.log)"
+		((SECONDS < deadline)) || die "DC(s) $(for i in "${which[@]}"; do printf 'DC%d ' $((i + 1)); done)not healthy after ${timeout}s (logs: $LAB_DIR/dc*.log)"
 		sleep 1
 	done
 }
 
-# stop_dcs: TERM every running lab DC's process group (its pgid is the pid we
-# recorded: setsid made it a group leader), wait up to 20 s, then KILL.
+# stop_dcs [i...]: TERM the given running lab DCs' process groups (default:
+# all three; a DC's pgid is the pid we recorded: setsid made it a group
+# leader), wait up to 20 s, then KILL. Only processes named by the lab's own
+# pid files are touched.
 stop_dcs() {
 	local i pid pgid deadline left
-	local -a groups=() singles=()
-	for i in 0 1 2; do
+	local -a which=("$@") groups=() singles=()
+	((${#which[@]})) || which=(0 1 2)
+	for i in "${which[@]}"; do
 		if ! pid=$(lab_pid "$i"); then
 			rm -f "$(pid_file "$i")" "$(pid_file "$i").start"
 			continue
@@ -435,7 +470,7 @@ stop_dcs() {
 		fi
 		sleep 0.2
 	done
-	for i in 0 1 2; do rm -f "$(pid_file "$i")" "$(pid_file "$i").start"; done
+	for i in "${which[@]}"; do rm -f "$(pid_file "$i")" "$(pid_file "$i").start"; done
 }
 
 # ---- Kerberos and resolver -----------------------------------------------------
@@ -538,6 +573,7 @@ write_env() {
 		echo "LAB_ADMIN_PASSWORD_FILE=$LAB_DIR/admin.password"
 		echo "LAB_ADMIN_USER=Administrator"
 		echo "LAB_HOSTNET=$LAB_HOSTNET"
+		echo "LAB_SCRIPT=$SCRIPT_DIR/lab.sh"
 		for i in 0 1 2; do
 			n=$((i + 1))
 			pid=$(lab_pid "$i" || true)
@@ -579,6 +615,161 @@ seed() {
 	echo "$stamp" >"$LAB_DIR/.seeded"
 }
 
+# ---- scale mode (SCALE=N) -------------------------------------------------------------------
+# The scale objects live under OU=Scale in lab.test (and a few in partner.test);
+# the OU's description records N: that is the marker (`scaled_n`).
+scale_ou() { echo "OU=Scale,$(base_dn "$1")"; }
+base_dn() {
+	local d=${DOMAIN[$1]} out="" p
+	for p in ${d//./ }; do out+="${out:+,}DC=$p"; done
+	echo "$out"
+}
+
+# scaled_n i: N the DC's database was scaled with ("" when not scaled).
+scaled_n() {
+	ldbsearch -H "$(dc_dir "$1")/private/sam.ldb" -b "$(scale_ou "$1")" -s base description 2>/dev/null |
+		sed -n 's/^description: .*SCALE=\([0-9][0-9]*\).*/\1/p' | head -n1 || true
+}
+has_scale_ou() {
+	ldbsearch -H "$(dc_dir "$1")/private/sam.ldb" -b "$(scale_ou "$1")" -s base dn 2>/dev/null | grep '^dn:' >/dev/null
+}
+
+usn() { # highestCommittedUSN of a (stopped) DC's database
+	ldbsearch -H "$1/private/sam.ldb" --configfile="$1/etc/smb.conf" -b "" -s base highestCommittedUSN 2>/dev/null |
+		sed -n 's/^highestCommittedUSN: //p' || true
+}
+
+# scale_import i ldif...: bulk-import LDIF into DC i's database while the DC
+# keeps serving: stop it briefly for a consistent copy (and, the first time,
+# the pre-scale backup that `unscale` restores), start it again, ldbadd into
+# the copy (a stopped database: the full Samba module stack runs offline),
+# then stop it briefly again and swap the imported database in. The DC is
+# down for two restarts (~5 s each), not for the whole import. Changes made to
+# the DC between the copy and the swap are lost (warned about).
+scale_import() {
+	local i=$1 d n work before after f t0
+	shift
+	d=$(dc_dir "$i")
+	n=dc$((i + 1))
+	work=$LAB_DIR/scale-work/$n
+	use_lock
+	stop_dcs "$i"
+	if [[ ! -d $LAB_DIR/prescale/$n ]]; then
+		rm -rf "$LAB_DIR/prescale/$n.tmp"
+		mkdir -p "$LAB_DIR/prescale/$n.tmp"
+		cp -a "$d/private/sam.ldb" "$d/private/sam.ldb.d" "$LAB_DIR/prescale/$n.tmp/"
+		mv "$LAB_DIR/prescale/$n.tmp" "$LAB_DIR/prescale/$n"
+	fi
+	rm -rf "$work"
+	mkdir -p "$LAB_DIR/scale-work"
+	cp -a "$d" "$work"
+	sed -i "s#$d/#$work/#g; s#$d\$#$work#" "$work/etc/smb.conf"
+	before=$(usn "$work")
+	start_dc "$i"
+	wait_healthy 120 "$i"
+	use_unlock
+	for f in "$@"; do
+		t0=$SECONDS
+		log "importing $(grep -c '^dn: ' "$f") objects from $(basename "$f") into a copy of ${FQDN[i]}'s database"
+		ldbadd --nosync -o batch_mode:1 -H "$work/private/sam.ldb" --configfile="$work/etc/smb.conf" "$f" >>"$LAB_DIR/scale.log" 2>&1 ||
+			{
+				tail -n 5 "$LAB_DIR/scale.log" >&2
+				wait_healthy 120 "$i"
+				die "ldbadd $f failed (log: $LAB_DIR/scale.log); ${FQDN[i]} still runs its unscaled database"
+			}
+		log "imported $(basename "$f") in $((SECONDS - t0))s"
+	done
+	use_lock
+	stop_dcs "$i"
+	after=$(usn "$d")
+	if [[ $after != "$before" ]]; then
+		log "WARNING: ${FQDN[i]} changed during the import (USN $before -> $after); those changes are replaced by the scaled database"
+	fi
+	rm -rf "$d/private/sam.ldb.d.old"
+	mv "$d/private/sam.ldb.d" "$d/private/sam.ldb.d.old"
+	cp -a "$work/private/sam.ldb" "$d/private/sam.ldb"
+	mv "$work/private/sam.ldb.d" "$d/private/sam.ldb.d"
+	rm -rf "$d/private/sam.ldb.d.old" "$work"
+	fix_smbconf "$i"
+	start_dc "$i"
+	wait_healthy 180 "$i"
+	use_unlock
+}
+
+scale() {
+	local n=$SCALE have t0=$SECONDS dir
+	[[ $n =~ ^[0-9]+$ ]] && ((n >= 100)) || die "SCALE must be a number of accounts >= 100, got '$n'"
+	have=$(scaled_n 0)
+	if [[ -n $have && $have != "$n" ]]; then
+		die "lab.test is scaled with SCALE=$have; run '$0 unscale' first, then '$0 up' with SCALE=$n"
+	fi
+	if [[ $have == "$n" ]] && has_scale_ou 1; then
+		echo "$n" >"$LAB_DIR/.scaled"
+		return 0
+	fi
+	log "scale mode: seeding $n accounts into lab.test (OU=Scale)"
+	dir=$LAB_DIR/scale-ldif
+	rm -rf "$dir"
+	/usr/bin/python3 "$SCRIPT_DIR/scale.py" --n "$n" --password-file "$LAB_DIR/admin.password" \
+		--domain "${DOMAIN[0]}" --partner "${DOMAIN[1]}" --out-dir "$dir" \
+		${SCALE_COMPUTER_PASSWORDS:+--computer-passwords} >>"$LAB_DIR/scale.log" 2>&1 ||
+		die "generating the scale LDIF failed (log: $LAB_DIR/scale.log)"
+	log "LDIF generated in $((SECONDS - t0))s: $(tail -n1 "$LAB_DIR/scale.log")"
+	[[ -n $have ]] || scale_import 0 "$dir/lab.ldif" "$dir/lab-dns.ldif"
+	has_scale_ou 1 || scale_import 1 "$dir/partner.ldif"
+	rm -rf "$dir"
+	echo "$n" >"$LAB_DIR/.scaled"
+	log "scale mode: $n accounts seeded in $((SECONDS - t0))s"
+}
+
+# restore_prescale: put back the databases saved before the scale import.
+restore_prescale() {
+	local i n d
+	for i in 0 1; do
+		n=dc$((i + 1))
+		[[ -d $LAB_DIR/prescale/$n ]] || continue
+		d=$(dc_dir "$i")
+		stop_dcs "$i"
+		log "restoring ${FQDN[i]}'s database from before the scale import"
+		rm -rf "$d/private/sam.ldb.d"
+		cp -a "$LAB_DIR/prescale/$n/sam.ldb" "$d/private/sam.ldb"
+		cp -a "$LAB_DIR/prescale/$n/sam.ldb.d" "$d/private/sam.ldb.d"
+	done
+	rm -rf "$LAB_DIR/prescale" "$LAB_DIR/scale-work"
+	rm -f "$LAB_DIR/.scaled" "$LAB_DIR/.seeded" # re-seed: seed.py may have changed since
+}
+
+cmd_unscale() {
+	need_root unscale
+	lock
+	if [[ ! -d $LAB_DIR/prescale ]]; then
+		[[ -z $(scaled_n 0) ]] || die "lab.test has OU=Scale but no pre-scale backup in $LAB_DIR/prescale: use '$0 down --purge' and '$0 up'"
+		rm -f "$LAB_DIR/.scaled"
+		log "the lab is not scaled"
+		return 0
+	fi
+	use_lock
+	restore_prescale
+	exec 9>&-
+	SCALE="" cmd_up
+	use_unlock
+}
+
+# ---- hostile data (issue 11; opt-in) ----------------------------------------------------------
+cmd_seed_hostile() { # seed-hostile [--remove]
+	need_root seed-hostile
+	lock
+	lab_pid 0 >/dev/null || die "DC1 is not running: run '$0 up' first"
+	use_lock
+	/usr/bin/python3 "$SCRIPT_DIR/hostile.py" --target "$(dc_dir 0)" --domain "${DOMAIN[0]}" "$@" \
+		>>"$LAB_DIR/hostile.log" 2>&1 || {
+		tail -n 20 "$LAB_DIR/hostile.log" >&2
+		die "hostile seeding failed (log: $LAB_DIR/hostile.log)"
+	}
+	use_unlock
+	tail -n 1 "$LAB_DIR/hostile.log" >&2
+}
+
 # ---- commands -----------------------------------------------------------------------------
 healthy() {
 	local i
@@ -587,6 +778,9 @@ healthy() {
 	for i in 0 1 2; do dc_healthy "$i" || return 1; done
 	trust_complete 1 forest && trust_complete 2 external || return 1
 	grep -qxF "$HOSTS_BEGIN" /etc/hosts || return 1
+	if [[ -n $SCALE ]]; then
+		[[ -f $LAB_DIR/.scaled && $(<"$LAB_DIR/.scaled") == "$SCALE" ]] || return 1
+	fi
 }
 
 cmd_up() {
@@ -594,6 +788,10 @@ cmd_up() {
 	local t0=$SECONDS i
 	mkdir -p "$LAB_DIR"
 	chmod 0755 "$LAB_DIR"
+	# shared/exclusive flock of lab tests (internal/labenv Require, StopDC);
+	# created here so that tests not running as root can take it too
+	touch "$LAB_DIR/.in-use.lock" "$LAB_DIR/.in-use.wait"
+	chmod 0644 "$LAB_DIR/.in-use.lock" "$LAB_DIR/.in-use.wait"
 	lock
 	if healthy 2>/dev/null; then
 		log "lab already up and healthy ($LAB_DIR/lab.env)"
@@ -616,6 +814,7 @@ cmd_up() {
 	ensure_trust 1 forest
 	ensure_trust 2 external
 	seed
+	[[ -z $SCALE ]] || scale
 	write_env
 	log "lab up in $((SECONDS - t0))s; environment: $LAB_DIR/lab.env"
 }
@@ -642,6 +841,46 @@ cmd_down() {
 	log "lab down"
 }
 
+# dc_arg N: the index (0..2) of DC number N (1..3), or die.
+dc_arg() {
+	[[ ${1:-} =~ ^[123]$ ]] || die "want a DC number 1, 2 or 3, got '${1:-}' (DC1 lab.test, DC2 partner.test, DC3 extern.test)"
+	echo $(($1 - 1))
+}
+
+# stop-dc N: stop only DC N's samba (its own process group, by its pid file;
+# 20 s, then KILL). The other DCs, the addresses and /etc/hosts stay.
+cmd_stop_dc() {
+	need_root stop-dc
+	local i
+	i=$(dc_arg "${1:-}")
+	[[ -f $(dc_dir "$i")/.provisioned ]] || die "DC$((i + 1)) is not provisioned: run '$0 up' first"
+	lock
+	if ! lab_pid "$i" >/dev/null; then
+		log "DC$((i + 1)) ${FQDN[i]} is not running"
+	else
+		stop_dcs "$i"
+		log "DC$((i + 1)) ${FQDN[i]} stopped"
+	fi
+	write_env
+}
+
+# start-dc N: start DC N the way up does and wait (bounded) until its LDAP,
+# Kerberos, DNS and local RPC answer; lab.env gets the new pid.
+cmd_start_dc() {
+	need_root start-dc
+	local i t0=$SECONDS
+	i=$(dc_arg "${1:-}")
+	[[ -f $(dc_dir "$i")/.provisioned ]] || die "DC$((i + 1)) is not provisioned: run '$0 up' first"
+	lock
+	if ! lab_pid "$i" >/dev/null; then
+		fix_smbconf "$i"
+		start_dc "$i"
+	fi
+	wait_healthy 120 "$i"
+	write_env
+	log "DC$((i + 1)) ${FQDN[i]} healthy after $((SECONDS - t0))s"
+}
+
 cmd_status() {
 	local i rc=0 pid
 	for i in 0 1 2; do
@@ -665,6 +904,12 @@ cmd_status() {
 			rc=1
 		fi
 	done
+	if [[ -f $(dc_dir 0)/private/sam.ldb ]] && ldbsearch -H "$(dc_dir 0)/private/sam.ldb" -b "OU=Hostile,$(base_dn 0)" -s base dn 2>/dev/null | grep '^dn:' >/dev/null; then
+		echo "hostile data: present in OU=Hostile (undo: $0 unseed-hostile)"
+	fi
+	if [[ -f $LAB_DIR/.scaled ]]; then
+		echo "scale: $(<"$LAB_DIR/.scaled") accounts in OU=Scale (undo: $0 unscale)"
+	fi
 	if [[ -f $LAB_DIR/.seeded && $(<"$LAB_DIR/.seeded") == "$(seed_stamp)" ]]; then
 		echo "seeds: present"
 	else
@@ -691,8 +936,13 @@ down)
 	;;
 status) cmd_status ;;
 env) cmd_env ;;
+unscale) cmd_unscale ;;
+seed-hostile) cmd_seed_hostile ;;
+unseed-hostile) cmd_seed_hostile --remove ;;
+stop-dc) cmd_stop_dc "${2:-}" ;;
+start-dc) cmd_start_dc "${2:-}" ;;
 *)
-	echo "usage: $0 up | down [--purge] | status | env" >&2
+	echo "usage: [SCALE=N] $0 up | down [--purge] | status | env | unscale | seed-hostile | unseed-hostile | stop-dc N | start-dc N" >&2
 	exit 2
 	;;
 esac

@@ -31,7 +31,7 @@ ENC_COMPUTER = 0x1C  # what a Windows join writes: RC4 + AES128 + AES256
 # Host part (last octet in LAB_HOSTNET) of every seeded A record, per domain.
 HOSTS = {
     "lab.test": {
-        "mp01": 10, "web01": 11, "web02": 12, "file01": 13, "sql01": 14, "sql02": 15,
+        "mp01": 10, "mp02": 16, "web01": 11, "web02": 12, "file01": 13, "sql01": 14, "sql02": 15,
         "app03": 20, "app04": 21, "app05": 22, "old": 23, "live": 24, "intra": 25,
         "legacy": 26, "modern": 27, "bad": 28,
     },
@@ -42,7 +42,7 @@ CNAMES = {"lab.test": {"portal": "app04.lab.test"}}
 
 # Computers: healthy, enabled, with a password and HOST/<short> + HOST/<fqdn>.
 COMPUTERS = {
-    "lab.test": ["MP01", "WEB01", "WEB02", "FILE01", "SQL01", "SQL02"],
+    "lab.test": ["MP01", "MP02", "WEB01", "WEB02", "FILE01", "SQL01", "SQL02"],
     "partner.test": ["APP21"],
     "extern.test": ["EXT31"],
 }
@@ -90,6 +90,59 @@ USERS = {
 }
 
 
+# ---- Configuration Manager schema extension (what extadsch.exe adds) --------
+# cn, lDAPDisplayName and the class/attribute set are Microsoft's (the
+# extadsch.log / "Active Directory attributes and classes" list; the
+# lDAPDisplayNames as ConfigMgr tooling queries them). The attributeID and
+# governsID OIDs of ConfigMgr_ad_schema.ldf were not found in any reference
+# available here, so they are INVENTED: a private arc made the way Microsoft's
+# oidgen.vbs makes one (1.2.840.113556.1.8000.2554 + a random GUID split into
+# decimal parts: d87c3ed2-b26a-4ad9-b4cc-609bb4400d2a), .1.N for attributes,
+# .2.N for classes. Syntaxes are plausible, not verified against the .ldf.
+CM_OID = "1.2.840.113556.1.8000.2554.55420.16082.45674.19161.46284.6331316.4197674"
+STR, BOOL, INT = ("2.5.5.12", 64), ("2.5.5.8", 1), ("2.5.5.9", 2)
+# (cn, lDAPDisplayName, syntax, single-valued)
+CM_ATTRS = [
+    ("MS-SMS-Site-Code", "mSSMSSiteCode", STR, True),
+    ("mS-SMS-Assignment-Site-Code", "mSSMSAssignmentSiteCode", STR, False),
+    ("MS-SMS-Site-Boundaries", "mSSMSSiteBoundaries", STR, False),
+    ("MS-SMS-Roaming-Boundaries", "mSSMSRoamingBoundaries", STR, False),
+    ("MS-SMS-Default-MP", "mSSMSDefaultMP", BOOL, True),
+    ("mS-SMS-Device-Management-Point", "mSSMSDeviceManagementPoint", BOOL, True),
+    ("MS-SMS-MP-Name", "mSSMSMPName", STR, True),
+    ("MS-SMS-MP-Address", "mSSMSMPAddress", STR, True),
+    ("mS-SMS-Health-State", "mSSMSHealthState", INT, True),
+    ("mS-SMS-Source-Forest", "mSSMSSourceForest", STR, True),
+    ("MS-SMS-Ranged-IP-Low", "mSSMSRangedIPLow", INT, True),
+    ("MS-SMS-Ranged-IP-High", "mSSMSRangedIPHigh", INT, True),
+    ("mS-SMS-Version", "mSSMSVersion", INT, True),
+    ("mS-SMS-Capabilities", "mSSMSCapabilities", STR, True),
+]
+# (cn, lDAPDisplayName, mayContain)
+CM_CLASSES = [
+    ("MS-SMS-Management-Point", "mSSMSManagementPoint",
+     ["mSSMSSiteCode", "mSSMSMPName", "mSSMSMPAddress", "mSSMSDefaultMP",
+      "mSSMSDeviceManagementPoint", "mSSMSVersion", "mSSMSCapabilities",
+      "mSSMSSourceForest", "dNSHostName"]),
+    ("MS-SMS-Server-Locator-Point", "mSSMSServerLocatorPoint",
+     ["mSSMSSiteCode", "mSSMSMPName", "dNSHostName"]),
+    ("MS-SMS-Site", "mSSMSSite",
+     ["mSSMSSiteCode", "mSSMSAssignmentSiteCode", "mSSMSSiteBoundaries",
+      "mSSMSRoamingBoundaries", "mSSMSSourceForest", "mSSMSHealthState"]),
+    ("MS-SMS-Roaming-Boundary-Range", "mSSMSRoamingBoundaryRange",
+     ["mSSMSSiteCode", "mSSMSRangedIPLow", "mSSMSRangedIPHigh"]),
+]
+CM_SITE = "LAB"
+# Management points published for site LAB: MP01 is the seed's broken host
+# (svc-mpweb's HTTP SPN shadows MP01$'s HOST); MP02 is the healthy one.
+CM_MPS = [("mp01", True), ("mp02", False)]  # (host, mSSMSDefaultMP)
+CM_CAPABILITIES = (
+    "<ClientOperationalSettings><Version>5.00.9128.1000</Version><SecurityConfiguration>"
+    "<SecurityModeMask>0</SecurityModeMask><SecurityModeMaskEx>0</SecurityModeMaskEx>"
+    "<HTTPPort>80</HTTPPort><HTTPSPort>443</HTTPSPort></SecurityConfiguration>"
+    "</ClientOperationalSettings>")
+
+
 def log(msg):
     print(msg, flush=True)
 
@@ -101,6 +154,8 @@ class DC:
         self.fqdn = fqdn
         self.lp = LoadParm()
         self.lp.load(target + "/etc/smb.conf")
+        # the ConfigMgr schema extension writes to the schema partition
+        self.lp.set("dsdb:schema update allowed", "true")
         # LoadParm objects share global state in this process: read what is
         # needed now, before another DC's smb.conf is loaded.
         self.workgroup = self.lp.get("workgroup")
@@ -191,6 +246,82 @@ class DC:
                 "description": description,
             })
 
+    # ---- ConfigMgr --------------------------------------------------------
+    def schema_has(self, name):
+        return len(self.samdb.search(self.samdb.get_schema_basedn(), scope=ldb.SCOPE_ONELEVEL,
+                                     expression="(lDAPDisplayName=%s)" % name, attrs=["cn"])) > 0
+
+    def schema_update_now(self):
+        m = ldb.Message(ldb.Dn(self.samdb, ""))
+        m["schemaUpdateNow"] = ldb.MessageElement("1", ldb.FLAG_MOD_ADD, "schemaUpdateNow")
+        self.samdb.modify(m)
+
+    def ensure_configmgr_schema(self):
+        """Extend the schema the way extadsch.exe does (idempotent)."""
+        schema = self.samdb.get_schema_basedn()
+        added = False
+        for n, (cn, name, (syntax, om), single) in enumerate(CM_ATTRS, 1):
+            if self.schema_has(name):
+                continue
+            self.samdb.add({
+                "dn": "CN=%s,%s" % (cn, schema), "objectClass": ["top", "attributeSchema"],
+                "cn": cn, "attributeID": "%s.1.%d" % (CM_OID, n), "attributeSyntax": syntax,
+                "oMSyntax": str(om), "isSingleValued": "TRUE" if single else "FALSE",
+                "lDAPDisplayName": name, "adminDisplayName": cn, "searchFlags": "0",
+            })
+            added = True
+        if added:
+            self.schema_update_now()
+        for n, (cn, name, may) in enumerate(CM_CLASSES, 1):
+            if self.schema_has(name):
+                continue
+            self.samdb.add({
+                "dn": "CN=%s,%s" % (cn, schema), "objectClass": ["top", "classSchema"],
+                "cn": cn, "governsID": "%s.2.%d" % (CM_OID, n), "lDAPDisplayName": name,
+                "adminDisplayName": cn, "subClassOf": "serviceConnectionPoint",
+                "objectClassCategory": "1", "mayContain": may, "possSuperiors": ["container"],
+            })
+            added = True
+        if added:
+            self.schema_update_now()
+            log("%s: schema extended for Configuration Manager" % self.domain)
+
+    def ensure_object(self, dn, objectclass, attrs):
+        res = self.samdb.search(dn, scope=ldb.SCOPE_BASE, attrs=list(attrs)) \
+            if self.exists(dn) else None
+        if res is None:
+            self.samdb.add(dict({"dn": dn, "objectClass": objectclass}, **attrs))
+            log("%s: created %s" % (self.domain, dn))
+            return
+        self.set_attrs(res[0], attrs)
+
+    def exists(self, dn):
+        try:
+            return len(self.samdb.search(dn, scope=ldb.SCOPE_BASE, attrs=["dn"])) == 1
+        except ldb.LdbError as e:
+            if e.args[0] == ldb.ERR_NO_SUCH_OBJECT:
+                return False
+            raise
+
+    def ensure_configmgr(self):
+        """System Management container, site LAB and its management points."""
+        self.ensure_configmgr_schema()
+        sm = "CN=System Management,CN=System,%s" % self.base
+        self.ensure_object(sm, "container", {})
+        self.ensure_object("CN=SMS-Site-%s,%s" % (CM_SITE, sm), "mSSMSSite", {
+            "mSSMSSiteCode": CM_SITE, "mSSMSAssignmentSiteCode": CM_SITE,
+            "mSSMSSourceForest": self.domain,
+            "mSSMSRoamingBoundaries": "127.0.1.0/24",
+        })
+        for host, default in CM_MPS:
+            fqdn = "%s.%s" % (host, self.domain)
+            self.ensure_object("CN=SMS-MP-%s-%s,%s" % (CM_SITE, fqdn.upper(), sm), "mSSMSManagementPoint", {
+                "mSSMSSiteCode": CM_SITE, "mSSMSMPName": fqdn.upper(), "dNSHostName": fqdn,
+                "mSSMSDefaultMP": "TRUE" if default else "FALSE",
+                "mSSMSDeviceManagementPoint": "FALSE", "mSSMSVersion": "11",
+                "mSSMSCapabilities": CM_CAPABILITIES, "mSSMSSourceForest": self.domain,
+            })
+
     # ---- DNS --------------------------------------------------------------
     @property
     def dns(self):
@@ -277,6 +408,9 @@ def main():
     for dc in dcs:
         for spec in USERS.get(dc.domain, []):
             dc.ensure_user(*spec)
+
+    # ConfigMgr schema extension and published management points (lab.test).
+    dc1.ensure_configmgr()
 
     # DNS: forward records on each domain's own DC; all PTRs in reverse zones
     # on DC1 (the DNS server that answers for the whole lab).
