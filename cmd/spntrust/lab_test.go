@@ -480,3 +480,32 @@ func TestLabHistoryOfThreeRunsShowsWhatChanged(t *testing.T) {
 		t.Errorf("run 2 → 3: the seed's finding should be unchanged, got %+v", d23.Unchanged)
 	}
 }
+
+// A DC that does not answer (DC3, extern.test, stopped) leaves a partial
+// snapshot that says what is missing; the rest of the audit completes.
+func TestLabStoppedDCYieldsAPartialSnapshot(t *testing.T) {
+	env := labenv.Require(t)
+	t.Setenv("KRB5_CONFIG", "")
+	env.StopDC(t, 3)
+	admin := env.AdminUser + "@" + env.DCs[0].Realm
+	snap, code, stderr := liveAudit(t, env, "--user", admin, "--password-file", env.AdminPasswordFile, "--follow-trusts", "--timeout", "5s")
+	if code != ExitOK {
+		t.Fatalf("exit %d (a partial audit is still an audit): %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "collection incomplete") {
+		t.Errorf("stderr does not say the collection is incomplete: %s", stderr)
+	}
+	var gap bool
+	for _, g := range snap.Collection.Gaps {
+		gap = gap || strings.Contains(g.Scope, env.DCs[2].Domain)
+	}
+	if !gap {
+		t.Errorf("no gap names %s: %+v", env.DCs[2].Domain, snap.Collection.Gaps)
+	}
+	if _, ok := snap.DomainByName(env.DCs[1].Domain); !ok {
+		t.Errorf("partner.test (its DC is up) was not collected")
+	}
+	if d, ok := snap.DomainByName(env.DCs[0].Domain); !ok || !d.AccountsCollected {
+		t.Errorf("lab.test was not collected: %+v", d)
+	}
+}
