@@ -208,6 +208,24 @@ func CollectDNS(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, 
 		workers = 1
 	}
 	hosts, srvNames := uniqueHosts(hostQueries), uniqueNames(srvNames)
+	// A short name asked with its domain's suffix is the same question as
+	// that FQDN, and computers register both (HOST/<short>, HOST/<fqdn>):
+	// ask each distinct name once and record its answer under every host
+	// that asks it (issue 10: this halves the queries of a large directory).
+	asked := map[string]int{} // queried name → index in questions
+	var questions []HostQuery
+	which := make([]int, len(hosts))
+	for i, h := range hosts {
+		qn := queriedName(h)
+		j, ok := asked[qn]
+		if !ok {
+			j = len(questions)
+			asked[qn] = j
+			questions = append(questions, HostQuery{Name: qn})
+		}
+		which[i] = j
+	}
+	answers := make([]HostLookup, len(questions))
 	out := DNS{Hosts: make([]HostLookup, len(hosts)), SRV: make([]SRVLookup, len(srvNames))}
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
@@ -219,14 +237,32 @@ func CollectDNS(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, 
 			f()
 		}()
 	}
-	for i, h := range hosts {
-		run(func() { out.Hosts[i] = LookupHost(ctx, q, h, isNXDomain) })
+	for i, h := range questions {
+		run(func() { answers[i] = LookupHost(ctx, q, h, isNXDomain) })
 	}
 	for i, s := range srvNames {
 		run(func() { out.SRV[i] = LookupSRV(ctx, q, s, isNXDomain) })
 	}
 	wg.Wait()
+	for i, h := range hosts {
+		a := answers[which[i]] // shares the answer's slices: read-only from here on
+		a.Name, a.QueriedAs = h.Name, ""
+		if qn := queriedName(h); qn != h.Name {
+			a.QueriedAs = qn
+		}
+		out.Hosts[i] = a
+	}
 	return out
+}
+
+// queriedName is the name LookupHost asks for hq: the name itself, or a
+// single-label name with the suffix appended.
+func queriedName(hq HostQuery) string {
+	name := canonicalName(hq.Name)
+	if !strings.Contains(name, ".") && hq.Suffix != "" {
+		return name + "." + canonicalName(hq.Suffix)
+	}
+	return name
 }
 
 // uniqueHosts drops repeated names (the first suffix given for a short name

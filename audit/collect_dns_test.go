@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -126,5 +127,45 @@ func TestCollectDNSIsSortedAndDeduplicated(t *testing.T) {
 	if len(got.SRV) != 2 || got.SRV[0].Name != "_kerberos._tcp.lab.test" || got.SRV[0].Status != DNSNXDomain ||
 		got.SRV[1].Status != DNSOK || got.SRV[1].Targets[0] != (SRVTarget{Target: "dc1.lab.test", Port: 389, Weight: 100}) {
 		t.Errorf("srv = %+v", got.SRV)
+	}
+}
+
+// counting counts the questions asked of a zone.
+type counting struct {
+	zone
+	mu    sync.Mutex
+	asked map[string]int
+}
+
+func (c *counting) Query(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	c.mu.Lock()
+	c.asked[dns.TypeToString[qtype]+" "+name]++
+	c.mu.Unlock()
+	return c.zone.Query(ctx, name, qtype)
+}
+
+// A short name asked with its domain's suffix and the FQDN are one question:
+// asked once, recorded under both names exactly as two lookups would be.
+func TestCollectDNSAsksAShortNameAndItsFQDNOnce(t *testing.T) {
+	z := zone{rrs: []dns.RR{rr("web01.lab.test. 60 IN A 127.0.1.11"), rr("11.1.0.127.in-addr.arpa. 60 IN PTR web01.lab.test.")}}
+	c := &counting{zone: z, asked: map[string]int{}}
+	got := CollectDNS(context.Background(), c, isNX,
+		[]HostQuery{{Name: "WEB01", Suffix: "lab.test"}, {Name: "web01.lab.test"}, {Name: "ghost", Suffix: "lab.test"}}, nil, 4)
+	for q, n := range c.asked {
+		if n != 1 {
+			t.Errorf("%s asked %d times", q, n)
+		}
+	}
+	if len(c.asked) != 4 { // A, AAAA, PTR of web01.lab.test; A of ghost.lab.test
+		t.Errorf("questions %v, want 4", c.asked)
+	}
+	ctx := context.Background()
+	want := []HostLookup{
+		LookupHost(ctx, z, HostQuery{Name: "ghost", Suffix: "lab.test"}, isNX),
+		LookupHost(ctx, z, HostQuery{Name: "web01", Suffix: "lab.test"}, isNX),
+		LookupHost(ctx, z, HostQuery{Name: "web01.lab.test"}, isNX),
+	}
+	if !reflect.DeepEqual(got.Hosts, want) {
+		t.Errorf("hosts\n%+v\nwant (as separate lookups)\n%+v", got.Hosts, want)
 	}
 }

@@ -10,6 +10,25 @@ type parsedSPN struct {
 	spn.SPN
 	account *audit.Account
 	err     error
+	// key and class cache SPN.Key() and SPN.Class() when the SPN came
+	// from a snapIndex; "" means "compute".
+	key, class string
+}
+
+// Key is SPN.Key, cached by the index.
+func (p parsedSPN) Key() string {
+	if p.key != "" {
+		return p.key
+	}
+	return p.SPN.Key()
+}
+
+// Class is SPN.Class, cached by the index.
+func (p parsedSPN) Class() string {
+	if p.class != "" {
+		return p.class
+	}
+	return p.SPN.Class()
 }
 
 // eachSPN calls fn for every SPN of every account, parsed.

@@ -50,24 +50,25 @@ type cnameKey struct {
 	canonical string
 }
 
-func runDNSCNAME(s *audit.Snapshot, _ Options) []Finding {
+func runDNSCNAME(s *audit.Snapshot, opt Options) []Finding {
+	ix := indexFor(s, opt)
 	out := accountsGapFinding(s, "SPN hosts' CNAMEs")
 	var unobserved []hostTarget
 	why := map[string]string{}
 	groups := map[cnameKey][]parsedSPN{}
 	lookups := map[cnameKey]audit.HostLookup{}
 	var order []cnameKey
-	for _, t := range spnHosts(s) {
-		h, ok := lookupHost(s, t)
+	for _, t := range spnHosts(ix) {
+		h, ok := lookupHost(ix, t)
 		switch {
 		case !ok:
-			unobserved = append(unobserved, t)
+			unobserved = append(unobserved, ix.fill(t))
 			why[t.label()] = "no DNS lookup recorded"
 			continue
 		case h.Status == audit.DNSNXDomain || h.Status == audit.DNSNoData:
 			continue // SPN-DNS-MISSING
 		case h.Status != audit.DNSOK:
-			unobserved = append(unobserved, t)
+			unobserved = append(unobserved, ix.fill(t))
 			why[t.label()] = "lookup failed (" + h.Status + "): " + h.Error
 			continue
 		}
@@ -80,7 +81,7 @@ func runDNSCNAME(s *audit.Snapshot, _ Options) []Finding {
 		if !strings.Contains(t.key, ".") && strings.SplitN(canonical, ".", 2)[0] == t.key {
 			continue
 		}
-		for _, p := range t.spns {
+		for _, p := range ix.fill(t).spns {
 			k := cnameKey{account: p.account, canonical: canonical}
 			if _, seen := groups[k]; !seen {
 				order = append(order, k)
@@ -89,7 +90,7 @@ func runDNSCNAME(s *audit.Snapshot, _ Options) []Finding {
 			groups[k] = append(groups[k], p)
 		}
 	}
-	idx := indexSPNs(s)
+	idx := ix.spnIndex()
 	for _, k := range order {
 		out = append(out, cnameFinding(s, idx, k, groups[k], lookups[k]))
 	}

@@ -45,20 +45,21 @@ Sources
 	Run: runDNSMissing,
 }
 
-func runDNSMissing(s *audit.Snapshot, _ Options) []Finding {
+func runDNSMissing(s *audit.Snapshot, opt Options) []Finding {
+	ix := indexFor(s, opt)
 	out := accountsGapFinding(s, "SPN hosts' DNS")
 	var unobserved []hostTarget
 	why := map[string]string{}
-	for _, t := range spnHosts(s) {
-		h, ok := lookupHost(s, t)
+	for _, t := range spnHosts(ix) {
+		h, ok := lookupHost(ix, t)
 		switch {
 		case !ok:
-			unobserved = append(unobserved, t)
+			unobserved = append(unobserved, ix.fill(t))
 			why[t.label()] = "no DNS lookup recorded"
 		case h.Status == audit.DNSNXDomain || h.Status == audit.DNSNoData:
-			out = append(out, dnsMissingFinding(s, t, h))
+			out = append(out, dnsMissingFinding(s, ix.fill(t), h))
 		case h.Status != audit.DNSOK:
-			unobserved = append(unobserved, t)
+			unobserved = append(unobserved, ix.fill(t))
 			why[t.label()] = "lookup failed (" + h.Status + "): " + h.Error
 		}
 	}

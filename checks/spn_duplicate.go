@@ -58,34 +58,37 @@ type spnGroup struct {
 	raw      map[*audit.Account]string
 }
 
-func runDuplicateSPN(s *audit.Snapshot, _ Options) []Finding {
+func runDuplicateSPN(s *audit.Snapshot, opt Options) []Finding {
 	out := accountsGapFinding(s, "duplicate SPNs")
-	groups := map[string]*spnGroup{}
+	// The shared index groups every SPN key's holders (malformed values are
+	// SPN-MALFORMED's; krbtgt's are by design): only keys with more than
+	// one holder get a group, not all million of them.
 	var keys []string
-	eachSPN(s, func(p parsedSPN) {
-		// Malformed values are SPN-MALFORMED's; krbtgt's are by design.
-		if p.err != nil || isKrbtgt(p.account) {
-			return
-		}
-		k := p.Key()
-		g := groups[k]
-		if g == nil {
-			g = &spnGroup{key: k, raw: map[*audit.Account]string{}}
-			groups[k] = g
+	idx := indexFor(s, opt).spnIndex()
+	for k, h := range idx {
+		if len(h.more) > 0 {
 			keys = append(keys, k)
 		}
-		if _, seen := g.raw[p.account]; !seen {
-			g.raw[p.account] = p.Raw
-			g.accounts = append(g.accounts, p.account)
-		}
-	})
+	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if g := groups[k]; len(g.accounts) > 1 {
-			out = append(out, duplicateFinding(s, g))
+		g := &spnGroup{key: k, accounts: idx[k].all(), raw: map[*audit.Account]string{}}
+		for _, a := range g.accounts {
+			g.raw[a] = rawWithKey(a, k)
 		}
+		out = append(out, duplicateFinding(s, g))
 	}
 	return out
+}
+
+// rawWithKey returns a's first valid SPN value whose key is k, as written.
+func rawWithKey(a *audit.Account, k string) string {
+	for _, raw := range a.SPNs {
+		if v, err := spn.Parse(raw); err == nil && v.Key() == k {
+			return raw
+		}
+	}
+	return ""
 }
 
 func duplicateFinding(s *audit.Snapshot, g *spnGroup) Finding {

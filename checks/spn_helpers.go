@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"net"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,8 +27,8 @@ func isDC(a *audit.Account) bool {
 // isKrbtgt reports whether a is the domain's krbtgt account (or an RODC's
 // krbtgt_NNNNN): disabled by design and holding kadmin/changepw in every domain.
 func isKrbtgt(a *audit.Account) bool {
-	n := strings.ToLower(a.SAMAccountName)
-	return n == "krbtgt" || strings.HasPrefix(n, "krbtgt_")
+	n := a.SAMAccountName // compared without lower-casing: no allocation per SPN
+	return strings.EqualFold(n, "krbtgt") || (len(n) > 7 && strings.EqualFold(n[:7], "krbtgt_"))
 }
 
 // isMachineKind reports whether a is a computer or a (group) managed service
@@ -79,30 +80,45 @@ func hostDomain(s *audit.Snapshot, host string) string {
 func isIPAddress(host string) bool { return net.ParseIP(strings.Trim(host, "[]")) != nil }
 
 // spnIndex maps SPN keys to the accounts holding them (valid SPNs only, the
-// krbtgt accounts left out).
-type spnIndex map[string][]*audit.Account
+// krbtgt accounts left out), in snapshot order; snapIndex.spnIndex builds it.
+// Almost every SPN has one holder, kept inline: a slice per key cost a
+// million allocations on a million SPNs.
+type spnIndex map[string]spnHolders
 
-func indexSPNs(s *audit.Snapshot) spnIndex {
-	idx := spnIndex{}
-	eachSPN(s, func(p parsedSPN) {
-		if p.err != nil || isKrbtgt(p.account) {
-			return
+type spnHolders struct {
+	first *audit.Account
+	more  []*audit.Account // further holders, in order; nil for a unique SPN
+}
+
+func (h spnHolders) add(a *audit.Account) spnHolders {
+	if h.first == nil {
+		h.first = a
+		return h
+	}
+	if h.first == a {
+		return h
+	}
+	for _, b := range h.more {
+		if b == a {
+			return h
 		}
-		k := p.Key()
-		for _, a := range idx[k] {
-			if a == p.account {
-				return
-			}
-		}
-		idx[k] = append(idx[k], p.account)
-	})
-	return idx
+	}
+	h.more = append(h.more, a)
+	return h
+}
+
+// all returns the holders in order.
+func (h spnHolders) all() []*audit.Account {
+	if h.first == nil {
+		return nil
+	}
+	return append([]*audit.Account{h.first}, h.more...)
 }
 
 // holdersIn returns the accounts of one forest holding the SPN key.
 func (idx spnIndex) holdersIn(s *audit.Snapshot, forest, key string) []*audit.Account {
 	var out []*audit.Account
-	for _, a := range idx[key] {
+	for _, a := range idx[key].all() {
 		if forestKey(s, a.Domain) == forest {
 			out = append(out, a)
 		}
@@ -238,6 +254,20 @@ type hostTarget struct {
 	key    string // normalised host
 	domain string // for a short host: the accounts' domain (lower-case)
 	spns   []parsedSPN
+	// members are the SPNs' positions in the index; spns is filled from
+	// them by snapIndex.fill only for the hosts a check reports.
+	members []int32
+}
+
+// fill returns t with its SPNs.
+func (ix *snapIndex) fill(t hostTarget) hostTarget {
+	if t.spns == nil {
+		t.spns = make([]parsedSPN, len(t.members))
+		for i, n := range t.members {
+			t.spns[i] = ix.spns[n]
+		}
+	}
+	return t
 }
 
 // label names the host for people: "portal" or "portal (in lab.test)".
@@ -250,29 +280,68 @@ func (t hostTarget) label() string {
 
 // spnHosts groups the valid SPNs of ordinary accounts (not DCs, not krbtgt)
 // by host, sorted by host: the hosts whose DNS the DNS checks judge.
-func spnHosts(s *audit.Snapshot) []hostTarget {
-	by := map[string]*hostTarget{}
-	var keys []string
-	eachSPN(s, func(p parsedSPN) {
+//
+// The index computes it once for all the checks of a Run.
+func spnHosts(ix *snapIndex) []hostTarget {
+	ix.hostsOnce.Do(func() { ix.hostTargets = buildSPNHosts(ix) })
+	return ix.hostTargets
+}
+
+// Two passes over the parsed SPNs: the first finds each SPN's host and counts
+// the SPNs per host, the second fills every host's member list from one
+// shared array. (A []parsedSPN grown per host cost half a gigabyte on a
+// million SPNs; the checks need the SPNs of the few hosts they report.)
+func buildSPNHosts(ix *snapIndex) []hostTarget {
+	type hostKey struct{ host, domain string }
+	ix.eachSPN(func(parsedSPN) {}) // parse
+	// Most hosts are named by two or more SPNs (HOST, RestrictedKrbHost, ...):
+	// sizing for half as many hosts as SPNs avoids regrowing the map and slices.
+	guess := len(ix.spns) / 2
+	at := make(map[hostKey]int32, guess) // index in out
+	slot := make([]int32, len(ix.spns))
+	out := make([]hostTarget, 0, guess)
+	counts := make([]int, 0, guess)
+	for n, p := range ix.spns {
+		slot[n] = -1
 		if p.err != nil || !p.NamesAHost() || isDC(p.account) || isKrbtgt(p.account) || isIPAddress(p.Host) {
-			return
+			continue
 		}
-		t := hostTarget{key: p.HostKey()}
+		k := hostKey{host: p.HostKey()}
 		if p.IsShortName() {
-			t.domain = strings.ToLower(p.account.Domain)
+			k.domain = strings.ToLower(p.account.Domain)
 		}
-		k := t.key + "\x00" + t.domain
-		if by[k] == nil {
-			by[k] = &t
-			keys = append(keys, k)
+		i, ok := at[k]
+		if !ok {
+			i = int32(len(out))
+			at[k] = i
+			out = append(out, hostTarget{key: k.host, domain: k.domain})
+			counts = append(counts, 0)
 		}
-		by[k].spns = append(by[k].spns, p)
-	})
-	sort.Strings(keys)
-	out := make([]hostTarget, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, *by[k])
+		slot[n] = i
+		counts[i]++
 	}
+	total := 0
+	for _, c := range counts {
+		total += c
+	}
+	backing := make([]int32, total)
+	start := 0
+	for i, c := range counts {
+		out[i].members = backing[start : start : start+c] // appends stay within the host's share
+		start += c
+	}
+	for n, i := range slot {
+		if i >= 0 {
+			out[i].members = append(out[i].members, int32(n))
+		}
+	}
+	// By host, then domain: the order of host + "\x00" + domain.
+	slices.SortFunc(out, func(a, b hostTarget) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return strings.Compare(a.domain, b.domain)
+	})
 	return out
 }
 
@@ -282,29 +351,22 @@ func spnHosts(s *audit.Snapshot) []hostTarget {
 // <name>.<domain>, which is what members of the domain resolve (their primary
 // DNS suffix is the domain). A lookup of the short name in another domain is
 // not used.
-func lookupHost(s *audit.Snapshot, t hostTarget) (audit.HostLookup, bool) {
+//
+// The answers are found through the index (a map by name), not by scanning
+// every recorded answer: that scan made the DNS checks quadratic.
+func lookupHost(ix *snapIndex, t hostTarget) (audit.HostLookup, bool) {
 	if t.domain == "" {
-		return s.Host(t.key)
+		return ix.host(t.key)
 	}
 	fqdn := t.key + "." + t.domain
-	var bare *audit.HostLookup
-	for i, h := range s.DNS.Hosts {
-		if spn.NormalizeHost(h.Name) != t.key {
-			continue
-		}
-		switch spn.NormalizeHost(h.QueriedAs) {
-		case fqdn: // asked with this domain's suffix, as the collector records it
-			return h, true
-		case "":
-			if bare == nil {
-				bare = &s.DNS.Hosts[i]
-			}
-		}
+	// asked with this domain's suffix, as the collector records it
+	if h, ok := ix.hostAskedAs(t.key, fqdn); ok {
+		return h, true
 	}
-	if bare != nil {
-		return *bare, true
+	if h, ok := ix.hostAskedAs(t.key, ""); ok { // recorded without a suffix
+		return h, true
 	}
-	return s.Host(fqdn)
+	return ix.host(fqdn)
 }
 
 // spnList describes SPNs with their holders: "HTTP/x on LAB\svc-x, ...".

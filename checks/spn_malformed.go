@@ -44,11 +44,11 @@ Sources
 	Run: runMalformed,
 }
 
-func runMalformed(s *audit.Snapshot, _ Options) []Finding {
+func runMalformed(s *audit.Snapshot, opt Options) []Finding {
 	out := accountsGapFinding(s, "SPN syntax")
 	bad := map[*audit.Account][]parsedSPN{}
 	var order []*audit.Account
-	eachSPN(s, func(p parsedSPN) {
+	indexFor(s, opt).eachSPN(func(p parsedSPN) {
 		if p.err == nil {
 			return
 		}

@@ -46,13 +46,14 @@ Sources
 	Run: runShortnamePair,
 }
 
-func runShortnamePair(s *audit.Snapshot, _ Options) []Finding {
+func runShortnamePair(s *audit.Snapshot, opt Options) []Finding {
+	ix := indexFor(s, opt)
 	out := accountsGapFinding(s, "short name / FQDN SPN pairs")
-	idx := indexSPNs(s)
+	idx := ix.spnIndex()
 	eachAccount := map[*audit.Account]map[string]bool{}
 	var missing []pairGap
 	seen := map[string]bool{}
-	eachSPN(s, func(p parsedSPN) {
+	ix.eachSPN(func(p parsedSPN) {
 		if p.err != nil || p.Class() != "http" || isDC(p.account) || isKrbtgt(p.account) || isIPAddress(p.Host) {
 			return
 		}
@@ -66,7 +67,7 @@ func runShortnamePair(s *audit.Snapshot, _ Options) []Finding {
 			}
 			eachAccount[p.account] = held
 		}
-		other, evidence, ok := otherForm(s, p)
+		other, evidence, ok := otherForm(ix, p)
 		if !ok {
 			return
 		}
@@ -74,7 +75,7 @@ func runShortnamePair(s *audit.Snapshot, _ Options) []Finding {
 		if held[want.Key()] {
 			return
 		}
-		holders, via := ticketOwner(s, idx, forestKey(s, p.account.Domain), want)
+		holders, via := ticketOwner(s, idx, ix.forestKey(p.account.Domain), want)
 		if len(holders) == 1 && holders[0] == p.account {
 			return // a computer's HOST SPN covers both forms
 		}
@@ -102,32 +103,32 @@ type pairGap struct {
 
 // otherForm returns the other form of p's host (short ↔ FQDN) when DNS shows
 // that it resolves to the same host.
-func otherForm(s *audit.Snapshot, p parsedSPN) (string, []Evidence, bool) {
+func otherForm(ix *snapIndex, p parsedSPN) (string, []Evidence, bool) {
 	host := p.HostKey()
 	domain := strings.ToLower(p.account.Domain)
 	if p.IsShortName() {
 		// Candidates: the short name's own canonical FQDN, then the short
 		// name in the account's domain.
 		var cands []string
-		if h, ok := lookupHost(s, hostTarget{key: host, domain: domain}); ok && h.Status == audit.DNSOK && len(h.CNAMEs) == 0 {
+		if h, ok := lookupHost(ix, hostTarget{key: host, domain: domain}); ok && h.Status == audit.DNSOK && len(h.CNAMEs) == 0 {
 			if c := canonicalOf(h); strings.HasPrefix(c, host+".") {
 				cands = append(cands, c)
 			}
 		}
 		cands = append(cands, host+"."+domain)
 		for _, fqdn := range cands {
-			if h, ok := s.Host(fqdn); ok && h.Status == audit.DNSOK {
+			if h, ok := ix.host(fqdn); ok && h.Status == audit.DNSOK {
 				return fqdn, []Evidence{{Key: "dns " + fqdn, Value: describeLookup(h)}}, true
 			}
 		}
 		return "", nil, false
 	}
 	short, _, _ := strings.Cut(host, ".")
-	sh, ok := lookupHost(s, hostTarget{key: short, domain: domain})
+	sh, ok := lookupHost(ix, hostTarget{key: short, domain: domain})
 	if !ok || sh.Status != audit.DNSOK {
 		return "", nil, false
 	}
-	fh, fok := s.Host(host)
+	fh, fok := ix.host(host)
 	if !sameHost(host, fh, fok, sh) {
 		return "", nil, false
 	}

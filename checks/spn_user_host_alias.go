@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/spn"
 )
 
 var userHostAlias = Check{
@@ -51,6 +52,7 @@ type shadowKey struct {
 }
 
 func runUserHostAlias(s *audit.Snapshot, opt Options) []Finding {
+	opt.index = indexFor(s, opt) // one index for every forest's pass
 	var out []Finding
 	for _, forest := range s.Forests {
 		if forest.SPNMappings == nil {
@@ -74,36 +76,40 @@ func runUserHostAlias(s *audit.Snapshot, opt Options) []Finding {
 }
 
 func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) []Finding {
+	ix := indexFor(s, opt)
 	inForest := func(a *audit.Account) bool {
-		f, ok := s.ForestOf(a.Domain)
-		return ok && strings.EqualFold(f.RootDomain, forest.RootDomain)
+		root, ok := ix.forestOf(a.Domain)
+		return ok && strings.EqualFold(root, forest.RootDomain)
 	}
-	// Computers holding HOST/<host>, by normalised host.
-	hostHolders := map[string][]*audit.Account{}
-	hostSPNs := map[*audit.Account][]string{}
-	eachSPN(s, func(p parsedSPN) {
+	// The first computer holding HOST/<host>, by normalised host. (Only the
+	// first is ever reported; keeping every holder and every computer's
+	// HOST SPNs cost a slice per computer on large directories.)
+	hostHolders := map[string]*audit.Account{}
+	ix.eachSPN(func(p parsedSPN) {
 		if p.err != nil || p.account.Kind != audit.KindComputer || p.Class() != "host" || p.Port != "" || !inForest(p.account) {
 			return
 		}
-		hostHolders[p.HostKey()] = append(hostHolders[p.HostKey()], p.account)
-		hostSPNs[p.account] = append(hostSPNs[p.account], p.Raw)
+		if _, ok := hostHolders[p.HostKey()]; !ok {
+			hostHolders[p.HostKey()] = p.account
+		}
 	})
 
 	shadows := map[shadowKey][]parsedSPN{}
 	var order []shadowKey
-	eachSPN(s, func(p parsedSPN) {
+	ix.eachSPN(func(p parsedSPN) {
 		if p.err != nil || p.account.Kind == audit.KindComputer || p.Port != "" || p.ServiceName != "" || !inForest(p.account) {
 			return
 		}
 		if p.Class() == "host" || !forest.AliasesOf(p.Class(), "host") {
 			return
 		}
-		if len(hostHolders[p.HostKey()]) == 0 {
+		computer := hostHolders[p.HostKey()]
+		if computer == nil {
 			return
 		}
 		// Short and fully qualified forms of one host on one account are one
 		// problem with one fix; group them by the computer they shadow.
-		k := shadowKey{account: p.account, host: hostHolders[p.HostKey()][0].DN}
+		k := shadowKey{account: p.account, host: computer.DN}
 		if _, seen := shadows[k]; !seen {
 			order = append(order, k)
 		}
@@ -112,14 +118,20 @@ func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) 
 
 	var out []Finding
 	for _, k := range order {
-		out = append(out, userHostAliasFinding(s, forest, k.account, shadows[k], hostHolders, hostSPNs, opt))
+		out = append(out, userHostAliasFinding(s, forest, k.account, shadows[k], hostHolders[shadows[k][0].HostKey()], opt))
 	}
 	return out
 }
 
 func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Account, spns []parsedSPN,
-	hostHolders map[string][]*audit.Account, hostSPNs map[*audit.Account][]string, opt Options) Finding {
-	computer := hostHolders[spns[0].HostKey()][0]
+	computer *audit.Account, opt Options) Finding {
+	// The computer's HOST SPNs (without a port), for the evidence.
+	var computerHostSPNs []string
+	for _, raw := range computer.SPNs {
+		if v, err := spn.Parse(raw); err == nil && v.Class() == "host" && v.Port == "" {
+			computerHostSPNs = append(computerHostSPNs, raw)
+		}
+	}
 	who := qualifiedName(s, user)
 
 	var names, classes []string
@@ -128,7 +140,7 @@ func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Ac
 		classes = append(classes, p.Class())
 	}
 	sort.Strings(names)
-	sort.Strings(hostSPNs[computer])
+	sort.Strings(computerHostSPNs)
 
 	remove := Option{Name: "remove", Summary: fmt.Sprintf("Remove the SPN(s) from %s; the computer's HOST SPN then covers the service again.", who)}
 	move := Option{Name: "move-port", Summary: fmt.Sprintf("Keep %s's site on %s but move it to port %d and register the port-qualified SPN.", who, spns[0].Host, opt.MovePort)}
@@ -159,7 +171,7 @@ func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Ac
 			{Key: "spns on " + string(user.Kind), Value: strings.Join(names, ", ")},
 			{Key: "account", Value: user.DN},
 			{Key: "computer holding HOST", Value: computer.DN},
-			{Key: "computer HOST spns", Value: strings.Join(hostSPNs[computer], ", ")},
+			{Key: "computer HOST spns", Value: strings.Join(computerHostSPNs, ", ")},
 			{Key: "sPNMappings", Value: fmt.Sprintf("%s are aliases of host in forest %s", strings.Join(dedupe(classes), ", "), forest.RootDomain)},
 		},
 		Explanation: fmt.Sprintf("A client asking for %s gets a ticket encrypted for %s, not for the computer %s. "+

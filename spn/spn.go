@@ -112,7 +112,7 @@ func hostProblem(host string) string {
 	if len(name) > 253 {
 		return "host name longer than 253 characters"
 	}
-	for _, label := range strings.Split(name, ".") {
+	for label := range strings.SplitSeq(name, ".") { // no slice per SPN
 		if label == "" {
 			return "host name has an empty label"
 		}

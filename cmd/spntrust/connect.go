@@ -38,6 +38,7 @@ type targetOptions struct {
 	workers      int
 	probeTickets bool
 	probeLimit   int
+	timings      bool
 }
 
 func (o *targetOptions) register(cmd *cobra.Command) {
@@ -57,6 +58,7 @@ func (o *targetOptions) register(cmd *cobra.Command) {
 	f.IntVar(&o.workers, "workers", 4, "domains collected at once (DNS queries: four times as many)")
 	f.BoolVar(&o.probeTickets, "probe-tickets", false, "ask the KDC for a ticket for each SPN a client would request and record the referral path (Kerberos only)")
 	f.IntVar(&o.probeLimit, "probe-limit", audit.DefaultProbeLimit, "at most this many ticket requests per audit")
+	f.BoolVar(&o.timings, "timings", false, "print how long each collection phase took (LDAP, DNS, KDC) to stderr")
 }
 
 func (o *targetOptions) live() bool { return o.domain != "" || o.server != "" }
@@ -211,6 +213,11 @@ func (a *App) collect(ctx context.Context, o *targetOptions) (*audit.Snapshot, e
 		Domain: o.domain, Server: o.server, FollowTrusts: o.followTrusts,
 		Connect: sess.directory, Resolver: resolver, Now: a.Now, Timeout: o.timeout, Workers: o.workers,
 		ToolVersion: a.Version, Host: host, Principal: creds.Principal, AuthMethod: o.auth, DNSServer: o.dnsServer,
+		Phase: func(name string, took time.Duration) {
+			if o.timings {
+				fmt.Fprintf(a.Stderr, "spntrust: timing: %s %.3fs\n", name, took.Seconds())
+			}
+		},
 	})
 	if err != nil {
 		// Unreachable DCs, refused credentials: the audit could not complete.
