@@ -1,0 +1,347 @@
+package remediate
+
+// Integration tests against the Samba AD lab (testdata/lab): the generated
+// LDIF is applied with OpenLDAP's ldapmodify to DC1's seeded account
+// LAB\svc-mpweb and rolled back. They skip when the lab is not up (fail
+// under SPNTRUST_LAB_REQUIRED=1), and always put the seed back.
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/checks"
+	"github.com/spntrust/spntrust/internal/labenv"
+)
+
+const (
+	labUserDN     = "CN=svc-mpweb,CN=Users,DC=lab,DC=test"
+	labComputerDN = "CN=MP01,CN=Computers,DC=lab,DC=test"
+)
+
+// labLDAP runs the OpenLDAP tools against DC1 over LDAPS, verified with the
+// lab CA, bound as Administrator with the password read from its file (-y),
+// so the password is never on a command line.
+type labLDAP struct {
+	env *labenv.Env
+	dc  labenv.DC
+}
+
+func (l labLDAP) cmd(tool string, args ...string) *exec.Cmd {
+	base := []string{"-H", "ldaps://" + l.dc.FQDN, "-x", "-D", l.env.AdminUser + "@" + l.dc.Domain, "-y", l.env.AdminPasswordFile}
+	c := exec.Command(tool, append(base, args...)...)
+	c.Env = append(os.Environ(), "LDAPTLS_CACERT="+l.env.CAFile, "LDAPTLS_REQCERT=demand")
+	return c
+}
+
+// spns reads dn's servicePrincipalName values, as stored.
+func (l labLDAP) spns(t *testing.T, dn string) []string {
+	t.Helper()
+	out, err := l.cmd("ldapsearch", "-LLL", "-o", "ldif-wrap=no", "-b", dn, "-s", "base", "(objectClass=*)", "servicePrincipalName").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ldapsearch %s: %v\n%s", dn, err, out)
+	}
+	var got []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "servicePrincipalName: "); ok {
+			got = append(got, v)
+		} else if v, ok := strings.CutPrefix(line, "servicePrincipalName:: "); ok {
+			b, err := base64.StdEncoding.DecodeString(v)
+			if err != nil {
+				t.Fatalf("ldapsearch: bad base64 %q", v)
+			}
+			got = append(got, string(b))
+		}
+	}
+	return got
+}
+
+// modify runs ldapmodify -c on an LDIF file and returns its output.
+func (l labLDAP) modify(t *testing.T, ldif []byte) (string, error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "change.ldif")
+	if err := os.WriteFile(path, ldif, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := l.cmd("ldapmodify", "-c", "-f", path).CombinedOutput()
+	return string(out), err
+}
+
+// replace sets dn's servicePrincipalName to exactly values.
+func (l labLDAP) replace(t *testing.T, dn string, values []string) error {
+	var b strings.Builder
+	w := &ldifWriter{}
+	w.attr("dn", dn)
+	b.Write(w.b.Bytes())
+	b.WriteString("changetype: modify\nreplace: servicePrincipalName\n")
+	for _, v := range values {
+		w := &ldifWriter{}
+		w.attr("servicePrincipalName", v)
+		b.Write(w.b.Bytes())
+	}
+	b.WriteString("-\n")
+	out, err := l.modify(t, []byte(b.String()))
+	if err != nil {
+		t.Logf("ldapmodify replace: %s", out)
+	}
+	return err
+}
+
+// requireLabExclusive is labenv.Require for a test that changes the lab: it
+// holds the lab's use lock ($LAB_DIR/.in-use.lock, which labenv.Require
+// holds shared for every lab test) exclusively until the test ends, so no
+// other lab test sees the change. It waits, bounded, for running lab tests.
+func requireLabExclusive(t *testing.T) *labenv.Env {
+	t.Helper()
+	e, err := labenv.Load()
+	if err == nil {
+		err = e.Check()
+	}
+	if err == nil {
+		var f *os.File
+		if f, err = os.OpenFile(filepath.Join(e.Dir, ".in-use.lock"), os.O_RDONLY|os.O_CREATE, 0o644); err == nil {
+			deadline := time.Now().Add(5 * time.Minute)
+			for {
+				err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+				if err == nil || (err != syscall.EWOULDBLOCK && err != syscall.EINTR) || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if err != nil {
+				f.Close()
+				err = fmt.Errorf("lock the lab for a change (other lab tests still running?): %w", err)
+			} else {
+				t.Cleanup(func() { f.Close() })
+			}
+		}
+	}
+	if err != nil {
+		if labenv.Required() {
+			t.Fatalf("%s (SPNTRUST_LAB_REQUIRED=1): %v", labenv.NotUpMessage, err)
+		}
+		t.Skipf("%s: %v", labenv.NotUpMessage, err)
+	}
+	return e
+}
+
+// labSnapshot is a snapshot of the two lab accounts of the seed case, with
+// their live values, as the audit would record them.
+func labSnapshot(dc labenv.DC, computerSPNs, userSPNs []string) *audit.Snapshot {
+	return &audit.Snapshot{
+		SchemaVersion: audit.SchemaVersion,
+		Collection:    audit.Collection{Target: dc.Domain, FinishedAt: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)},
+		Forests:       []audit.Forest{{RootDomain: dc.Domain, FunctionalLevel: 7, SPNMappings: map[string]string{"http": "host", "www": "host", "cifs": "host"}}},
+		Domains: []audit.Domain{{DNSName: dc.Domain, NetBIOSName: dc.NetBIOS, DN: dc.BaseDN(), Forest: dc.Domain,
+			FunctionalLevel: 7, AccountsCollected: true, DCs: []audit.DC{{FQDN: dc.FQDN}}}},
+		Accounts: []audit.Account{
+			{DN: labComputerDN, Domain: dc.Domain, SAMAccountName: "MP01$", Kind: audit.KindComputer,
+				UserAccountControl: audit.UACWorkstationTrust, Enabled: true, DNSHostName: "mp01." + dc.Domain, SPNs: computerSPNs},
+			{DN: labUserDN, Domain: dc.Domain, SAMAccountName: "svc-mpweb", Kind: audit.KindUser,
+				UserAccountControl: audit.UACNormalAccount, Enabled: true, SPNs: userSPNs},
+		},
+	}
+}
+
+func TestLabLDIFWithLdapmodify(t *testing.T) {
+	if _, err := exec.LookPath("ldapmodify"); err != nil {
+		t.Fatalf("ldapmodify not installed (apt-get install ldap-utils): %v", err)
+	}
+	env := requireLabExclusive(t)
+	dc := env.ByDomain("lab.test")
+	if dc == nil {
+		t.Fatal("lab.env has no DC for lab.test")
+	}
+	l := labLDAP{env: env, dc: *dc}
+
+	seed := l.spns(t, labUserDN)
+	if !sameSet(seed, []string{"HTTP/mp01.lab.test", "HTTP/mp01"}) {
+		t.Fatalf("LAB\\svc-mpweb holds %q, not the seed (HTTP/mp01.lab.test, HTTP/mp01): re-seed the lab (testdata/lab/lab.sh)", seed)
+	}
+	t.Cleanup(func() {
+		if got := l.spns(t, labUserDN); !sameValues(got, seed) {
+			if err := l.replace(t, labUserDN, seed); err != nil {
+				t.Errorf("could not restore LAB\\svc-mpweb's SPNs to %q: %v", seed, err)
+			}
+		}
+	})
+
+	snap := labSnapshot(*dc, l.spns(t, labComputerDN), seed)
+	c, _ := checks.Lookup("SPN-USER-HOST-ALIAS")
+	findings := checks.Run(snap, []checks.Check{c}, checks.DefaultOptions())
+	p, err := Build(snap, findings, Options{Generator: "spntrust lab test", Snapshot: "lab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.ChangedAccounts()) != 1 {
+		t.Fatalf("plan for the lab seed changes %d accounts: %+v (findings %+v)", len(p.ChangedAccounts()), p.Accounts, findings)
+	}
+	fix, _ := LDIF{}.Fix(p)
+	rollback, _ := LDIF{}.Rollback(p)
+
+	out, err := l.modify(t, fix)
+	if err != nil {
+		t.Fatalf("ldapmodify fix.ldif: %v\n%s", err, out)
+	}
+	want := []string{"HTTP/mp01.lab.test:81", "HTTP/mp01:81"}
+	if got := l.spns(t, labUserDN); !sameValues(got, want) {
+		t.Fatalf("after fix.ldif svc-mpweb holds %q, want %q", got, want)
+	}
+
+	// A second run changes nothing: the record fails whole and -c goes on.
+	out, err = l.modify(t, fix)
+	t.Logf("second fix.ldif run (expected to fail as already applied): %v\n%s", err, out)
+	if err == nil || !(strings.Contains(out, "(16)") || strings.Contains(out, "(20)")) {
+		t.Errorf("second fix.ldif run: err %v, want result 16 or 20 (already applied):\n%s", err, out)
+	}
+	if got := l.spns(t, labUserDN); !sameValues(got, want) {
+		t.Errorf("second fix.ldif run changed svc-mpweb: %q", got)
+	}
+
+	out, err = l.modify(t, rollback)
+	if err != nil {
+		t.Fatalf("ldapmodify rollback.ldif: %v\n%s", err, out)
+	}
+	if got := l.spns(t, labUserDN); !sameValues(got, seed) {
+		t.Fatalf("after rollback.ldif svc-mpweb holds %q, want exactly %q", got, seed)
+	}
+	out, err = l.modify(t, rollback)
+	if err == nil {
+		t.Errorf("second rollback.ldif run succeeded; want it refused as already applied:\n%s", out)
+	}
+	if got := l.spns(t, labUserDN); !sameValues(got, seed) {
+		t.Errorf("second rollback.ldif run changed svc-mpweb: %q", got)
+	}
+}
+
+// cliDirectory implements Directory with ldapsearch and ldapmodify, so that
+// Apply and Rollback are exercised against the real DC independently of the
+// Go LDAP client.
+type cliDirectory struct {
+	t *testing.T
+	l labLDAP
+}
+
+func (d cliDirectory) ReadSPNs(_ context.Context, dn string) ([]string, error) {
+	return d.l.spns(d.t, dn), nil
+}
+
+func (d cliDirectory) ModifySPNs(_ context.Context, dn string, remove, add []string) error {
+	w := &ldifWriter{}
+	w.attr("dn", dn)
+	w.b.WriteString("changetype: modify\n")
+	if len(remove) > 0 {
+		w.b.WriteString("delete: servicePrincipalName\n")
+		for _, v := range remove {
+			w.attr("servicePrincipalName", v)
+		}
+		w.b.WriteString("-\n")
+	}
+	if len(add) > 0 {
+		w.b.WriteString("add: servicePrincipalName\n")
+		for _, v := range add {
+			w.attr("servicePrincipalName", v)
+		}
+		w.b.WriteString("-\n")
+	}
+	out, err := d.l.modify(d.t, w.b.Bytes())
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, strings.TrimSpace(out))
+	}
+	return nil
+}
+
+func (d cliDirectory) SPNHolders(_ context.Context, v string) ([]string, error) {
+	filter := "(servicePrincipalName=" + ldapEscape(v) + ")"
+	out, err := d.l.cmd("ldapsearch", "-LLL", "-o", "ldif-wrap=no", "-b", d.l.dc.BaseDN(), filter, "1.1").CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "ref") {
+		return nil, fmt.Errorf("ldapsearch %s: %v: %s", filter, err, out)
+	}
+	var dns []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if dn, ok := strings.CutPrefix(line, "dn: "); ok {
+			dns = append(dns, dn)
+		}
+	}
+	return dns, nil
+}
+
+func ldapEscape(v string) string {
+	return strings.NewReplacer(`\`, `\5c`, `*`, `\2a`, `(`, `\28`, `)`, `\29`, "\x00", `\00`).Replace(v)
+}
+
+func TestLabApplyAndRollback(t *testing.T) {
+	env := requireLabExclusive(t)
+	dc := env.ByDomain("lab.test")
+	if dc == nil {
+		t.Fatal("lab.env has no DC for lab.test")
+	}
+	l := labLDAP{env: env, dc: *dc}
+	dir := cliDirectory{t: t, l: l}
+	seed := l.spns(t, labUserDN)
+	if !sameSet(seed, []string{"HTTP/mp01.lab.test", "HTTP/mp01"}) {
+		t.Fatalf("LAB\\svc-mpweb holds %q, not the seed: re-seed the lab (testdata/lab/lab.sh)", seed)
+	}
+	t.Cleanup(func() {
+		if got := l.spns(t, labUserDN); !sameValues(got, seed) {
+			if err := l.replace(t, labUserDN, seed); err != nil {
+				t.Errorf("could not restore LAB\\svc-mpweb's SPNs to %q: %v", seed, err)
+			}
+		}
+	})
+	snap := labSnapshot(*dc, l.spns(t, labComputerDN), seed)
+	c, _ := checks.Lookup("SPN-USER-HOST-ALIAS")
+	p, err := Build(snap, checks.Run(snap, []checks.Check{c}, checks.DefaultOptions()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	opt := ApplyOptions{BackupPath: filepath.Join(t.TempDir(), "backup.json"), Server: dc.FQDN, Tool: "spntrust lab test"}
+
+	res, err := Apply(ctx, dir, p, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"HTTP/mp01.lab.test:81", "HTTP/mp01:81"}
+	if got := l.spns(t, labUserDN); res.Changed() != 1 || !sameValues(got, want) {
+		t.Fatalf("after apply: changed %d, svc-mpweb holds %q, want %q", res.Changed(), got, want)
+	}
+	if res, err := Apply(ctx, dir, p, ApplyOptions{BackupPath: filepath.Join(t.TempDir(), "b2.json")}); err != nil || res.Changed() != 0 {
+		t.Errorf("second apply: %v, changed %d", err, res.Changed())
+	}
+	b, err := ReadBackup(opt.BackupPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The LDIF form of the backup restores the seed with ldapmodify alone.
+	backupLDIF, err := os.ReadFile(LDIFPath(opt.BackupPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := l.modify(t, backupLDIF); err != nil {
+		t.Fatalf("ldapmodify the backup LDIF: %v\n%s", err, out)
+	}
+	if got := l.spns(t, labUserDN); !sameValues(got, seed) {
+		t.Fatalf("after the backup LDIF svc-mpweb holds %q, want exactly %q", got, seed)
+	}
+
+	// Apply again, then roll back through the API.
+	if _, err := Apply(ctx, dir, p, ApplyOptions{BackupPath: filepath.Join(t.TempDir(), "b3.json")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Rollback(ctx, dir, b, ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.spns(t, labUserDN); !sameValues(got, seed) {
+		t.Fatalf("after rollback svc-mpweb holds %q, want exactly %q", got, seed)
+	}
+}
