@@ -98,6 +98,24 @@ func TestFaultDCThatAcceptsTCPAndNeverAnswers(t *testing.T) {
 		t.Errorf("stderr does not name the DC and the failure:\n%s", errOut)
 	}
 	t.Logf("gave up after %v", took)
+	if took < time.Second {
+		t.Errorf("gave up after %v, before the 1s --timeout: was the DC waited for at all?", took)
+	}
+}
+
+// --timeout is what bounds the wait: a longer timeout waits longer.
+func TestFaultTimeoutIsConfigurable(t *testing.T) {
+	addr := faultnet.SilentTCP(t, "127.0.0.1:0")
+	dns := faultnet.StartDNS(t, faultnet.DNSZone)
+	ca := faultnet.StartDC(t, "fault.test", faultnet.DCHealthy).CAFile
+	// faultAudit passes --timeout 1s; a later flag wins.
+	code, _, errOut, _, took := faultAudit(t, addr, ca, dns.Addr, "--timeout", "3s")
+	if code != ExitIncomplete {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if took < 3*time.Second {
+		t.Errorf("gave up after %v with --timeout 3s", took)
+	}
 }
 
 func TestFaultDCThatClosesTheConnectionMidPage(t *testing.T) {

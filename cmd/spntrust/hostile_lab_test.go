@@ -37,6 +37,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/go-ldap/ldap/v3"
 
@@ -135,11 +136,62 @@ func addSPN(t *testing.T, l *ldap.Conn, dc labenv.DC, dn, value string) string {
 		t.Fatal(werr)
 	}
 	out, lerr := exec.Command("ldbmodify", "-H", dc.SamLDB(), f).CombinedOutput()
-	if lerr != nil {
-		t.Logf("%q: refused over LDAP (%v) and by ldbmodify (%v: %s)", short(value), err, lerr, bytes.TrimSpace(out))
-		return ""
+	if lerr == nil {
+		return "ldbmodify"
 	}
-	return "ldbmodify"
+	// Below Samba's module stack, straight into the domain partition's ldb
+	// file, as testdata/lab/hostile.py does for values Samba refuses: what a
+	// directory holds when another implementation wrote it (an unpaired
+	// UTF-16 surrogate stored by Windows reaches LDAP as invalid UTF-8).
+	rawOut, rerr := rawLDB(dc, "add", dn, value)
+	if rerr == nil {
+		// Taken out the same way before the OU is deleted (cleanups run
+		// last-in first-out): Samba's delete would try to casefold the
+		// value for its index and fail on it.
+		t.Cleanup(func() {
+			if out, err := rawLDB(dc, "delete", dn, value); err != nil {
+				t.Errorf("remove the raw value from %s: %v\n%s", dn, err, out)
+			}
+		})
+		return "raw ldb"
+	}
+	t.Logf("%q: refused over LDAP (%v), by ldbmodify (%v: %s) and raw (%v: %s)", short(value), err, lerr, bytes.TrimSpace(out), rerr, bytes.TrimSpace(rawOut))
+	return ""
+}
+
+// rawLDB adds or deletes one servicePrincipalName value of dn in the
+// domain partition's ldb file of dc, without Samba's modules.
+func rawLDB(dc labenv.DC, op, dn, value string) ([]byte, error) {
+	return exec.Command("/usr/bin/python3", "-c", rawLDBPy, dc.Dir, op, dn, "servicePrincipalName", base64.StdEncoding.EncodeToString([]byte(value))).CombinedOutput()
+}
+
+// rawLDBPy: argv = provision dir, add|delete, dn, attribute, value (base64).
+const rawLDBPy = `
+import base64, glob, sys
+import ldb
+target, op, dn, attr, value = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], base64.b64decode(sys.argv[5])
+base = dn[dn.upper().index(",DC=") + 1:].upper()
+path = glob.glob("%s/private/sam.ldb.d/%s.ldb" % (target, base))[0]
+raw = ldb.Ldb(url="tdb://" + path, options=["modules:"])
+m = ldb.Message(ldb.Dn(raw, dn))
+m[attr] = ldb.MessageElement([value], ldb.FLAG_MOD_ADD if op == "add" else ldb.FLAG_MOD_DELETE, attr)
+raw.modify(m)
+`
+
+// jsonUTF8 is s as a snapshot file holds it: encoding/json replaces each
+// byte of invalid UTF-8 with U+FFFD.
+func jsonUTF8(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 func short(s string) string {
@@ -238,8 +290,15 @@ func TestLabHostileDirectoryData(t *testing.T) {
 		have[v] = true
 	}
 	for _, v := range want[strings.ToLower(oddDN)] {
-		if !have[strings.ToValidUTF8(v, "\uFFFD")] && !hasGap(snap, "account:"+oddDN, "") {
+		if !have[jsonUTF8(v)] && !hasGap(snap, "account:"+oddDN, "") {
 			t.Errorf("value %q on %s is neither in the snapshot nor in a gap", short(v), oddDN)
+		}
+	}
+	// ldbsearch prints non-ASCII values in base64, which dcSPNs skips:
+	// check each hostile value that got in by name.
+	for name, how := range written {
+		if v := hostile[name]; !have[jsonUTF8(v)] {
+			t.Errorf("%s value (written by %s) not in the snapshot: %q", name, how, short(v))
 		}
 	}
 	if len(odd.SPNs) < 1+len(written) {
@@ -297,5 +356,120 @@ func checkReportsWellFormed(t *testing.T, outs map[string]string) {
 		if !bytes.Contains(data, []byte("hostile")) && format != "prometheus" {
 			t.Errorf("%s report does not mention the hostile accounts", format)
 		}
+	}
+}
+
+// TestLabHostileSeed audits the lab with the lab's own hostile data
+// (`lab.sh seed-hostile`, OU=Hostile: 3,000 SPNs on one account, a
+// 20,000-character SPN, control characters, SPNs like "HOST/" and "/", a
+// computer without dNSHostName). It seeds it while holding the lab
+// exclusively (lab.sh is told so with LAB_USE_LOCK_HELD=1, as StopDC does)
+// and removes it afterwards, unless it was already there before the test
+// (then someone wants it: it is left as found).
+func TestLabHostileSeed(t *testing.T) {
+	env := requireLabExclusive(t)
+	if os.Geteuid() != 0 {
+		if labenv.Required() {
+			t.Fatal("seeding hostile data needs root (lab.sh seed-hostile)")
+		}
+		t.Skip("seeding hostile data needs root (lab.sh seed-hostile)")
+	}
+	script, err := env.Script()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc1 := env.DCs[0]
+	ou := "OU=Hostile," + dc1.BaseDN()
+	labSh := func(arg string) error {
+		c := exec.Command(script, arg)
+		c.Env = append(os.Environ(), "LAB_USE_LOCK_HELD=1", "LAB_DIR="+env.Dir)
+		out, err := c.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("lab.sh %s: %v\n%s", arg, err, out)
+		}
+		return nil
+	}
+	l := labLDAP(t, env, dc1)
+	defer l.Close()
+	res, err := l.Search(ldap.NewSearchRequest(dc1.BaseDN(), ldap.ScopeSingleLevel, ldap.NeverDerefAliases, 0, 0, false, "(ou=Hostile)", []string{"1.1"}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Entries) == 0 {
+		t.Cleanup(func() {
+			if err := labSh("unseed-hostile"); err != nil {
+				t.Errorf("%v (remove it by hand: sudo %s unseed-hostile)", err, script)
+			}
+		})
+	} else {
+		t.Logf("%s was already seeded: leaving it in place", ou)
+	}
+	if err := labSh("seed-hostile"); err != nil {
+		t.Fatal(err)
+	}
+	want := dcSPNs(t, dc1) // the DC's own view, ldbsearch on sam.ldb
+	hostileDNs := map[string][]string{}
+	for dn, spns := range want {
+		if strings.HasSuffix(dn, strings.ToLower(ou)) {
+			hostileDNs[dn] = spns
+		}
+	}
+	if len(hostileDNs) < 5 {
+		t.Fatalf("only %d SPN holders under %s: is hostile.py what this test expects?", len(hostileDNs), ou)
+	}
+
+	t.Setenv("KRB5_CONFIG", "")
+	t.Setenv("KRB5CCNAME", "FILE:/nonexistent/spntrust-no-cache")
+	dir := t.TempDir()
+	snapPath := filepath.Join(dir, "snap.json")
+	args := []string{"audit", "--domain", dc1.Domain, "--dns-server", dc1.IP, "--user", env.AdminUser + "@" + dc1.Realm,
+		"--password-file", env.AdminPasswordFile, "--save-snapshot", snapPath}
+	outs := map[string]string{}
+	for _, f := range reports.FormatNames() {
+		outs[f] = filepath.Join(dir, "report."+f)
+		args = append(args, "--output", f+"="+outs[f])
+	}
+	code, _, stderr := runLive(t, args...)
+	if code != ExitOK {
+		t.Fatalf("audit with the hostile seed: exit %d\n%s", code, stderr)
+	}
+	snap, err := audit.Load(snapPath)
+	if err != nil {
+		t.Fatalf("the snapshot does not load: %v", err)
+	}
+	got := map[string]map[string]bool{}
+	for _, a := range snap.Accounts {
+		m := map[string]bool{}
+		for _, v := range a.SPNs {
+			m[v] = true
+		}
+		got[strings.ToLower(a.DN)] = m
+	}
+	for dn, spns := range hostileDNs {
+		have, ok := got[dn]
+		if !ok {
+			if !hasGap(snap, "account:", "") {
+				t.Errorf("%s is missing from the snapshot and no gap says why", dn)
+			}
+			continue
+		}
+		missing := 0
+		for _, v := range spns {
+			if !have[jsonUTF8(v)] {
+				missing++
+			}
+		}
+		if missing > 0 && !hasGap(snap, "account:", "attribute servicePrincipalName") {
+			t.Errorf("%s: %d of %d SPNs missing from the snapshot and no gap says so", dn, missing, len(spns))
+		}
+		t.Logf("%s: %d SPNs, %d read", dn, len(spns), len(have))
+	}
+	checkReportsWellFormed(t, outs)
+	text, err := os.ReadFile(outs["text"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), "SPN-MALFORMED") || !strings.Contains(string(text), "hostile-nohost") {
+		t.Error("the malformed SPNs of HOSTILE-NOHOST$ (HOST/, /, a port of 99999999999) are not reported as SPN-MALFORMED")
 	}
 }

@@ -150,6 +150,7 @@ func TestLabSoak(t *testing.T) {
 		}
 	}
 	end := settle(t, base, 2)
+	peak = max(peak, end.heap)
 	t.Logf("%d audits in %v; before: heap %.1f MiB, %d goroutines, %d fds; after: heap %.1f MiB (peak %.1f), %d goroutines, %d fds",
 		n-warm, time.Since(start).Round(time.Second), float64(base.heap)/(1<<20), base.goroutines, base.fds,
 		float64(end.heap)/(1<<20), float64(peak)/(1<<20), end.goroutines, end.fds)
