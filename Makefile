@@ -6,7 +6,7 @@ LDFLAGS   := -X main.version=$(VERSION)
 LAB       := testdata/lab/lab.sh
 REPORT    ?= spntrust-report.txt
 
-.PHONY: all build test unit-test vet fmt-check demo lab-up lab-down lab-status clean deps-browser
+.PHONY: all build test fuzz soak unit-test vet fmt-check demo lab-up lab-down lab-status clean deps-browser
 
 all: build
 
@@ -16,8 +16,27 @@ build:
 # Every test, including the integration tests against the Samba AD lab, which
 # is started first when it is not up. With SPNTRUST_LAB_REQUIRED=1 a lab that
 # is not there fails the tests instead of skipping them.
+# -p 1: lab tests of different packages change the shared directory (fix --apply,
+# history runs); one package at a time keeps each test's view of the lab exact.
 test: vet fmt-check deps-browser lab-up
-	SPNTRUST_LAB_REQUIRED=1 $(GO) test -count=1 ./...
+	SPNTRUST_LAB_REQUIRED=1 $(GO) test -count=1 -p 1 ./...
+	GO=$(GO) scripts/fuzz.sh $(FUZZ_TEST_TIME) 100x
+
+# Fuzz every Fuzz* target in the module for FUZZTIME each (scripts/fuzz.sh).
+# A crasher is written to <package>/testdata/fuzz/<FuzzName>/ and from then
+# on replays as a regression test in every `go test`. `make test` runs a
+# short pass with an execution budget per target (no wall-clock deadline to
+# race: see scripts/fuzz.sh).
+FUZZTIME       ?= 10s
+FUZZ_TEST_TIME ?= 2000x
+fuzz:
+	GO=$(GO) scripts/fuzz.sh $(FUZZTIME) 2s
+
+# Repeated live audits of the lab in one process: heap, goroutines and file
+# descriptors must come back to where they were (SOAK_N audits, default 50).
+SOAK_N ?= 50
+soak: lab-up
+	SPNTRUST_LAB_REQUIRED=1 SPNTRUST_SOAK=1 SPNTRUST_SOAK_N=$(SOAK_N) $(GO) test -count=1 -timeout 60m -run 'TestLabSoak' -v ./cmd/spntrust
 
 # Debian's chromium for the HTML report's headless-browser test (needs root).
 # apt waits up to 10 minutes for a dpkg lock held by another install (the lab
@@ -56,11 +75,19 @@ demo: build lab-up
 	rc=$$?; test $$rc -le 1 || exit $$rc
 	@echo "Report: $(CURDIR)/$(DEMO_DIR)/report.html (also report.txt, report.json; snapshot: snapshot.json)"
 
+# SCALE=N (e.g. make lab-up SCALE=50000) also seeds N accounts: see testdata/lab/README.md.
 lab-up:
-	$(LAB) up
+	SCALE="$(SCALE)" $(LAB) up
 
 lab-down:
 	$(LAB) down
+
+# Issue 10: time and peak memory of an audit against ldapsearch (the floor),
+# ldapdomaindump and GetUserSPNs on the lab's DC1, medians of REPEAT runs;
+# results and how to read them: bench/README.md. Needs root and the lab.
+.PHONY: bench
+bench:
+	REPEAT="$(or $(REPEAT),3)" bench/bench.sh
 
 lab-status:
 	$(LAB) status
