@@ -438,18 +438,26 @@ func (c *collector) collectKDCClocks(ctx context.Context) {
 	c.mu.Lock()
 	type target struct{ addr, realm string }
 	var targets []target
+	var unresolved []string
 	for _, d := range c.snap.Domains {
+		found := false
 		for _, dc := range d.DCs {
 			if len(dc.Addresses) > 0 {
-				a, err := netip.ParseAddr(dc.Addresses[0])
-				if err == nil {
+				if a, err := netip.ParseAddr(dc.Addresses[0]); err == nil {
 					targets = append(targets, target{netip.AddrPortFrom(a, 88).String(), strings.ToUpper(d.DNSName)})
+					found = true
 				}
 				break
 			}
 		}
+		if !found {
+			unresolved = append(unresolved, d.DNSName)
+		}
 	}
 	c.mu.Unlock()
+	for _, d := range unresolved {
+		c.gap("kdc:"+d, "clock", errors.New("no DC address of this domain resolved in DNS, so its KDC was not asked for the time"))
+	}
 	for _, t := range targets {
 		kctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 		s, err := KDCClock(kctx, t.addr, t.realm, c.cfg.Timeout, c.cfg.Now)

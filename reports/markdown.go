@@ -15,7 +15,8 @@ import (
 type Markdown struct{}
 
 func (Markdown) Write(out io.Writer, r *Report) error {
-	w := bufio.NewWriter(out)
+	bw := bufio.NewWriter(out)
+	w := safeWriter{bw} // directory values may carry terminal escapes
 	c := r.Collection
 	fmt.Fprintf(w, "# spntrust audit of %s\n\n", mdEscape(orDash(strings.Join(r.Scope.Domains, ", "))))
 	fmt.Fprintf(w, "- Snapshot taken: %s", c.FinishedAt.UTC().Format("2006-01-02 15:04:05 MST"))
@@ -67,7 +68,7 @@ func (Markdown) Write(out io.Writer, r *Report) error {
 	}
 	if len(r.Findings) == 0 {
 		fmt.Fprintf(w, "\nNo findings.\n")
-		return w.Flush()
+		return bw.Flush()
 	}
 	fmt.Fprintf(w, "\n## Findings\n\n| severity | check | domain | subject | baseline |\n|---|---|---|---|---|\n")
 	for _, f := range r.Findings {
@@ -104,7 +105,7 @@ func (Markdown) Write(out io.Writer, r *Report) error {
 			fmt.Fprintf(w, "%s\n%s\n%s\n", fence, body, fence)
 		}
 	}
-	return w.Flush()
+	return bw.Flush()
 }
 
 // severityLabel is the severity, or "not evaluated".

@@ -14,7 +14,8 @@ import (
 type Text struct{}
 
 func (Text) Write(out io.Writer, r *Report) error {
-	w := bufio.NewWriter(out)
+	bw := bufio.NewWriter(out)
+	w := safeWriter{bw} // directory values may carry terminal escapes
 	c := r.Collection
 	fmt.Fprintf(w, "spntrust %s audit of %s\n", r.Tool.Version, orDash(strings.Join(r.Scope.Domains, ", ")))
 	fmt.Fprintf(w, "Snapshot: taken %s", c.FinishedAt.UTC().Format("2006-01-02 15:04:05 MST"))
@@ -33,7 +34,7 @@ func (Text) Write(out io.Writer, r *Report) error {
 	if len(c.Gaps) > 0 {
 		fmt.Fprintf(w, "\nNOT COLLECTED (the report is partial)\n")
 		for _, g := range c.Gaps {
-			fmt.Fprintf(w, "  - %s: %s: %s\n", g.Scope, g.What, g.Error)
+			fmt.Fprintf(w, "  - %s: %s: %s\n", g.Scope, g.What, strings.ReplaceAll(g.Error, "\n", "; "))
 		}
 	}
 	for _, sev := range checks.Severities {
@@ -70,7 +71,7 @@ func (Text) Write(out io.Writer, r *Report) error {
 	if r.Baseline != nil {
 		fmt.Fprintf(w, "Baseline %s: %d accepted finding(s) not counted toward --fail-on\n", r.Baseline.File, r.AcceptedCount())
 	}
-	return w.Flush()
+	return bw.Flush()
 }
 
 func writeTextFinding(w io.Writer, r *Report, f checks.Finding) {

@@ -397,11 +397,9 @@ func TestFaultHostileValues(t *testing.T) {
 			t.Fatal(err)
 		}
 		if bytes.Contains(data, []byte("\x1b[")) {
-			// Reported to the reports owner (issue 11 report): the text
-			// writer prints directory values raw, so an SPN can recolour or
-			// rewrite the terminal of whoever reads the report. Turn this
-			// into t.Errorf once text.go escapes control characters.
-			t.Skip("KNOWN ISSUE: the text report passes an ESC sequence from an SPN value through to the terminal")
+			// A directory value must not recolour or rewrite the terminal
+			// of whoever reads the report.
+			t.Error("the text report passes an ESC sequence from an SPN value through to the terminal")
 		}
 	})
 }
