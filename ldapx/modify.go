@@ -42,3 +42,23 @@ func (c *Conn) ModifyValues(ctx context.Context, dn, attribute string, remove, a
 	}
 	return nil
 }
+
+// ReadValues returns every value of attribute on the object dn, following
+// AD's ranged retrieval when the DC returns the values in pieces (more than
+// 1,500 by default), so a crowded attribute never reads as empty.
+func (c *Conn) ReadValues(ctx context.Context, dn, attribute string) ([]string, error) {
+	var got *Entry
+	if _, err := c.Search(ctx, SearchRequest{BaseDN: dn, Scope: ScopeBase, Filter: "(objectClass=*)", Attributes: []string{attribute}},
+		func(e *Entry) error { got = e; return nil }); err != nil {
+		return nil, fmt.Errorf("read %s of %s: %w", attribute, dn, err)
+	}
+	if got == nil {
+		return nil, fmt.Errorf("read %s of %s: no such object", attribute, dn)
+	}
+	if _, _, ranged := got.rangedAttr(attribute); ranged {
+		if err := c.completeRange(ctx, got, attribute); err != nil {
+			return nil, fmt.Errorf("read %s of %s: ranged values: %w", attribute, dn, err)
+		}
+	}
+	return got.Values(attribute), nil
+}

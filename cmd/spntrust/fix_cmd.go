@@ -256,9 +256,6 @@ func sameDomain(p *remediate.Plan, o targetOptions) error {
 // fixDirectory connects and binds to the DC named by --server, or the first
 // reachable DC of --domain, and wraps it for remediate.
 func (a *App) fixDirectory(ctx context.Context, o *targetOptions) (remediate.Directory, string, func(), error) {
-	if _, ok := any((*ldapx.Conn)(nil)).(spnModifier); !ok {
-		return nil, "", nil, incompleteError(errNoModify)
-	}
 	sess, err := a.session(o)
 	if err != nil {
 		return nil, "", nil, err

@@ -9,17 +9,6 @@ import (
 	"github.com/spntrust/spntrust/ldapx"
 )
 
-// spnModifier is the one write fix needs from ldapx: a single LDAP Modify
-// that deletes and adds values of one attribute (all or nothing), with the
-// LDAP result code kept in the error.
-type spnModifier interface {
-	ModifyValues(ctx context.Context, dn, attribute string, remove, add []string) error
-}
-
-// errNoModify is returned while the LDAP client cannot write.
-var errNoModify = errors.New("this build's LDAP client (ldapx) cannot modify entries yet, so fix --apply cannot write; " +
-	"use `spntrust remediate` and apply fix.ldif with ldapmodify, or fix.ps1")
-
 // ldapDirectory implements remediate.Directory over one bound connection to
 // a DC of the accounts' domain.
 type ldapDirectory struct {
@@ -28,34 +17,11 @@ type ldapDirectory struct {
 }
 
 func (d *ldapDirectory) ReadSPNs(ctx context.Context, dn string) ([]string, error) {
-	var spns []string
-	found := false
-	_, err := d.conn.Search(ctx, ldapx.SearchRequest{
-		BaseDN: dn, Scope: ldapx.ScopeBase, Filter: "(objectClass=*)",
-		Attributes: []string{"servicePrincipalName"},
-	}, func(e *ldapx.Entry) error {
-		found = true
-		spns = e.Values("servicePrincipalName")
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read servicePrincipalName of %s: %w", dn, err)
-	}
-	if !found {
-		return nil, fmt.Errorf("read servicePrincipalName of %s: no such object", dn)
-	}
-	return spns, nil
+	return d.conn.ReadValues(ctx, dn, "servicePrincipalName")
 }
 
 func (d *ldapDirectory) ModifySPNs(ctx context.Context, dn string, remove, add []string) error {
-	m, ok := any(d.conn).(spnModifier)
-	if !ok {
-		return errNoModify
-	}
-	if err := m.ModifyValues(ctx, dn, "servicePrincipalName", remove, add); err != nil {
-		return fmt.Errorf("modify servicePrincipalName of %s: %w", dn, err)
-	}
-	return nil
+	return d.conn.ModifyValues(ctx, dn, "servicePrincipalName", remove, add)
 }
 
 // SPNHolders searches the DC's domain. Holders in other domains of the
