@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -95,44 +94,6 @@ func (l labLDAP) replace(t *testing.T, dn string, values []string) error {
 	return err
 }
 
-// requireLabExclusive is labenv.Require for a test that changes the lab: it
-// holds the lab's use lock ($LAB_DIR/.in-use.lock, which labenv.Require
-// holds shared for every lab test) exclusively until the test ends, so no
-// other lab test sees the change. It waits, bounded, for running lab tests.
-func requireLabExclusive(t *testing.T) *labenv.Env {
-	t.Helper()
-	e, err := labenv.Load()
-	if err == nil {
-		err = e.Check()
-	}
-	if err == nil {
-		var f *os.File
-		if f, err = os.OpenFile(filepath.Join(e.Dir, ".in-use.lock"), os.O_RDONLY|os.O_CREATE, 0o644); err == nil {
-			deadline := time.Now().Add(5 * time.Minute)
-			for {
-				err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-				if err == nil || (err != syscall.EWOULDBLOCK && err != syscall.EINTR) || time.Now().After(deadline) {
-					break
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-			if err != nil {
-				f.Close()
-				err = fmt.Errorf("lock the lab for a change (other lab tests still running?): %w", err)
-			} else {
-				t.Cleanup(func() { f.Close() })
-			}
-		}
-	}
-	if err != nil {
-		if labenv.Required() {
-			t.Fatalf("%s (SPNTRUST_LAB_REQUIRED=1): %v", labenv.NotUpMessage, err)
-		}
-		t.Skipf("%s: %v", labenv.NotUpMessage, err)
-	}
-	return e
-}
-
 // labSnapshot is a snapshot of the two lab accounts of the seed case, with
 // their live values, as the audit would record them.
 func labSnapshot(dc labenv.DC, computerSPNs, userSPNs []string) *audit.Snapshot {
@@ -155,7 +116,7 @@ func TestLabLDIFWithLdapmodify(t *testing.T) {
 	if _, err := exec.LookPath("ldapmodify"); err != nil {
 		t.Fatalf("ldapmodify not installed (apt-get install ldap-utils): %v", err)
 	}
-	env := requireLabExclusive(t)
+	env := labenv.RequireExclusive(t)
 	dc := env.ByDomain("lab.test")
 	if dc == nil {
 		t.Fatal("lab.env has no DC for lab.test")
@@ -279,7 +240,7 @@ func ldapEscape(v string) string {
 }
 
 func TestLabApplyAndRollback(t *testing.T) {
-	env := requireLabExclusive(t)
+	env := labenv.RequireExclusive(t)
 	dc := env.ByDomain("lab.test")
 	if dc == nil {
 		t.Fatal("lab.env has no DC for lab.test")

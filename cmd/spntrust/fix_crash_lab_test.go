@@ -8,7 +8,7 @@ package main
 // state.
 //
 // The accounts are this test's own (OU=SpntrustCrash), created and removed
-// while it holds the lab exclusively (requireLabExclusive, fix_lab_test.go),
+// while it holds the lab exclusively (labenv.RequireExclusive),
 // so no other lab test sees them. The binary is built from this package and
 // run as a real process, since only a real process can be killed.
 
@@ -28,6 +28,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/spntrust/spntrust/checks"
+	"github.com/spntrust/spntrust/internal/labenv"
 )
 
 const crashOU = "OU=SpntrustCrash,DC=lab,DC=test"
@@ -47,7 +48,7 @@ func readSPNs(t *testing.T, l *ldap.Conn, dn string) []string {
 }
 
 func TestLabFixApplyKilledMidwayRollsBackExactly(t *testing.T) {
-	env := requireLabExclusive(t)
+	env := labenv.RequireExclusive(t)
 	dc1 := env.DCs[0]
 	l := labLDAP(t, env, dc1)
 	t.Cleanup(func() {

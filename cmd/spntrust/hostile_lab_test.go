@@ -8,7 +8,7 @@ package main
 //
 // Isolation. The hostile objects live in their own OU
 // (OU=SpntrustHostile,DC=lab,DC=test) and exist only while this test holds
-// the lab's use lock exclusively (requireLabExclusive, the lock every
+// the lab's use lock exclusively (labenv.RequireExclusive, the lock every
 // labenv.Require holds shared): other lab tests — in any package, e.g.
 // TestLabCollectionWithEachAuthMethod, which compares ALL lab.test SPN
 // holders with ldbsearch — wait until the OU is gone and never see it. The
@@ -202,7 +202,7 @@ func short(s string) string {
 }
 
 func TestLabHostileDirectoryData(t *testing.T) {
-	env := requireLabExclusive(t)
+	env := labenv.RequireExclusive(t)
 	dc1 := env.DCs[0]
 	if dc1.Domain != "lab.test" {
 		t.Fatalf("DC1 serves %s, the test expects lab.test", dc1.Domain)
@@ -367,7 +367,7 @@ func checkReportsWellFormed(t *testing.T, outs map[string]string) {
 // and removes it afterwards, unless it was already there before the test
 // (then someone wants it: it is left as found).
 func TestLabHostileSeed(t *testing.T) {
-	env := requireLabExclusive(t)
+	env := labenv.RequireExclusive(t)
 	if os.Geteuid() != 0 {
 		if labenv.Required() {
 			t.Fatal("seeding hostile data needs root (lab.sh seed-hostile)")

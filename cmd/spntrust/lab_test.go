@@ -416,7 +416,7 @@ func ldbModifySPN(t *testing.T, dc labenv.DC, accountDN, op, spn string) {
 // Three scheduled runs recorded in a history file, with an SPN changed in
 // the directory between them: diff reports what was resolved and what is new.
 func TestLabHistoryOfThreeRunsShowsWhatChanged(t *testing.T) {
-	env := labenv.Require(t)
+	env := labenv.RequireExclusive(t) // it changes svc-ghost
 	t.Setenv("KRB5_CONFIG", "")
 	dc := env.DCs[0]
 	ghost := "CN=svc-ghost,CN=Users," + dc.BaseDN()
