@@ -202,6 +202,13 @@ func TestLabProbe(t *testing.T) {
 			[]string{"encrypted for svc-mpweb", `setspn -D HTTP/mp01.lab.test LAB\svc-mpweb`, "NOT READY"}},
 		{"a computer-run site on a healthy host is ready", []string{"http://web01.lab.test/", "--runs-as-computer"}, ExitOK,
 			[]string{"sPNMappings", "READY"}},
+		// The remediated form: svc-web02's site moved to port 81 with HTTP/web02.lab.test:81,
+		// so the computer's own site on port 80 gets tickets for WEB02$ again ...
+		{"the remediated host: the computer's site on port 80 is ready", []string{"http://web02.lab.test/", "--runs-as-computer"}, ExitOK,
+			[]string{"WEB02$", "READY"}},
+		// ... and the moved site is ready for clients that put the port in the SPN.
+		{"the remediated host: the moved site on port 81 is ready", []string{"http://web02.lab.test:81/", "--service-account", "svc-web02", "--include-port"}, ExitOK,
+			[]string{"HTTP/web02.lab.test:81 is held explicitly by svc-web02", "READY"}},
 		{"a CNAME alias: the SPN of the canonical name is nobody's", []string{"http://portal.lab.test/", "--service-account", "svc-portal"}, ExitFindings,
 			[]string{"HTTP/app04.lab.test", "KDC_ERR_S_PRINCIPAL_UNKNOWN", `setspn -S HTTP/app04.lab.test LAB\svc-portal`}},
 		{"across the forest trust the ticket comes through a referral", []string{"http://app21.partner.test/", "--runs-as-computer"}, ExitOK,
