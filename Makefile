@@ -84,7 +84,7 @@ lab-down:
 
 # Issue 10: time and peak memory of an audit against ldapsearch (the floor),
 # ldapdomaindump and GetUserSPNs on the lab's DC1, medians of REPEAT runs;
-# results and how to read them: bench/README.md. Needs root and the lab.
+# results and how to read them: bench/RESULTS.md. Needs root and the lab.
 .PHONY: bench
 bench:
 	REPEAT="$(or $(REPEAT),3)" bench/bench.sh

@@ -3,7 +3,7 @@
 # the floor (ldapsearch paging the same attributes out of the same DC) and
 # against peer tools (ldapdomaindump, impacket GetUserSPNs), all in one run,
 # against the same lab DC. Prints each tool's median and its ratio to the
-# floor, and the targets. See bench/README.md.
+# floor, and the targets. See bench/RESULTS.md.
 #
 #   sudo bench/bench.sh              # or: sudo make bench
 #   REPEAT=5 sudo bench/bench.sh     # runs per tool (median reported; default 3)
