@@ -197,22 +197,7 @@ func (d cliDirectory) ReadSPNs(_ context.Context, dn string) ([]string, error) {
 
 func (d cliDirectory) ModifySPNs(_ context.Context, dn string, remove, add []string) error {
 	w := &ldifWriter{}
-	w.attr("dn", dn)
-	w.b.WriteString("changetype: modify\n")
-	if len(remove) > 0 {
-		w.b.WriteString("delete: servicePrincipalName\n")
-		for _, v := range remove {
-			w.attr("servicePrincipalName", v)
-		}
-		w.b.WriteString("-\n")
-	}
-	if len(add) > 0 {
-		w.b.WriteString("add: servicePrincipalName\n")
-		for _, v := range add {
-			w.attr("servicePrincipalName", v)
-		}
-		w.b.WriteString("-\n")
-	}
+	w.modifySPNs(dn, remove, add)
 	out, err := d.l.modify(d.t, w.b.Bytes())
 	if err != nil {
 		return fmt.Errorf("%v: %s", err, strings.TrimSpace(out))

@@ -105,18 +105,24 @@ func (w *ldifWriter) record(p *Plan, a AccountChange, del, add []string, kind st
 		w.comment("Now (after the fix): " + list(a.After))
 		w.comment("Restored (snapshot): " + list(a.Before))
 	}
-	w.attr("dn", a.DN)
+	w.modifySPNs(a.DN, del, add)
+}
+
+// modifySPNs writes one changetype: modify record that deletes del and adds
+// add to dn's servicePrincipalName (ldapmodify applies a record as one
+// Modify: all of it or none).
+func (w *ldifWriter) modifySPNs(dn string, del, add []string) {
+	w.attr("dn", dn)
 	w.b.WriteString("changetype: modify\n")
-	if len(del) > 0 {
-		w.b.WriteString("delete: servicePrincipalName\n")
-		for _, v := range del {
-			w.attr("servicePrincipalName", v)
+	for _, op := range []struct {
+		name   string
+		values []string
+	}{{"delete", del}, {"add", add}} {
+		if len(op.values) == 0 {
+			continue
 		}
-		w.b.WriteString("-\n")
-	}
-	if len(add) > 0 {
-		w.b.WriteString("add: servicePrincipalName\n")
-		for _, v := range add {
+		w.b.WriteString(op.name + ": servicePrincipalName\n")
+		for _, v := range op.values {
 			w.attr("servicePrincipalName", v)
 		}
 		w.b.WriteString("-\n")
