@@ -186,34 +186,18 @@ func (w *cmdWriter) step(p *Plan, s Step) error {
 
 // remove writes a checked setspn -D.
 func (w *cmdWriter) remove(label, refs, comment, risk, account, value string) error {
-	acct, err := cmdArg(account)
-	if err != nil {
-		return err
-	}
-	v, err := cmdSPN(value)
-	if err != nil {
-		return err
-	}
-	w.line("")
-	w.rem(fmt.Sprintf("%s - %s", label, refs))
-	w.rem(comment)
-	if risk != "" {
-		w.rem("Risk: " + risk)
-	}
-	w.line("call :has %s %s", acct, v)
-	w.line("if not defined SPNTRUST_HAS (")
-	w.line("  echo %s", cmdEscape(fmt.Sprintf("%s: skip - %s is not on %s.", label, value, account)))
-	w.line(") else (")
-	w.line("  echo %s", cmdEscape(fmt.Sprintf("%s: setspn -D %s %s", label, value, account)))
-	w.line("  setspn -D %s %s || exit /b 1", v, acct)
-	w.line("  call :has %s %s", acct, v)
-	w.line("  if defined SPNTRUST_HAS (echo %s& exit /b 1)", cmdEscape(fmt.Sprintf("%s FAILED: %s is still on %s.", label, value, account)))
-	w.line(")")
-	return nil
+	return w.setspn("-D", label, refs, comment, risk, account, value)
 }
 
 // add writes a checked setspn -S.
 func (w *cmdWriter) add(label, refs, comment, risk, account, value string) error {
+	return w.setspn("-S", label, refs, comment, risk, account, value)
+}
+
+// setspn writes one setspn change (-D removes, -S adds) between two checks
+// of the account's SPNs: skip it when it is already done, so the script is
+// safe to run twice, and stop when the change did not take.
+func (w *cmdWriter) setspn(op, label, refs, comment, risk, account, value string) error {
 	acct, err := cmdArg(account)
 	if err != nil {
 		return err
@@ -222,6 +206,15 @@ func (w *cmdWriter) add(label, refs, comment, risk, account, value string) error
 	if err != nil {
 		return err
 	}
+	// For a removal the work is done when the SPN is absent; for an add, when present.
+	doneIf, failIf := "if not defined", "if defined"
+	skip := fmt.Sprintf("%s: skip - %s is not on %s.", label, value, account)
+	failed := fmt.Sprintf("%s FAILED: %s is still on %s.", label, value, account)
+	if op == "-S" {
+		doneIf, failIf = failIf, doneIf
+		skip = fmt.Sprintf("%s: skip - %s is already on %s.", label, value, account)
+		failed = fmt.Sprintf("%s FAILED: %s is not on %s (setspn -S refuses a duplicate: setspn -Q %s shows the holder).", label, value, account, value)
+	}
 	w.line("")
 	w.rem(fmt.Sprintf("%s - %s", label, refs))
 	w.rem(comment)
@@ -229,13 +222,13 @@ func (w *cmdWriter) add(label, refs, comment, risk, account, value string) error
 		w.rem("Risk: " + risk)
 	}
 	w.line("call :has %s %s", acct, v)
-	w.line("if defined SPNTRUST_HAS (")
-	w.line("  echo %s", cmdEscape(fmt.Sprintf("%s: skip - %s is already on %s.", label, value, account)))
+	w.line("%s SPNTRUST_HAS (", doneIf)
+	w.line("  echo %s", cmdEscape(skip))
 	w.line(") else (")
-	w.line("  echo %s", cmdEscape(fmt.Sprintf("%s: setspn -S %s %s", label, value, account)))
-	w.line("  setspn -S %s %s || exit /b 1", v, acct)
+	w.line("  echo %s", cmdEscape(fmt.Sprintf("%s: setspn %s %s %s", label, op, value, account)))
+	w.line("  setspn %s %s %s || exit /b 1", op, v, acct)
 	w.line("  call :has %s %s", acct, v)
-	w.line("  if not defined SPNTRUST_HAS (echo %s& exit /b 1)", cmdEscape(fmt.Sprintf("%s FAILED: %s is not on %s (setspn -S refuses a duplicate: setspn -Q %s shows the holder).", label, value, account, value)))
+	w.line("  %s SPNTRUST_HAS (echo %s& exit /b 1)", failIf, cmdEscape(failed))
 	w.line(")")
 	return nil
 }
