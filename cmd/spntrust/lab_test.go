@@ -516,3 +516,111 @@ func TestLabStoppedDCYieldsAPartialSnapshot(t *testing.T) {
 		t.Errorf("lab.test was not collected: %+v", d)
 	}
 }
+
+// samba runs samba-tool against a lab DC as Administrator; the password
+// travels in the PASSWD environment variable Samba's tools read, not argv.
+func sambaTool(t *testing.T, env *labenv.Env, args ...string) {
+	t.Helper()
+	pw, err := env.AdminPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("samba-tool", append(args, "-U", env.AdminUser)...)
+	cmd.Env = append(os.Environ(), "PASSWD="+pw)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("samba-tool %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// A DC's SRV record removed from DNS is found as missing (the record is put
+// back when the test ends).
+func TestLabRemovedSRVRecordIsFound(t *testing.T) {
+	env := labenv.RequireExclusive(t) // it changes the lab's DNS
+	t.Setenv("KRB5_CONFIG", "")
+	dc := env.DCs[0]
+	record := []string{"dns", "delete", dc.IP, dc.Domain, "_kpasswd._tcp", "SRV", dc.FQDN + " 464 0 100"}
+	sambaTool(t, env, record...)
+	t.Cleanup(func() {
+		restore := append([]string{"dns", "add"}, record[2:]...)
+		sambaTool(t, env, restore...)
+	})
+	reportPath := filepath.Join(t.TempDir(), "r.json")
+	code, _, stderr := runLive(t, "audit", "--domain", dc.Domain, "--dns-server", dc.IP,
+		"--user", env.AdminUser+"@"+dc.Realm, "--password-file", env.AdminPasswordFile,
+		"--checks", "DNS-SRV-MISSING", "--format", "json", "--output", reportPath)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, _ := os.ReadFile(reportPath)
+	var rep struct {
+		Findings []struct {
+			CheckID, Status string
+			Evidence        []struct{ Key, Value string }
+		}
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) != 1 || rep.Findings[0].Status != "fail" || !strings.Contains(string(data), "_kpasswd._tcp."+dc.Domain) {
+		t.Errorf("want one DNS-SRV-MISSING finding naming _kpasswd._tcp.%s, got\n%s", dc.Domain, data)
+	}
+}
+
+// Accounts whose SPNs outlive them: one expired (accountExpires in the
+// past), one not logged on for a year. Made in their own OU and removed.
+func TestLabExpiredAndStaleSPNHoldersAreFound(t *testing.T) {
+	env := labenv.RequireExclusive(t) // it adds accounts to lab.test
+	t.Setenv("KRB5_CONFIG", "")
+	dc := env.DCs[0]
+	ou := "OU=SpntrustStale," + dc.BaseDN()
+	ldb := func(tool, ldif string) {
+		t.Helper()
+		cmd := exec.Command(tool, "-H", dc.SamLDB())
+		cmd.Stdin = strings.NewReader(ldif)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s\n%s", tool, err, out, ldif)
+		}
+	}
+	t.Cleanup(func() {
+		exec.Command("ldbdel", "-H", dc.SamLDB(), "-r", ou).Run()
+	})
+	// FILETIME of 2025-01-01 (expiry) and 2025-06-01 (last logon): both long
+	// before the audit.
+	const expired, longAgo = "133801632000000000", "133932096000000000"
+	ldb("ldbadd", "dn: "+ou+"\nobjectClass: organizationalUnit\n\n"+
+		"dn: CN=svc-expired,"+ou+"\nobjectClass: user\nsAMAccountName: svc-expired\nuserAccountControl: 66048\n"+
+		"accountExpires: "+expired+"\nservicePrincipalName: HTTP/app05.lab.test:8443\n\n"+
+		"dn: CN=svc-stale,"+ou+"\nobjectClass: user\nsAMAccountName: svc-stale\nuserAccountControl: 66048\n"+
+		"servicePrincipalName: HTTP/app05.lab.test:8444\n")
+	// lastLogonTimestamp and pwdLastSet are system-only on add; set them the way replication would.
+	ldb("ldbmodify", "dn: CN=svc-stale,"+ou+"\nchangetype: modify\nreplace: lastLogonTimestamp\nlastLogonTimestamp: "+longAgo+"\n")
+
+	reportPath := filepath.Join(t.TempDir(), "r.json")
+	code, _, stderr := runLive(t, "audit", "--domain", dc.Domain, "--dns-server", dc.IP,
+		"--user", env.AdminUser+"@"+dc.Realm, "--password-file", env.AdminPasswordFile,
+		"--checks", "SPN-ACCOUNT-EXPIRED,SPN-ACCOUNT-STALE", "--format", "json", "--output", reportPath)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, _ := os.ReadFile(reportPath)
+	var rep struct {
+		Findings []struct {
+			CheckID, Status string
+			Affected        []struct{ Name string }
+		}
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		if f.Status == "fail" && len(f.Affected) > 0 {
+			got = append(got, f.CheckID+" "+f.Affected[0].Name)
+		}
+	}
+	sort.Strings(got)
+	want := []string{"SPN-ACCOUNT-EXPIRED svc-expired", "SPN-ACCOUNT-STALE svc-stale"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q (no other lab account is expired or stale)\n%s", got, want, data)
+	}
+}
