@@ -120,12 +120,11 @@ func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
 		}
 		candidates = dcs
 	}
-	root, err := c.collectForest(ctx, cfg.Domain, candidates)
-	if err != nil {
+	if err := c.collectForest(ctx, candidates); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNothingCollected, err)
 	}
 	if cfg.FollowTrusts {
-		c.followTrusts(ctx, root)
+		c.followTrusts(ctx)
 	}
 	phase("ldap", start)
 	start = time.Now()
@@ -184,11 +183,11 @@ func (c *collector) connectAny(ctx context.Context, candidates []string) (Direct
 }
 
 // collectForest reads the forest the candidates' DCs belong to, and every
-// domain of it that can be reached. It returns the forest root domain.
-func (c *collector) collectForest(ctx context.Context, domainHint string, candidates []string) (string, error) {
+// domain of it that can be reached; a forest already collected is skipped.
+func (c *collector) collectForest(ctx context.Context, candidates []string) error {
 	dir, dcName, err := c.connectAny(ctx, candidates)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer dir.Close()
 	dctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
@@ -196,18 +195,18 @@ func (c *collector) collectForest(ctx context.Context, domainHint string, candid
 
 	rootDSE, err := dir.ReadRootDSE(dctx)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", dcName, err)
+		return fmt.Errorf("%s: %w", dcName, err)
 	}
 	c.addRootDSEClock("ldap:"+firstNonEmpty(rootDSE.DNSHostName, dcName), rootDSE)
 	configNC := rootDSE.ConfigurationNamingContext
 	forestRoot := ldapx.DNToDomain(rootDSE.RootDomainNamingContext)
 	if forestRoot == "" {
-		return "", fmt.Errorf("%s: rootDSE has no rootDomainNamingContext", dcName)
+		return fmt.Errorf("%s: rootDSE has no rootDomainNamingContext", dcName)
 	}
 	c.mu.Lock()
 	if c.seen["forest:"+forestRoot] {
 		c.mu.Unlock()
-		return forestRoot, nil
+		return nil
 	}
 	c.seen["forest:"+forestRoot] = true
 	c.mu.Unlock()
@@ -269,7 +268,7 @@ func (c *collector) collectForest(ctx context.Context, domainHint string, candid
 		}(d)
 	}
 	wg.Wait()
-	return forestRoot, nil
+	return nil
 }
 
 // collectOtherDomain reads a domain of an already-collected forest through
@@ -359,7 +358,7 @@ func (c *collector) addRootDSEClock(source string, r *ldapx.RootDSE) {
 
 // followTrusts collects the forests and domains on the other side of every
 // trust, where the credentials are accepted; where not, the gap says why.
-func (c *collector) followTrusts(ctx context.Context, _ string) {
+func (c *collector) followTrusts(ctx context.Context) {
 	for {
 		c.mu.Lock()
 		var partners []string
@@ -383,7 +382,7 @@ func (c *collector) followTrusts(ctx context.Context, _ string) {
 				c.gap("domain:"+p, "trusted domain (--follow-trusts)", err)
 				continue
 			}
-			if _, err := c.collectForest(ctx, p, dcs); err != nil {
+			if err := c.collectForest(ctx, dcs); err != nil {
 				c.gap("domain:"+p, "trusted domain (--follow-trusts)", err)
 			}
 		}
