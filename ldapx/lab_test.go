@@ -5,10 +5,7 @@ package ldapx_test
 // caches and keytab export, as the lab itself does.
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"os"
 	"os/exec"
@@ -67,50 +64,9 @@ func dialBind(t *testing.T, ctx context.Context, opts ldapx.Options, creds ldapx
 // ldbSPNs returns DN (lower case) → sorted SPNs, read by ldbsearch from the DC's own database.
 func ldbSPNs(t *testing.T, dc *labenv.DC) map[string][]string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "ldbsearch", "-H", dc.SamLDB(), "-b", dc.BaseDN(), "-s", "sub",
-		"(servicePrincipalName=*)", "servicePrincipalName").Output()
+	res, err := dc.SPNHolders()
 	if err != nil {
-		t.Fatalf("ldbsearch: %v", err)
-	}
-	res := map[string][]string{}
-	var lines []string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		l := sc.Text()
-		if strings.HasPrefix(l, " ") && len(lines) > 0 {
-			lines[len(lines)-1] += l[1:]
-			continue
-		}
-		lines = append(lines, l)
-	}
-	var cur string
-	for _, l := range lines {
-		k, v, ok := strings.Cut(l, ":")
-		if !ok || strings.HasPrefix(l, "#") {
-			continue
-		}
-		if strings.HasPrefix(v, ": ") {
-			b, err := base64.StdEncoding.DecodeString(v[2:])
-			if err != nil {
-				t.Fatal(err)
-			}
-			v = string(b)
-		} else {
-			v = strings.TrimPrefix(v, " ")
-		}
-		switch strings.ToLower(k) {
-		case "dn":
-			cur = strings.ToLower(v)
-			res[cur] = nil
-		case "serviceprincipalname":
-			res[cur] = append(res[cur], v)
-		}
-	}
-	for k := range res {
-		sort.Strings(res[k])
+		t.Fatal(err)
 	}
 	return res
 }

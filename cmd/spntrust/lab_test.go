@@ -23,26 +23,11 @@ import (
 // DN (lower case) → sorted SPNs.
 func dcSPNs(t *testing.T, dc labenv.DC) map[string][]string {
 	t.Helper()
-	out, err := exec.Command("ldbsearch", "-H", dc.SamLDB(), "-b", dc.BaseDN(), "(servicePrincipalName=*)", "servicePrincipalName").Output()
+	res, err := dc.SPNHolders()
 	if err != nil {
-		t.Fatalf("ldbsearch on %s: %v", dc.SamLDB(), err)
+		t.Fatal(err)
 	}
-	got := map[string][]string{}
-	var dn string
-	// ldbsearch folds long lines with a leading space (LDIF).
-	unfolded := strings.ReplaceAll(string(out), "\n ", "")
-	for _, line := range strings.Split(unfolded, "\n") {
-		switch {
-		case strings.HasPrefix(line, "dn: "):
-			dn = strings.ToLower(strings.TrimPrefix(line, "dn: "))
-		case strings.HasPrefix(line, "servicePrincipalName: "):
-			got[dn] = append(got[dn], strings.TrimPrefix(line, "servicePrincipalName: "))
-		}
-	}
-	for _, v := range got {
-		sort.Strings(v)
-	}
-	return got
+	return res
 }
 
 // snapshotSPNs is the same view of a snapshot, for one domain.

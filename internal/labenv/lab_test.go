@@ -6,12 +6,10 @@ package labenv_test
 // SPNTRUST_LAB_REQUIRED=1. Reading sam.ldb needs root, as does the lab.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"fmt"
 	"net"
 	"os"
@@ -113,46 +111,13 @@ func ldbsearch(t *testing.T, dc *labenv.DC, filter string, attrs ...string) []en
 
 func parseLDIF(t *testing.T, out []byte) []entry {
 	t.Helper()
-	// unfold continuation lines (a leading single space)
-	var lines []string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		l := sc.Text()
-		if strings.HasPrefix(l, " ") && len(lines) > 0 {
-			lines[len(lines)-1] += l[1:]
-			continue
-		}
-		lines = append(lines, l)
+	es, err := labenv.ParseLDIF(out)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var res []entry
-	var cur entry
-	for _, l := range lines {
-		switch {
-		case strings.HasPrefix(l, "#") || l == "":
-			continue
-		case strings.HasPrefix(l, "dn: "):
-			cur = entry{"dn": {l[4:]}}
-			res = append(res, cur)
-			continue
-		case cur == nil:
-			continue // referrals before any entry
-		}
-		k, v, ok := strings.Cut(l, ":")
-		if !ok {
-			continue
-		}
-		if strings.HasPrefix(v, ": ") {
-			b, err := base64.StdEncoding.DecodeString(v[2:])
-			if err != nil {
-				t.Fatalf("LDIF base64 %q: %v", l, err)
-			}
-			v = string(b)
-		} else {
-			v = strings.TrimPrefix(v, " ")
-		}
-		k = strings.ToLower(k)
-		cur[k] = append(cur[k], v)
+	res := make([]entry, len(es))
+	for i, e := range es {
+		res[i] = entry(e)
 	}
 	return res
 }
