@@ -95,8 +95,14 @@ func (w *childWatch) scan(self int) {
 		}
 		argv, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
 		env, _ := os.ReadFile("/proc/" + e.Name() + "/environ")
+		// A child caught between fork and exec shows an empty (or the
+		// parent's) command line: keep every distinct observation, so the
+		// one after exec is seen too.
+		obs := string(argv) + "\x00" + string(env)
 		w.mu.Lock()
-		w.seen[pid] = string(argv) + "\x00" + string(env)
+		if !strings.Contains(w.seen[pid], obs) {
+			w.seen[pid] += obs + "\x00"
+		}
 		w.mu.Unlock()
 	}
 }
