@@ -138,7 +138,7 @@ func TestDNSResolverGivesUpWithinItsTimeouts(t *testing.T) {
 	if err == nil || errors.Is(err, ErrNotFound) {
 		t.Fatalf("want a timeout error, got %v", err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("took %v", d)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
