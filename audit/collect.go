@@ -69,6 +69,8 @@ type collector struct {
 	snap *Snapshot
 	// domains already collected or being collected, by DNS name.
 	seen map[string]bool
+	// hosts resolves SPN hosts while accounts are still being read.
+	hosts *hostPrefetch
 }
 
 func (c *collector) gap(scope, what string, err error) {
@@ -110,6 +112,16 @@ func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
 		}
 	}
 	start := time.Now()
+	// DNS for the SPN hosts starts with the first page of accounts (each
+	// query has its own timeout; a failed one is asked again later).
+	dnsCtx, cancelDNS := context.WithCancel(ctx)
+	defer cancelDNS()
+	c.hosts = startHostPrefetch(dnsCtx, cfg.Resolver, cfg.IsNXDomain, cfg.Workers*4)
+	defer func() {
+		if c.hosts != nil {
+			c.hosts.finish() // an early return: stop the workers
+		}
+	}()
 	var candidates []string
 	if cfg.Server != "" {
 		candidates = []string{cfg.Server}
@@ -311,6 +323,11 @@ func (c *collector) readDomain(ctx context.Context, dir Directory, d *Domain) {
 	var accounts []Account
 	_, err := dir.ReadSPNAccounts(ctx, d.DN, func(a ldapx.SPNAccount) error {
 		accounts = append(accounts, convertAccount(a, d.DNSName))
+		for _, raw := range a.SPNs {
+			if s, err := spn.Parse(raw); err == nil && s.NamesAHost() {
+				c.hosts.add(HostQuery{Name: s.Host, Suffix: d.DNSName})
+			}
+		}
 		for _, p := range a.Problems {
 			c.gap("account:"+a.DN, "attribute "+p.Attribute, errors.New(p.String()))
 		}
@@ -413,9 +430,11 @@ func (c *collector) collectDNS(ctx context.Context) {
 		}
 	}
 	c.mu.Unlock()
+	known := c.hosts.finish()
+	c.hosts = nil
 	dctx, cancel := context.WithTimeout(ctx, 4*c.cfg.Timeout)
 	defer cancel()
-	dns := CollectDNS(dctx, c.cfg.Resolver, c.cfg.IsNXDomain, hosts, srv, c.cfg.Workers*4)
+	dns := collectDNS(dctx, c.cfg.Resolver, c.cfg.IsNXDomain, hosts, srv, c.cfg.Workers*4, known)
 	dns.Server = c.cfg.DNSServer
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -204,6 +204,12 @@ func RequiredSRVNames(domain string, forestRoot bool) []string {
 // CollectDNS looks up every host and SRV name with at most workers queries
 // in flight, and returns the answers sorted by name.
 func CollectDNS(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, hostQueries []HostQuery, srvNames []string, workers int) DNS {
+	return collectDNS(ctx, q, isNXDomain, hostQueries, srvNames, workers, nil)
+}
+
+// collectDNS is CollectDNS taking answers already looked up (by queried
+// name, see hostPrefetch) instead of asking again.
+func collectDNS(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, hostQueries []HostQuery, srvNames []string, workers int, known map[string]HostLookup) DNS {
 	if workers < 1 {
 		workers = 1
 	}
@@ -238,6 +244,10 @@ func CollectDNS(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, 
 		}()
 	}
 	for i, h := range questions {
+		if a, ok := known[h.Name]; ok && a.Status != DNSError {
+			answers[i] = a
+			continue
+		}
 		run(func() { answers[i] = LookupHost(ctx, q, h, isNXDomain) })
 	}
 	for i, s := range srvNames {

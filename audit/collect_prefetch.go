@@ -1,0 +1,72 @@
+package audit
+
+import (
+	"context"
+	"sync"
+)
+
+// hostPrefetch resolves SPN hosts while the LDAP pages are still arriving,
+// so DNS and LDAP time overlap instead of adding up (issue 10: on a large
+// directory DNS costs more than the paged search). Each distinct queried
+// name is looked up once by a fixed pool of workers; CollectDNS then takes
+// the answers instead of asking again.
+type hostPrefetch struct {
+	ctx        context.Context
+	q          DNSQuerier
+	isNXDomain func(error) bool
+	work       chan string
+	wg         sync.WaitGroup
+
+	mu      sync.Mutex
+	started map[string]bool
+	answers map[string]HostLookup
+}
+
+// prefetchQueue bounds the names waiting for a worker; when it is full,
+// adding waits, so memory does not grow ahead of DNS.
+const prefetchQueue = 4096
+
+func startHostPrefetch(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, workers int) *hostPrefetch {
+	if workers < 1 {
+		workers = 1
+	}
+	p := &hostPrefetch{ctx: ctx, q: q, isNXDomain: isNXDomain, work: make(chan string, prefetchQueue),
+		started: map[string]bool{}, answers: map[string]HostLookup{}}
+	for range workers {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			for name := range p.work {
+				h := LookupHost(p.ctx, p.q, HostQuery{Name: name}, p.isNXDomain)
+				p.mu.Lock()
+				p.answers[name] = h
+				p.mu.Unlock()
+			}
+		}()
+	}
+	return p
+}
+
+// add queues hq's queried name unless it was queued before.
+func (p *hostPrefetch) add(hq HostQuery) {
+	name := queriedName(hq)
+	p.mu.Lock()
+	dup := p.started[name]
+	p.started[name] = true
+	p.mu.Unlock()
+	if dup {
+		return
+	}
+	select {
+	case p.work <- name:
+	case <-p.ctx.Done():
+	}
+}
+
+// finish waits for the queued lookups and returns the answers by queried
+// name. add must not be called after finish.
+func (p *hostPrefetch) finish() map[string]HostLookup {
+	close(p.work)
+	p.wg.Wait()
+	return p.answers
+}
