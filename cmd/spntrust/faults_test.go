@@ -409,26 +409,33 @@ func checkReportsWellFormedFault(t *testing.T, outs map[string]string) {
 	t.Helper()
 	for format, path := range outs {
 		data, _ := os.ReadFile(path)
-		switch format {
-		case "json", "sarif":
-			var v any
-			if err := json.Unmarshal(data, &v); err != nil {
-				t.Errorf("%s report is not valid JSON: %v", format, err)
-			}
-		case "junit":
-			d := xml.NewDecoder(bytes.NewReader(data))
-			for {
-				if _, err := d.Token(); err != nil {
-					if err != io.EOF {
-						t.Errorf("junit report is not well-formed XML: %v", err)
-					}
-					break
+		parseReport(t, format, data)
+	}
+}
+
+// parseReport fails the test when a machine-readable report does not parse
+// in its format (JSON, SARIF, JUnit XML, CSV); other formats pass.
+func parseReport(t *testing.T, format string, data []byte) {
+	t.Helper()
+	switch format {
+	case "json", "sarif":
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			t.Errorf("%s report is not valid JSON: %v", format, err)
+		}
+	case "junit":
+		d := xml.NewDecoder(bytes.NewReader(data))
+		for {
+			if _, err := d.Token(); err != nil {
+				if err != io.EOF {
+					t.Errorf("junit report is not well-formed XML: %v", err)
 				}
+				break
 			}
-		case "csv":
-			if _, err := csv.NewReader(bytes.NewReader(data)).ReadAll(); err != nil {
-				t.Errorf("csv report does not parse: %v", err)
-			}
+		}
+	case "csv":
+		if _, err := csv.NewReader(bytes.NewReader(data)).ReadAll(); err != nil {
+			t.Errorf("csv report does not parse: %v", err)
 		}
 	}
 }
