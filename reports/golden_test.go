@@ -48,19 +48,24 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// TestGoldenReports renders every format of the seed report (the seed's
+// finding and healthy twins) and of the rich one (trusts, a gap, not
+// evaluated findings, hostile values, baseline marks).
 func TestGoldenReports(t *testing.T) {
-	for _, format := range FormatNames() {
-		t.Run(format, func(t *testing.T) {
-			w, err := ForFormat(format)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var buf bytes.Buffer
-			if err := w.Write(&buf, seedReport(t)); err != nil {
-				t.Fatal(err)
-			}
-			golden(t, "seed."+format, buf.Bytes())
-		})
+	for name, build := range map[string]func(*testing.T) *Report{"seed": seedReport, "rich": richReport} {
+		for _, format := range FormatNames() {
+			t.Run(name+"/"+format, func(t *testing.T) {
+				w, err := ForFormat(format)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var buf bytes.Buffer
+				if err := w.Write(&buf, build(t)); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, name+"."+format, buf.Bytes())
+			})
+		}
 	}
 }
 

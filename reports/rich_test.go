@@ -68,22 +68,6 @@ func richReport(t *testing.T) *Report {
 	return r
 }
 
-func TestGoldenRichReports(t *testing.T) {
-	for _, format := range FormatNames() {
-		t.Run(format, func(t *testing.T) {
-			w, err := ForFormat(format)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var buf bytes.Buffer
-			if err := w.Write(&buf, richReport(t)); err != nil {
-				t.Fatal(err)
-			}
-			golden(t, "rich."+format, buf.Bytes())
-		})
-	}
-}
-
 func TestBaselineCountsOnlyNewAndExpired(t *testing.T) {
 	r := richReport(t)
 	// The seed's high finding is accepted; the medium hostile one expired.
