@@ -409,16 +409,12 @@ func (c *collector) followTrusts(ctx context.Context) {
 // collectDNS resolves every SPN host and DC name, and the SRV records of
 // every domain collected.
 func (c *collector) collectDNS(ctx context.Context) {
-	var hosts []HostQuery
+	// The SPN hosts were gathered (and mostly resolved) as the accounts
+	// streamed in; add the DCs and the SRV sets.
+	hosts, known := c.hosts.finish()
+	c.hosts = nil
 	var srv []string
 	c.mu.Lock()
-	for _, a := range c.snap.Accounts {
-		for _, raw := range a.SPNs {
-			if s, err := spn.Parse(raw); err == nil && s.NamesAHost() {
-				hosts = append(hosts, HostQuery{Name: s.Host, Suffix: a.Domain})
-			}
-		}
-	}
 	roots := map[string]bool{}
 	for _, f := range c.snap.Forests {
 		roots[f.RootDomain] = true
@@ -430,8 +426,6 @@ func (c *collector) collectDNS(ctx context.Context) {
 		}
 	}
 	c.mu.Unlock()
-	known := c.hosts.finish()
-	c.hosts = nil
 	dctx, cancel := context.WithTimeout(ctx, 4*c.cfg.Timeout)
 	defer cancel()
 	dns := collectDNS(dctx, c.cfg.Resolver, c.cfg.IsNXDomain, hosts, srv, c.cfg.Workers*4, known)

@@ -18,8 +18,10 @@ type hostPrefetch struct {
 	wg         sync.WaitGroup
 
 	mu      sync.Mutex
-	started map[string]bool
-	answers map[string]HostLookup
+	started map[string]bool       // queried names handed to the workers
+	named   map[string]bool       // host names seen (a short and a full name may share a query)
+	hosts   []HostQuery           // every distinct host seen, for the report
+	answers map[string]HostLookup // by queried name
 }
 
 // prefetchQueue bounds the names waiting for a worker; when it is full,
@@ -31,7 +33,7 @@ func startHostPrefetch(ctx context.Context, q DNSQuerier, isNXDomain func(error)
 		workers = 1
 	}
 	p := &hostPrefetch{ctx: ctx, q: q, isNXDomain: isNXDomain, work: make(chan string, prefetchQueue),
-		started: map[string]bool{}, answers: map[string]HostLookup{}}
+		started: map[string]bool{}, named: map[string]bool{}, answers: map[string]HostLookup{}}
 	for range workers {
 		p.wg.Add(1)
 		go func() {
@@ -47,10 +49,14 @@ func startHostPrefetch(ctx context.Context, q DNSQuerier, isNXDomain func(error)
 	return p
 }
 
-// add queues hq's queried name unless it was queued before.
+// add records hq and queues its queried name unless it was queued before.
 func (p *hostPrefetch) add(hq HostQuery) {
 	name := queriedName(hq)
 	p.mu.Lock()
+	if n := canonicalName(hq.Name); !p.named[n] {
+		p.named[n] = true
+		p.hosts = append(p.hosts, hq)
+	}
 	dup := p.started[name]
 	p.started[name] = true
 	p.mu.Unlock()
@@ -63,10 +69,10 @@ func (p *hostPrefetch) add(hq HostQuery) {
 	}
 }
 
-// finish waits for the queued lookups and returns the answers by queried
-// name. add must not be called after finish.
-func (p *hostPrefetch) finish() map[string]HostLookup {
+// finish waits for the queued lookups and returns every host added and the
+// answers by queried name. add must not be called after finish.
+func (p *hostPrefetch) finish() ([]HostQuery, map[string]HostLookup) {
 	close(p.work)
 	p.wg.Wait()
-	return p.answers
+	return p.hosts, p.answers
 }

@@ -34,7 +34,10 @@ func TestPrefetchedHostsAreNotAskedAgain(t *testing.T) {
 	for _, h := range []HostQuery{{Name: "mp01", Suffix: "lab.test"}, {Name: "MP01.lab.test"}, {Name: "mp01.lab.test"}, {Name: "portal.lab.test"}, {Name: "ghost.lab.test"}} {
 		p.add(h)
 	}
-	known := p.finish()
+	seen, known := p.finish()
+	if len(seen) != 4 {
+		t.Errorf("hosts recorded = %+v, want the 4 distinct names", seen)
+	}
 	got := collectDNS(ctx, q, isNX, []HostQuery{{Name: "mp01", Suffix: "lab.test"}, {Name: "mp01.lab.test"}, {Name: "portal.lab.test"}, {Name: "ghost.lab.test"}}, nil, 3, known)
 
 	if n := q.asked["A mp01.lab.test"]; n != 1 {
