@@ -23,6 +23,7 @@ type Directory interface {
 	ReadDCs(ctx context.Context, configNC string) ([]ldapx.DomainController, error)
 	ReadSPNAccounts(ctx context.Context, baseDN string, fn func(ldapx.SPNAccount) error) (ldapx.SearchStats, error)
 	ReadTrusts(ctx context.Context, domainDN string) ([]ldapx.Trust, error)
+	ReadDNSNodes(ctx context.Context, container string, fn func(ldapx.DNSNode) error) (ldapx.SearchStats, error)
 	Close() error
 }
 
@@ -39,20 +40,25 @@ type Resolver interface {
 
 // Config says what to collect and how.
 type Config struct {
-	Domain        string // discover DCs of this domain through DNS SRV ...
-	Server        string // ... or use this DC
-	FollowTrusts  bool   // also collect trusted forests and domains
-	Connect       Connector
-	Resolver      Resolver
-	IsNXDomain    func(error) bool
-	Now           func() time.Time
-	Timeout       time.Duration // bounds each DC's work and each DNS/KDC exchange
-	Workers       int           // domains collected at once; DNS queries in flight
-	ToolVersion   string
-	Host          string
-	Principal     string
-	AuthMethod    string
-	DNSServer     string
+	Domain       string // discover DCs of this domain through DNS SRV ...
+	Server       string // ... or use this DC
+	FollowTrusts bool   // also collect trusted forests and domains
+	Connect      Connector
+	Resolver     Resolver
+	IsNXDomain   func(error) bool
+	Now          func() time.Time
+	Timeout      time.Duration // bounds each DC's work and each DNS/KDC exchange
+	Workers      int           // domains collected at once; DNS queries in flight
+	ToolVersion  string
+	Host         string
+	Principal    string
+	AuthMethod   string
+	DNSServer    string
+	// DNSSource is DNSSourceAuto (or ""): SPN hosts are answered from the
+	// AD-integrated zones read over LDAP, concurrently with the accounts,
+	// and the DNS server is asked only for names those zones do not hold;
+	// or DNSSourceServer: the DNS server is asked for every name.
+	DNSSource     string
 	SkipKDCClocks bool
 	// Phase, when set, is told how long each phase of the collection took
 	// ("ldap", "dns", "kdc"), so a benchmark can say where the time goes.
@@ -71,6 +77,12 @@ type collector struct {
 	seen map[string]bool
 	// hosts resolves SPN hosts while accounts are still being read.
 	hosts *hostPrefetch
+	// zones holds the AD-integrated zones read so far; nil when the DNS
+	// server is asked for everything.
+	zones *zoneStore
+	// zoneSuffixes are the DNS names of the domains being collected: a
+	// host under one is resolved after the zones are read, not prefetched.
+	zoneSuffixes []string
 }
 
 func (c *collector) gap(scope, what string, err error) {
@@ -97,6 +109,12 @@ func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
 	if cfg.IsNXDomain == nil {
 		cfg.IsNXDomain = func(err error) bool { return errors.Is(err, ldapx.ErrNotFound) }
 	}
+	switch cfg.DNSSource {
+	case "", DNSSourceAuto, DNSSourceServer:
+	default:
+		return nil, fmt.Errorf("DNS source %q: use %q (zones from the directory, the DNS server for the rest) or %q (the DNS server for every name)",
+			cfg.DNSSource, DNSSourceAuto, DNSSourceServer)
+	}
 	c := &collector{cfg: cfg, seen: map[string]bool{}, snap: &Snapshot{
 		SchemaVersion: SchemaVersion,
 		Collection: Collection{
@@ -105,6 +123,9 @@ func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
 		},
 		Forests: []Forest{}, Domains: []Domain{}, Accounts: []Account{},
 	}}
+	if cfg.DNSSource != DNSSourceServer {
+		c.zones = newZoneStore()
+	}
 
 	phase := func(name string, start time.Time) {
 		if cfg.Phase != nil {
@@ -117,6 +138,9 @@ func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
 	dnsCtx, cancelDNS := context.WithCancel(ctx)
 	defer cancelDNS()
 	c.hosts = startHostPrefetch(dnsCtx, cfg.Resolver, cfg.IsNXDomain, cfg.Workers*4)
+	if c.zones != nil {
+		c.hosts.later = c.underZoneSuffix
+	}
 	defer func() {
 		if c.hosts != nil {
 			c.hosts.finish() // an early return: stop the workers
@@ -248,6 +272,12 @@ func (c *collector) collectForest(ctx context.Context, candidates []string) erro
 	// The domain this DC serves is read over the connection we have; the
 	// forest's other domains through one of their own DCs, concurrently.
 	thisDomain := ldapx.DNToDomain(rootDSE.DefaultNamingContext)
+	c.mu.Lock()
+	c.zoneSuffixes = append(c.zoneSuffixes, strings.ToLower(forestRoot))
+	for _, p := range parts {
+		c.zoneSuffixes = append(c.zoneSuffixes, strings.ToLower(firstNonEmpty(p.DNSRoot, ldapx.DNToDomain(p.NCName))))
+	}
+	c.mu.Unlock()
 	sem := make(chan struct{}, c.cfg.Workers)
 	var wg sync.WaitGroup
 	for _, p := range parts {
@@ -268,7 +298,10 @@ func (c *collector) collectForest(ctx context.Context, candidates []string) erro
 		}
 		if strings.EqualFold(name, thisDomain) {
 			d.FunctionalLevel = rootDSE.DomainFunctionality
+			// The forest-wide zones are read once, with this domain's.
+			wait := c.startZoneRead(dctx, dcName, ldapx.DNSZoneContainers(d.DN, rootDSE.RootDomainNamingContext))
 			c.readDomain(dctx, dir, &d)
+			wait()
 			c.addDomain(d)
 			continue
 		}
@@ -314,8 +347,67 @@ func (c *collector) collectOtherDomain(ctx context.Context, d Domain) {
 	} else {
 		c.gap("dc:"+dcName, "rootDSE", err)
 	}
+	wait := c.startZoneRead(dctx, dcName, ldapx.DNSZoneContainers(d.DN, ""))
 	c.readDomain(dctx, dir, &d)
+	wait()
 	c.addDomain(d)
+}
+
+// startZoneRead reads the AD-integrated zones in containers from the DC
+// dcName over a second connection, while the first one reads the
+// accounts (a DC serves the two searches in parallel); the returned
+// function waits for it. A container that does not exist is skipped; any
+// other failure is a gap, and the names of those zones are asked of the
+// DNS server instead.
+func (c *collector) startZoneRead(ctx context.Context, dcName string, containers []string) (wait func()) {
+	if c.zones == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		dir, err := c.cfg.Connect(ctx, dcName)
+		if err != nil {
+			c.gap("dc:"+dcName, "DNS zones (second connection)", err)
+			return
+		}
+		defer dir.Close()
+		for _, container := range containers {
+			var nodes []ldapx.DNSNode
+			_, err := dir.ReadDNSNodes(ctx, container, func(n ldapx.DNSNode) error {
+				nodes = append(nodes, n)
+				for _, p := range n.Problems {
+					c.gap("dns-node:"+n.DN, "attribute "+p.Attribute, errors.New(p.String()))
+				}
+				return nil
+			})
+			switch {
+			case errors.Is(err, ldapx.ErrNoDNSContainer):
+				continue
+			case err != nil:
+				// A partial zone would answer NXDOMAIN for names it did
+				// not deliver: use none of it.
+				c.gap("dns-zones:"+container, "DNS zones", err)
+				continue
+			}
+			c.zones.add(dcName, container, nodes)
+		}
+	}()
+	return func() { <-done }
+}
+
+// underZoneSuffix reports whether name is, or is under, the DNS name of a
+// domain being collected: its zone is probably among those read from the
+// directory, so it is resolved once they are.
+func (c *collector) underZoneSuffix(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.zoneSuffixes {
+		if name == s || strings.HasSuffix(name, "."+s) {
+			return true
+		}
+	}
+	return false
 }
 
 // readDomain reads a domain's SPN accounts and trusts over dir.
@@ -428,8 +520,22 @@ func (c *collector) collectDNS(ctx context.Context) {
 	c.mu.Unlock()
 	dctx, cancel := context.WithTimeout(ctx, 4*c.cfg.Timeout)
 	defer cancel()
-	dns := collectDNS(dctx, c.cfg.Resolver, c.cfg.IsNXDomain, hosts, srv, c.cfg.Workers*4, known)
+	var q DNSQuerier = c.cfg.Resolver
+	if c.zones != nil && !c.zones.empty() {
+		q = &zoneQuerier{store: c.zones, wire: c.cfg.Resolver}
+	}
+	dns := collectDNS(dctx, q, c.cfg.IsNXDomain, hosts, srv, c.cfg.Workers*4, known)
 	dns.Server = c.cfg.DNSServer
+	if c.zones != nil {
+		dns.Zones = c.zones.read
+		sort.Slice(dns.Zones, func(i, j int) bool {
+			a, b := dns.Zones[i], dns.Zones[j]
+			if a.Name != b.Name {
+				return a.Name < b.Name
+			}
+			return a.Container < b.Container
+		})
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.snap.DNS = dns

@@ -248,7 +248,7 @@ func collectDNS(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, 
 			answers[i] = a
 			continue
 		}
-		run(func() { answers[i] = LookupHost(ctx, q, h, isNXDomain) })
+		run(func() { answers[i] = lookupHost(ctx, q, h, isNXDomain) })
 	}
 	for i, s := range srvNames {
 		run(func() { out.SRV[i] = LookupSRV(ctx, q, s, isNXDomain) })

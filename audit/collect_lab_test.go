@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -90,4 +91,72 @@ func TestLabCollectReadsForestDNSAndClocks(t *testing.T) {
 	if snap.Collection.Partial() {
 		t.Errorf("unexpected gaps: %+v", snap.Collection.Gaps)
 	}
+}
+
+// TestLabDirectoryZonesAnswerAsTheDCsDNSServerDoes proves the zone reader
+// and the store against Samba: every SPN and DC host of the lab (and its
+// trusted forests) resolved from the AD-integrated zones read over LDAP
+// gets exactly the answer the DC's DNS server gives on the wire — CNAME
+// chains, NXDOMAIN, addresses and PTRs — and most names need no DNS
+// question at all.
+func TestLabDirectoryZonesAnswerAsTheDCsDNSServerDoes(t *testing.T) {
+	env := labenv.Require(t)
+	collect := func(source string) *Snapshot {
+		cfg := labConfig(t, env)
+		cfg.FollowTrusts, cfg.SkipKDCClocks, cfg.DNSSource = true, true, source
+		snap, err := Collect(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := snap.Validate(); err != nil {
+			t.Fatalf("%s: snapshot invalid: %v", source, err)
+		}
+		return snap
+	}
+	fromZones, fromServer := collect(DNSSourceAuto), collect(DNSSourceServer)
+
+	zones := map[string]bool{}
+	for _, z := range fromZones.DNS.Zones {
+		zones[z.Name] = true
+	}
+	wantZones := []string{"_msdcs.lab.test"} // the forest-wide zone
+	for _, d := range fromZones.Domains {
+		if d.AccountsCollected { // read through its own DC, zones included
+			wantZones = append(wantZones, d.DNSName)
+		}
+	}
+	for _, want := range wantZones {
+		if !zones[want] {
+			t.Errorf("zone %s not read from the directory; zones: %+v", want, fromZones.DNS.Zones)
+		}
+	}
+	wire := map[string]HostLookup{}
+	for _, h := range fromServer.DNS.Hosts {
+		wire[h.Name] = h
+	}
+	bySource := map[string]int{}
+	for _, h := range fromZones.DNS.Hosts {
+		bySource[h.Source]++
+		w, ok := wire[h.Name]
+		if !ok {
+			t.Errorf("%s looked up only with the directory's zones", h.Name)
+			continue
+		}
+		delete(wire, h.Name)
+		got, want := h, w
+		got.Source, got.Error, want.Error = "", "", ""
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s (source %q):\n zones: %+v\n DNS:   %+v", h.Name, h.Source, got, want)
+		}
+	}
+	for name := range wire {
+		t.Errorf("%s looked up only with the DNS server", name)
+	}
+	// NXDOMAIN, a CNAME, a DC with its PTR: every answer from the zones.
+	for _, name := range []string{"ghost.lab.test", "portal.lab.test", env.DCs[0].FQDN} {
+		if h, ok := fromZones.Host(name); !ok || h.Source != SourceDirectory {
+			t.Errorf("%s not answered from the directory: %+v", name, h)
+		}
+	}
+	t.Logf("%d hosts: %v; %d zones", len(fromZones.DNS.Hosts), bySource, len(fromZones.DNS.Zones))
 }

@@ -22,6 +22,9 @@ type hostPrefetch struct {
 	named   map[string]bool       // host names seen (a short and a full name may share a query)
 	hosts   []HostQuery           // every distinct host seen, for the report
 	answers map[string]HostLookup // by queried name
+	// later, when set, names queried names left for CollectDNS to resolve
+	// (from the zones read from the directory) instead of asking now.
+	later func(name string) bool
 }
 
 // prefetchQueue bounds the names waiting for a worker; when it is full,
@@ -60,7 +63,7 @@ func (p *hostPrefetch) add(hq HostQuery) {
 	dup := p.started[name]
 	p.started[name] = true
 	p.mu.Unlock()
-	if dup {
+	if dup || (p.later != nil && p.later(name)) {
 		return
 	}
 	select {

@@ -20,6 +20,9 @@ type fakeDirectory struct {
 	trusts      []ldapx.Trust
 	accounts    []ldapx.SPNAccount
 	accountsErr error
+	// zones are the dnsNode objects by CN=MicrosoftDNS container; a
+	// container not listed does not exist.
+	zones map[string][]ldapx.DNSNode
 }
 
 func dnOf(domain string) string { return "DC=" + strings.ReplaceAll(domain, ".", ",DC=") }
@@ -52,6 +55,18 @@ func (f *fakeDirectory) ReadSPNAccounts(_ context.Context, _ string, fn func(lda
 }
 func (f *fakeDirectory) ReadTrusts(context.Context, string) ([]ldapx.Trust, error) {
 	return f.trusts, nil
+}
+func (f *fakeDirectory) ReadDNSNodes(_ context.Context, container string, fn func(ldapx.DNSNode) error) (ldapx.SearchStats, error) {
+	nodes, ok := f.zones[container]
+	if !ok {
+		return ldapx.SearchStats{}, ldapx.ErrNoDNSContainer
+	}
+	for _, n := range nodes {
+		if err := fn(n); err != nil {
+			return ldapx.SearchStats{}, err
+		}
+	}
+	return ldapx.SearchStats{Entries: len(nodes)}, nil
 }
 func (f *fakeDirectory) Close() error { return nil }
 

@@ -151,6 +151,17 @@ type DNS struct {
 	Server string       `json:"server,omitempty"` // resolver queried; "" = system resolver
 	Hosts  []HostLookup `json:"hosts"`
 	SRV    []SRVLookup  `json:"srv"`
+	// Zones lists the AD-integrated zones read over LDAP; host lookups
+	// whose Source says "directory" were answered from them.
+	Zones []DNSZone `json:"zones,omitempty"`
+}
+
+// DNSZone is one AD-integrated DNS zone read from a DC's directory.
+type DNSZone struct {
+	Name      string `json:"name"`
+	Container string `json:"container"` // CN=MicrosoftDNS,DC=DomainDnsZones,... that holds it
+	Server    string `json:"server"`    // DC it was read from
+	Nodes     int    `json:"nodes"`     // names in the zone
 }
 
 // Lookup outcomes.
@@ -175,6 +186,10 @@ type HostLookup struct {
 	PTR       map[string][]string `json:"ptr,omitempty"` // address → names
 	Status    string              `json:"status"`
 	Error     string              `json:"error,omitempty"`
+	// Source says where the answers came from: "directory" (the zone data
+	// read over LDAP, see DNS.Zones), "directory+dns" (partly), or empty:
+	// the DNS server (DNS.Server).
+	Source string `json:"source,omitempty"`
 }
 
 // SRVLookup is one SRV query and its answer.

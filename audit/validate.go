@@ -105,10 +105,24 @@ func (s *Snapshot) Validate() error {
 		if err := validStatus(h.Status); err != nil {
 			return bad(p+".status", "%v", err)
 		}
+		switch h.Source {
+		case "", SourceDirectory, SourceDirectoryAndDNS:
+		default:
+			return bad(p+".source", "%q is not one of \"\" (the DNS server), %q, %q", h.Source, SourceDirectory, SourceDirectoryAndDNS)
+		}
 		for k, a := range append(append([]string(nil), h.A...), h.AAAA...) {
 			if _, err := netip.ParseAddr(a); err != nil {
 				return bad(fmt.Sprintf("%s.addresses[%d]", p, k), "%q is not an IP address", a)
 			}
+		}
+	}
+	for i, z := range s.DNS.Zones {
+		p := fmt.Sprintf("dns.zones[%d]", i)
+		if z.Name == "" {
+			return bad(p+".name", "empty")
+		}
+		if z.Nodes < 0 {
+			return bad(p+".nodes", "%d is negative", z.Nodes)
 		}
 	}
 	for i, r := range s.DNS.SRV {

@@ -26,6 +26,7 @@ type targetOptions struct {
 	domain       string
 	server       string
 	dnsServer    string
+	dnsSource    string
 	user         string
 	auth         string
 	security     string
@@ -46,6 +47,7 @@ func (o *targetOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.domain, "domain", "", "audit this domain's forest; DCs are found through DNS SRV records")
 	f.StringVar(&o.server, "server", "", "audit through this DC (host name or IP)")
 	f.StringVar(&o.dnsServer, "dns-server", "", "DNS server (IP[:port]) for SRV, KDC and SPN host lookups; default: /etc/resolv.conf")
+	f.StringVar(&o.dnsSource, "dns-source", audit.DNSSourceAuto, "where SPN host answers come from: auto (the AD-integrated zones, read over LDAP alongside the accounts; the DNS server for names they do not hold) or dns (ask the DNS server for every name)")
 	f.StringVar(&o.user, "user", "", "principal to bind as: user@REALM, DOMAIN\\user or user; empty with Kerberos: the credential cache's owner")
 	f.StringVar(&o.auth, "auth", "kerberos", "authentication: kerberos (GSSAPI with signing), ntlm, or simple (only over LDAPS/StartTLS)")
 	f.StringVar(&o.security, "security", "", "transport: plain (389; Kerberos signs every message), ldaps (636) or starttls; default: plain for kerberos/ntlm, ldaps for simple")
@@ -72,6 +74,12 @@ func (o *targetOptions) validate() error {
 	case "kerberos", "ntlm", "simple":
 	default:
 		return usageError("--auth %q: use kerberos, ntlm or simple", o.auth)
+	}
+	switch o.dnsSource {
+	case audit.DNSSourceAuto, audit.DNSSourceServer:
+	default:
+		return usageError("--dns-source %q: use %s (zones read from the directory, the DNS server for the rest) or %s (the DNS server for every name)",
+			o.dnsSource, audit.DNSSourceAuto, audit.DNSSourceServer)
 	}
 	switch o.security {
 	case "":
@@ -213,6 +221,7 @@ func (a *App) collect(ctx context.Context, o *targetOptions) (*audit.Snapshot, e
 		Domain: o.domain, Server: o.server, FollowTrusts: o.followTrusts,
 		Connect: sess.directory, Resolver: resolver, Now: a.Now, Timeout: o.timeout, Workers: o.workers,
 		ToolVersion: a.Version, Host: host, Principal: creds.Principal, AuthMethod: o.auth, DNSServer: o.dnsServer,
+		DNSSource: o.dnsSource,
 		Phase: func(name string, took time.Duration) {
 			if o.timings {
 				fmt.Fprintf(a.Stderr, "spntrust: timing: %s %.3fs\n", name, took.Seconds())
