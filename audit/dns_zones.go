@@ -32,8 +32,9 @@ const (
 // the questions a DNS server on a DC would answer from them: A, AAAA, CNAME
 // and PTR. Where its answer could differ from the server's — a name under
 // a delegation, a zone with wildcards, a name that exists only as the
-// parent of deeper names, the same zone stored twice — it declines, and
-// the question goes to the DNS server.
+// parent of deeper names, a name whose records the auditor may not read,
+// the same zone stored twice — it declines, and the question goes to the
+// DNS server.
 type zoneStore struct {
 	mu        sync.Mutex
 	zones     map[string]*storedZone // by zone name
@@ -155,6 +156,12 @@ func (s *zoneStore) answer(name string, qtype uint16) (msg *dns.Msg, ok bool, er
 	msg.SetQuestion(dns.Fqdn(name), qtype)
 	msg.Authoritative = true
 	node := s.nodes[name]
+	if node != nil && !node.tombstoned && len(node.records) == 0 {
+		// Listed but no dnsRecord readable: the records are hidden from
+		// the auditor by the node's ACL (adidnsdump meets the same). Only
+		// the server knows.
+		return nil, false, nil
+	}
 	if node == nil || node.tombstoned || !hasLiveRecords(node.records) {
 		if z.wildcard || s.ancestors[name] {
 			return nil, false, nil

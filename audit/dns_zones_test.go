@@ -37,6 +37,7 @@ func labZones() []ldapx.DNSNode {
 		tomb,
 		node("corp.example", "sub", rec(ldapx.DNSTypeNS, "ns.sub.corp.example")),
 		node("corp.example", "a.deep", rec(ldapx.DNSTypeA, "10.0.0.30")),
+		node("corp.example", "hidden"), // listed, dnsRecord not readable
 		node("0.10.in-addr.arpa", "20.0", rec(ldapx.DNSTypePTR, "web.corp.example")),
 		node("wild.example", "*", rec(ldapx.DNSTypeA, "10.9.9.9")),
 		node("..TrustAnchors", "@"),
@@ -186,7 +187,7 @@ func TestCollectAnswersSPNHostsFromDirectoryZonesAndAsksDNSForTheRest(t *testing
 			t.Errorf("%s is in a zone read from the directory, yet the DNS server was asked %d times", name, res.n[name])
 		}
 	}
-	if len(snap.DNS.Zones) != 3 || snap.DNS.Zones[0].Name != "0.10.in-addr.arpa" || snap.DNS.Zones[1].Name != "corp.example" || snap.DNS.Zones[1].Nodes != 9 {
+	if len(snap.DNS.Zones) != 3 || snap.DNS.Zones[0].Name != "0.10.in-addr.arpa" || snap.DNS.Zones[1].Name != "corp.example" || snap.DNS.Zones[1].Nodes != 10 {
 		t.Errorf("zones = %+v", snap.DNS.Zones)
 	}
 

@@ -123,6 +123,13 @@ PW=$(cat "$PWFILE") # for the two tools that take it only on the command line; n
 # shellcheck disable=SC2206
 FLOOR=(ldapsearch -LLL -x -H "ldaps://$DC" -D "$USER_UPN" -y "$PWFILE" -b "$BASE"
 	-E pr=1000/noprompt '(servicePrincipalName=*)' $ATTRS)
+# 1b. For information: the floor plus the AD-integrated DNS zones the audit
+#     also reads over LDAP (the dnsNode objects of the DNS partitions), one
+#     search after the other, as a single ldapsearch user would.
+FLOOR_ZONES=(bash -c 'ldapsearch "$@" -b "$0" -E pr=1000/noprompt "(servicePrincipalName=*)" '"$ATTRS"' &&
+	for c in "CN=MicrosoftDNS,DC=DomainDnsZones,$0" "CN=MicrosoftDNS,DC=ForestDnsZones,$0"; do
+		ldapsearch "$@" -b "$c" -E pr=1000/noprompt "(objectClass=dnsNode)" name dnsRecord dNSTombstoned || exit; done'
+	"$BASE" -LLL -x -H "ldaps://$DC" -D "$USER_UPN" -y "$PWFILE")
 # 2. spntrust audit: collection (LDAP, DNS for every SPN host, KDC clock) and
 #    every check, JSON report. Same LDAPS simple bind as the floor.
 #    --timings prints how long LDAP, DNS and the KDC took (stderr).
@@ -159,12 +166,13 @@ log "measuring against $DC ($DCIP), $REPEAT runs each${SCALE_N:+, lab scaled wit
 measure floor "${FLOOR[@]}" || true
 FLOOR_ENTRIES=$(grep -c '^dn: ' "$OUT/floor.out" || true)
 FLOOR_SPNS=$(grep -ci '^servicePrincipalName: ' "$OUT/floor.out" || true)
+measure floor-zones "${FLOOR_ZONES[@]}" || true
 measure spntrust "${AUDIT[@]}" || true
 measure spntrust-krb "${AUDIT_KRB[@]}" || true
 measure spntrust-replay "${REPLAY[@]}" || true
 # Medians of the audit's phases over its runs.
 PHASES=""
-for ph in ldap dns kdc; do
+for ph in ldap ldap.zones dns kdc; do
 	m=$(sed -n "s/^spntrust: timing: $ph \([0-9.]*\)s$/\1/p" "$OUT/spntrust.errs" | median)
 	PHASES+="$ph $m s, "
 done
@@ -196,7 +204,7 @@ ratio() { # ratio A B: A/B to two decimals, or "-"
 	echo "floor read $FLOOR_ENTRIES entries, $FLOOR_SPNS SPNs; spntrust's snapshot: $SNAP_ACCOUNTS (accounts, SPNs, DNS answers)"
 	echo
 	printf '%-20s %10s %12s %10s %10s  %s\n' tool "time (s)" "peak RSS" "time/floor" "RSS/floor" status
-	for t in floor spntrust spntrust-krb spntrust-replay ldapdomaindump getuserspns-ntlm getuserspns-krb; do
+	for t in floor floor-zones spntrust spntrust-krb spntrust-replay ldapdomaindump getuserspns-ntlm getuserspns-krb; do
 		rss=${MED_M[$t]:-nan}
 		[[ $rss == nan ]] && rss_h=- || rss_h="$((${rss%.*} / 1024)) MiB"
 		printf '%-20s %10s %12s %10s %10s  %s\n' "$t" "${MED_T[$t]:-nan}" "$rss_h" \
@@ -204,7 +212,8 @@ ratio() { # ratio A B: A/B to two decimals, or "-"
 			"${STATUS[$t]:-not run}${NOTE[$t]:+: ${NOTE[$t]}}"
 	done
 	echo
-	echo "spntrust phases (medians): ${PHASES%, } (LDAP includes DC discovery; the rest is start-up, checks and the report)"
+	echo "spntrust phases (medians): ${PHASES%, } (LDAP includes DC discovery and ldap.zones, the AD DNS zones read on a second connection meanwhile; the rest is start-up, checks and the report)"
+	echo "floor-zones: the floor, then the DNS zones' dnsNode objects the audit also reads (for information; the target is against the floor)"
 	echo "spntrust-krb: Kerberos bind, GSSAPI-signed LDAP on 389; spntrust-replay: --from the saved snapshot (load + checks + report)"
 	echo
 	echo "targets (issue 10):"

@@ -21,7 +21,10 @@ Mix for N accounts in lab.test, all under OU=Scale:
       cross-forest duplicate MSSQLSvc/sc<j>.lab.test:1533 on a lab.test user and
       on a partner.test user (OU=Scale there)                                 ~0.1% of N
 DNS: an A record per computer host and per sa<k> alias host, as dnsNode objects
-in DC=DomainDnsZones (what the DNS server reads), addresses 127.1.x.y
+in DC=DomainDnsZones (what the DNS server reads), addresses 127.1.x.y, and the
+matching PTR records in a reverse zone 1.127.in-addr.arpa created the same way
+(a dnsZone object and its apex node with SOA and NS), as hosts that register
+themselves in AD-integrated DNS have
 (127.1.0.1 upwards: outside LAB_HOSTNET, nothing listens there). No PTRs.
 """
 
@@ -58,6 +61,27 @@ def a_record(ip):
     r.dwTimeStamp = 0  # static record
     r.data = ip
     return b64(ndr_pack(r))
+
+
+def record(rtype, data):
+    r = dnsp.DnssrvRpcRecord()
+    r.wType = rtype
+    r.rank = dnsp.DNS_RANK_ZONE
+    r.dwSerial = 1
+    r.dwTtlSeconds = 900
+    r.dwTimeStamp = 0  # static record
+    r.data = data
+    return b64(ndr_pack(r))
+
+
+def soa(primary, admin):
+    s = dnsp.soa()
+    s.mname, s.rname = primary, admin
+    s.serial, s.refresh, s.retry, s.expire, s.minimum = 1, 900, 600, 86400, 3600
+    return s
+
+
+REVERSE_ZONE = "1.127.in-addr.arpa"
 
 
 def ip_for(n):
@@ -167,6 +191,18 @@ def write_lab(plan, base, password, computer_passwords, out, dns_out, dns_base):
     for name, ip in dns:
         entry(["dn: DC=%s,%s" % (name, dns_base), "objectClass: top", "objectClass: dnsNode",
                "name: %s" % name, "dnsRecord:: %s" % a_record(ip)], dns_out)
+    # The reverse zone of the scale hosts' addresses, and their PTRs.
+    dc = "dc1.%s" % d
+    rev_base = "DC=%s,%s" % (REVERSE_ZONE, dns_base.split(",", 1)[1])
+    entry(["dn: %s" % rev_base, "objectClass: top", "objectClass: dnsZone", "name: %s" % REVERSE_ZONE], dns_out)
+    entry(["dn: DC=@,%s" % rev_base, "objectClass: top", "objectClass: dnsNode", "name: @",
+           "dnsRecord:: %s" % record(dnsp.DNS_TYPE_SOA, soa(dc, "hostmaster.%s" % d)),
+           "dnsRecord:: %s" % record(dnsp.DNS_TYPE_NS, dc)], dns_out)
+    for name, ip in dns:
+        o = ip.split(".")
+        node = "%s.%s" % (o[3], o[2])
+        entry(["dn: DC=%s,%s" % (node, rev_base), "objectClass: top", "objectClass: dnsNode",
+               "name: %s" % node, "dnsRecord:: %s" % record(dnsp.DNS_TYPE_PTR, "%s.%s" % (name, d))], dns_out)
     return dups, len(dns)
 
 
