@@ -489,3 +489,72 @@ func TestLabConcurrentSearchesShareOneSignedConnection(t *testing.T) {
 		}
 	}
 }
+
+// TestLabReadDNSNodesMatchesTheDCDatabase reads the lab.test DC's
+// AD-integrated zones over LDAP and compares every node and its number of
+// records with ldbsearch of the DC's own database.
+func TestLabReadDNSNodesMatchesTheDCDatabase(t *testing.T) {
+	env, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	c := dialBind(t, ctx, ldapx.Options{Address: dc.FQDN, Security: ldapx.SecurityLDAPS, CAFile: env.CAFile, Resolver: labResolver(t, dc)},
+		ldapx.Credentials{Mechanism: ldapx.MechSimple, Principal: "Administrator@" + dc.Domain, Password: pw})
+	got := map[string]int{} // zone/name → records
+	var records, a, ptr int
+	start := time.Now()
+	for _, container := range ldapx.DNSZoneContainers(dc.BaseDN(), dc.BaseDN()) {
+		_, err := c.ReadDNSNodes(ctx, container, func(n ldapx.DNSNode) error {
+			if len(n.Problems) > 0 {
+				t.Errorf("%s: %v", n.DN, n.Problems)
+			}
+			got[n.Zone+"/"+n.Name] = len(n.Records)
+			records += len(n.Records)
+			for _, r := range n.Records {
+				switch r.Type {
+				case ldapx.DNSTypeA:
+					a++
+				case ldapx.DNSTypePTR:
+					ptr++
+				}
+			}
+			return nil
+		})
+		if errors.Is(err, ldapx.ErrNoDNSContainer) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	took := time.Since(start)
+	want := map[string]int{}
+	for _, part := range []string{"DC=DomainDnsZones," + dc.BaseDN(), "DC=ForestDnsZones," + dc.BaseDN()} {
+		entries, err := dc.LDBSearch(part, "sub", "(objectClass=dnsNode)", "name", "dnsRecord")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			zone := ""
+			if _, rest, ok := strings.Cut(e.First("dn"), ","); ok {
+				zone = strings.ToLower(strings.TrimPrefix(strings.SplitN(rest, ",", 2)[0], "DC="))
+			}
+			want[zone+"/"+strings.ToLower(e.First("name"))] = len(e["dnsrecord"])
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("ldbsearch found no dnsNode objects: the comparison would prove nothing")
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s: %d records over LDAP, %d in the DC's database", k, got[k], n)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("%s read over LDAP but not in the DC's database", k)
+		}
+	}
+	if got["lab.test/@"] == 0 || a == 0 || ptr == 0 {
+		t.Errorf("zone apex, A or PTR records missing: apex %d, A %d, PTR %d", got["lab.test/@"], a, ptr)
+	}
+	t.Logf("%d nodes, %d records (%d A, %d PTR) in %v", len(got), records, a, ptr, took)
+}
