@@ -152,10 +152,17 @@ func TestLabDirectoryZonesAnswerAsTheDCsDNSServerDoes(t *testing.T) {
 	for name := range wire {
 		t.Errorf("%s looked up only with the DNS server", name)
 	}
-	// NXDOMAIN, a CNAME, a DC with its PTR: every answer from the zones.
+	// NXDOMAIN, a CNAME, a DC with its PTR, the DCs' GUID aliases in the
+	// forest-wide _msdcs zone (delegated from lab.test): every answer of
+	// every lab.test host comes from the zones.
 	for _, name := range []string{"ghost.lab.test", "portal.lab.test", env.DCs[0].FQDN} {
 		if h, ok := fromZones.Host(name); !ok || h.Source != SourceDirectory {
 			t.Errorf("%s not answered from the directory: %+v", name, h)
+		}
+	}
+	for _, h := range fromZones.DNS.Hosts {
+		if n := firstNonEmpty(h.QueriedAs, h.Name); strings.HasSuffix(n, ".lab.test") && h.Source != SourceDirectory {
+			t.Errorf("%s: source %q, want %q (lab.test's zones were read)", n, h.Source, SourceDirectory)
 		}
 	}
 	t.Logf("%d hosts: %v; %d zones", len(fromZones.DNS.Hosts), bySource, len(fromZones.DNS.Zones))

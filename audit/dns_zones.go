@@ -36,17 +36,19 @@ const (
 // the same zone stored twice — it declines, and the question goes to the
 // DNS server.
 type zoneStore struct {
-	mu        sync.Mutex
-	zones     map[string]*storedZone // by zone name
-	nodes     map[string]*storedNode // by full name
-	ancestors map[string]bool        // names that have nodes below them
-	read      []DNSZone              // what was read, for the snapshot
+	mu    sync.Mutex
+	zones map[string]*storedZone // by zone name
+	read  []DNSZone              // what was read, for the snapshot
 }
 
+// storedZone is one zone's names. A parent zone's delegation to a child
+// zone and the child's apex share a name, so nodes are kept per zone.
 type storedZone struct {
 	container string
-	conflict  bool // the same zone name found in two containers
-	wildcard  bool
+	conflict  bool                   // the same zone name found in two containers
+	wildcard  bool                   // a "*" node: the server synthesises answers
+	nodes     map[string]*storedNode // by full name
+	ancestors map[string]bool        // names that have nodes below them
 }
 
 type storedNode struct {
@@ -55,7 +57,7 @@ type storedNode struct {
 }
 
 func newZoneStore() *zoneStore {
-	return &zoneStore{zones: map[string]*storedZone{}, nodes: map[string]*storedNode{}, ancestors: map[string]bool{}}
+	return &zoneStore{zones: map[string]*storedZone{}}
 }
 
 // skipZone reports zones a DNS server does not serve: the root hints,
@@ -76,7 +78,7 @@ func (s *zoneStore) add(server, container string, nodes []ldapx.DNSNode) {
 		}
 		z := s.zones[n.Zone]
 		if z == nil {
-			z = &storedZone{container: container}
+			z = &storedZone{container: container, nodes: map[string]*storedNode{}, ancestors: map[string]bool{}}
 			s.zones[n.Zone] = z
 		} else if !strings.EqualFold(z.container, container) {
 			z.conflict = true
@@ -89,16 +91,16 @@ func (s *zoneStore) add(server, container string, nodes []ldapx.DNSNode) {
 			z.wildcard = true
 		}
 		fqdn := n.FQDN()
-		if prev := s.nodes[fqdn]; prev != nil {
-			// A name under a zone that is itself stored as a deeper zone:
-			// leave the decision to the DNS server.
-			s.zones[n.Zone].conflict = true
+		if prev := z.nodes[fqdn]; prev != nil {
+			// The same name twice in one zone ("host" and "host.zone."
+			// style names): the server's choice, not ours.
+			z.conflict = true
 			prev.records = append(prev.records, n.Records...)
 			continue
 		}
-		s.nodes[fqdn] = &storedNode{tombstoned: n.Tombstoned, records: n.Records}
-		for p := parentName(fqdn); p != "" && len(p) >= len(n.Zone); p = parentName(p) {
-			s.ancestors[p] = true
+		z.nodes[fqdn] = &storedNode{tombstoned: n.Tombstoned, records: n.Records}
+		for p := parentName(fqdn); p != "" && len(p) > len(n.Zone); p = parentName(p) {
+			z.ancestors[p] = true
 		}
 	}
 	for _, zone := range order {
@@ -148,14 +150,14 @@ func (s *zoneStore) answer(name string, qtype uint16) (msg *dns.Msg, ok bool, er
 	}
 	// A delegation (NS records below the apex) hands the name to other servers.
 	for n := name; n != zoneName && n != ""; n = parentName(n) {
-		if node := s.nodes[n]; node != nil && !node.tombstoned && hasType(node.records, ldapx.DNSTypeNS) {
+		if node := z.nodes[n]; node != nil && !node.tombstoned && hasType(node.records, ldapx.DNSTypeNS) {
 			return nil, false, nil
 		}
 	}
 	msg = new(dns.Msg)
 	msg.SetQuestion(dns.Fqdn(name), qtype)
 	msg.Authoritative = true
-	node := s.nodes[name]
+	node := z.nodes[name]
 	if node != nil && !node.tombstoned && len(node.records) == 0 {
 		// Listed but no dnsRecord readable: the records are hidden from
 		// the auditor by the node's ACL (adidnsdump meets the same). Only
@@ -163,7 +165,7 @@ func (s *zoneStore) answer(name string, qtype uint16) (msg *dns.Msg, ok bool, er
 		return nil, false, nil
 	}
 	if node == nil || node.tombstoned || !hasLiveRecords(node.records) {
-		if z.wildcard || s.ancestors[name] {
+		if z.wildcard || z.ancestors[name] {
 			return nil, false, nil
 		}
 		return nil, true, fmt.Errorf("%s %s: %w (no such name in zone %s, read from the directory)",

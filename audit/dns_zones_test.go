@@ -99,6 +99,45 @@ func TestZoneStoreAnswersWhatADCWouldAndDeclinesTheRest(t *testing.T) {
 	}
 }
 
+func TestZoneStoreAnswersAChildZonesApexFromTheChildNotTheDelegation(t *testing.T) {
+	// As on every DC: lab.test delegates _msdcs.lab.test (NS at its
+	// "_msdcs" node), and the forest-wide zone _msdcs.lab.test holds the
+	// DCs' GUID aliases.
+	s := newZoneStore()
+	s.add("dc1", "CN=MicrosoftDNS,DC=DomainDnsZones,DC=lab,DC=test", []ldapx.DNSNode{
+		node("lab.test", "@", rec(ldapx.DNSTypeNS, "dc1.lab.test")),
+		node("lab.test", "dc1", rec(ldapx.DNSTypeA, "127.0.0.11")),
+		node("lab.test", "_msdcs", rec(ldapx.DNSTypeNS, "dc1.lab.test")),
+	})
+	s.add("dc1", "CN=MicrosoftDNS,DC=ForestDnsZones,DC=lab,DC=test", []ldapx.DNSNode{
+		node("_msdcs.lab.test", "@", rec(ldapx.DNSTypeNS, "dc1.lab.test")),
+		node("_msdcs.lab.test", "guid", rec(ldapx.DNSTypeCNAME, "dc1.lab.test")),
+	})
+	for _, q := range []struct {
+		name string
+		want string
+	}{
+		{"guid._msdcs.lab.test", "CNAME dc1.lab.test."},
+		{"_msdcs.lab.test", "nodata"},
+		{"dc1.lab.test", "A 127.0.0.11"},
+	} {
+		msg, ok, err := s.answer(q.name, dns.TypeA)
+		got := "declined"
+		switch {
+		case ok && err != nil:
+			got = err.Error()
+		case ok && len(msg.Answer) == 0:
+			got = "nodata"
+		case ok:
+			f := strings.Fields(msg.Answer[0].String())
+			got = f[3] + " " + f[4]
+		}
+		if got != q.want {
+			t.Errorf("%s A = %s, want %s", q.name, got, q.want)
+		}
+	}
+}
+
 func TestZoneStoreDeclinesAZoneStoredTwice(t *testing.T) {
 	s := newZoneStore()
 	s.add("dc1", "CN=MicrosoftDNS,DC=DomainDnsZones,DC=corp,DC=example", []ldapx.DNSNode{node("corp.example", "web", rec(ldapx.DNSTypeA, "10.0.0.20"))})
