@@ -107,3 +107,47 @@ func TestLoadMissingFileNamesIt(t *testing.T) {
 		t.Errorf("error %v does not name the file", err)
 	}
 }
+
+// Load decodes from the file as it reads it; what it returns must be what
+// Unmarshal returns for the same bytes, and a file the stream does not take
+// must still load (through Unmarshal). The generated estate is compared in
+// scale_bench_test.go (package audit_test: internal/synth imports audit).
+func TestLoadStreamsToWhatUnmarshalGives(t *testing.T) {
+	seed, err := os.ReadFile(seedSnapshot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		content  string
+		streamed bool // taken by the stream, not read whole
+	}{
+		{"seed fixture", string(seed), true},
+		{"a member in another case", strings.Replace(string(seed), `"accounts"`, `"Accounts"`, 1), false},
+		{"accounts null", `{"schemaVersion": 1, "accounts": null, "dns": {"hosts": null}}`, true},
+		{"accounts empty", `{"schemaVersion": 1, "accounts": [], "dns": {"hosts": []}}`, true},
+		{"a member twice", `{"schemaVersion": 1, "accounts": [], "accounts": []}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "snap.json")
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			want, err := Unmarshal([]byte(tt.content))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Load and Unmarshal disagree")
+			}
+			if _, streamed := loadStream(path); streamed != tt.streamed {
+				t.Errorf("streamed = %v, want %v", streamed, tt.streamed)
+			}
+		})
+	}
+}

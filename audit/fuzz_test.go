@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -36,6 +37,7 @@ func FuzzUnmarshal(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		loadAgreesWithUnmarshal(t, data)
 		s1, err := Unmarshal(data)
 		if err != nil {
 			var le *LoadError
@@ -146,4 +148,30 @@ func FuzzLookupHost(f *testing.F) {
 			t.Fatalf("a snapshot recording this DNS answer does not load: %v", err)
 		}
 	})
+}
+
+// loadAgreesWithUnmarshal checks that Load of a file holding data (which
+// streams the file, and falls back to Unmarshal for what it does not take)
+// gives exactly what Unmarshal gives: the same snapshot or the same error.
+func loadAgreesWithUnmarshal(t *testing.T, data []byte) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "snap.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want, werr := Unmarshal(data)
+	got, gerr := Load(path)
+	if (werr == nil) != (gerr == nil) {
+		t.Fatalf("Load error %v, Unmarshal error %v", gerr, werr)
+	}
+	if werr != nil {
+		var wl, gl *LoadError
+		if !errors.As(werr, &wl) || !errors.As(gerr, &gl) || wl.Field != gl.Field || wl.Err.Error() != gl.Err.Error() || gl.Path != path {
+			t.Fatalf("Load error %v, Unmarshal error %v", gerr, werr)
+		}
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Load and Unmarshal disagree on %q", data)
+	}
 }

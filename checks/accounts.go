@@ -10,17 +10,10 @@ type parsedSPN struct {
 	spn.SPN
 	account *audit.Account
 	err     error
-	// key and class cache SPN.Key() and SPN.Class() when the SPN came
-	// from a snapIndex; "" means "compute".
-	key, class string
-}
-
-// Key is SPN.Key, cached by the index.
-func (p parsedSPN) Key() string {
-	if p.key != "" {
-		return p.key
-	}
-	return p.SPN.Key()
+	// class caches SPN.Class() when the SPN came from a snapIndex; ""
+	// means "compute". (The key is not cached: a string per SPN was 60 MB
+	// on a million SPNs; the index hashes keys without building them.)
+	class string
 }
 
 // Class is SPN.Class, cached by the index.

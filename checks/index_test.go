@@ -1,6 +1,9 @@
 package checks
 
 import (
+	"hash/maphash"
+	"net"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,8 +87,8 @@ func TestIndexMatchesScansOnTheGeneratedEstate(t *testing.T) {
 		if wok != gok || want.Name != got.Name || want.QueriedAs != got.QueriedAs || want.Status != got.Status {
 			t.Fatalf("lookupHost(%s) = %+v %v, the scan says %+v %v", h.label(), got, gok, want, wok)
 		}
-		if len(ix.fill(h).spns) != len(h.members) || len(h.members) == 0 {
-			t.Fatalf("host %s: %d members, %d SPNs", h.label(), len(h.members), len(ix.fill(h).spns))
+		if len(ix.fill(h).spns) != len(ix.members(h)) || len(ix.members(h)) == 0 {
+			t.Fatalf("host %s: %d members, %d SPNs", h.label(), len(ix.members(h)), len(ix.fill(h).spns))
 		}
 	}
 	n := 0
@@ -98,5 +101,107 @@ func TestIndexMatchesScansOnTheGeneratedEstate(t *testing.T) {
 	})
 	if n != 10_000 {
 		t.Fatalf("index holds %d SPNs, want 10000", n)
+	}
+}
+
+// indexSPNSeeds are SPN values with every part, case, trailing dots, ports,
+// SQL instances, non-ASCII letters and malformed forms.
+var indexSPNSeeds = []string{
+	"HTTP/mp01.lab.test", "HTTP/mp01", "HOST/WEB01.lab.test.", "MSSQLSvc/sql01.lab.test:1433",
+	"MSSQLSvc/SQL01.Lab.Test:INST1", "ldap/dc1.lab.test/lab.test", "ldap/DC1.lab.test:389/LAB.TEST",
+	"E3514235-4B06-11D1-AB04-00C04FC2DCD2/0f8a6d1e-1b7a-4a6c-8a8b-3c1c2d7a9e10/lab.test",
+	"HTTP/http://portal.lab.test", "HTTP//portal", "HTTP/portal lab", "HTTP/portal:0", "HTTP/portal:",
+	"HTTP/a:b:c", "/host", "HTTP/", "noslash", "a/b/c/d", "HTTP/x..y", "HTTP/\x00", "HTTP/\xff\xfe",
+	"HTTP/İstanbul.lab.test", "HTTP/ǅ.lab.test", "HTTP/ÄRGER.Lab.Test.", "Straße/X", "HTTP/10.0.0.1",
+	"HTTP/[fe80::1]", "HTTP/" + strings.Repeat("a", 64) + ".test", "krbtgt/LAB.TEST", "kadmin/changepw", "",
+	"HTTP/host.", "HTTP/host..", "HTTP/.",
+}
+
+// appendKey and appendHostKey write exactly SPN.Key and SPN.HostKey, and a
+// record gives back exactly what spn.Parse gave.
+func TestIndexKeysAndRecordsAreWhatParseGives(t *testing.T) {
+	for _, raw := range indexSPNSeeds {
+		checkIndexKeys(t, raw)
+	}
+}
+
+func FuzzIndexKeys(f *testing.F) {
+	for _, raw := range indexSPNSeeds {
+		f.Add(raw)
+	}
+	f.Fuzz(checkIndexKeys)
+}
+
+func checkIndexKeys(t *testing.T, raw string) {
+	v, err := spn.Parse(raw)
+	if got := string(appendKey(nil, v)); got != v.Key() {
+		t.Fatalf("%q: appendKey %q, Key %q", raw, got, v.Key())
+	}
+	if got := string(appendHostKey([]byte("x"), v.Host)); got != "x"+v.HostKey() {
+		t.Fatalf("%q: appendHostKey %q, HostKey %q", raw, got, v.HostKey())
+	}
+	if r, ok := record(v); ok {
+		s := newSnapshot(user("svc", raw))
+		ix := indexFor(s, Options{})
+		ix.parse()
+		got := ix.at(0)
+		if got.SPN != v || (got.err == nil) != (err == nil) || got.Class() != v.Class() || ix.namesAHost(0) != v.NamesAHost() {
+			t.Fatalf("%q: record %+v gives %+v, Parse %+v", raw, r, got.SPN, v)
+		}
+	}
+	want := net.ParseIP(strings.Trim(v.Host, "[]")) != nil
+	if got := isIPAddress(v.Host); got != want {
+		t.Fatalf("isIPAddress(%q) = %v, net.ParseIP says %v", v.Host, got, want)
+	}
+}
+
+// Keys whose hashes are equal are still told apart: force every key into
+// one hash and look everything up.
+func TestIndexLookupsSurviveHashCollisions(t *testing.T) {
+	s := synthSnapshot(t, 10_000)
+	ix := indexFor(s, Options{})
+	ix.buildDNS()
+	ix.hostFirst.hash = func(maphash.Seed, string) uint64 { return 1 }
+	ix.hostAsked.hash = func(maphash.Seed, [2]string) uint64 { return 1 }
+	ix.hostFirst.first, ix.hostAsked.first, ix.hostFirst.spill, ix.hostAsked.spill = map[uint64]int32{}, map[uint64]int32{}, nil, nil
+	for i, h := range s.DNS.Hosts {
+		ix.hostFirst.add(spn.NormalizeHost(h.Name), int32(i))
+		ix.hostAsked.add([2]string{spn.NormalizeHost(h.Name), spn.NormalizeHost(h.QueriedAs)}, int32(i))
+	}
+	for _, h := range spnHosts(indexFor(s, Options{})) {
+		want, wok := lookupHostScan(s, h)
+		got, gok := lookupHost(ix, h)
+		if wok != gok || want.Name != got.Name || want.QueriedAs != got.QueriedAs {
+			t.Fatalf("lookupHost(%s) = %+v %v with colliding hashes, the scan says %+v %v", h.label(), got, gok, want, wok)
+		}
+	}
+	// SPN keys: every key in one hash.
+	idx := ix.spnIndex()
+	byKey := map[string]spnHolders{}
+	for i := range idx.byHash {
+		p := ix.at(int(idx.byHash[i].pos))
+		byKey[p.Key()] = byKey[p.Key()].add(p.account)
+		idx.byHash[i].h = 7
+	}
+	slices.SortFunc(idx.byHash, func(a, b hashPos) int { return int(a.pos - b.pos) })
+	idx.hash = func(string) uint64 { return 7 }
+	for _, k := range []string{"http/app000001.corp.example", "host/ws000001", "mssqlsvc/sql000006.partner.example:1433", "host/nowhere"} {
+		if got, want := idx.get(k), byKey[k]; !slices.Equal(got.all(), want.all()) {
+			t.Fatalf("get(%q) = %v with colliding hashes, want %v", k, got.all(), want.all())
+		}
+	}
+	dups := idx.duplicates()
+	n := 0
+	for k, want := range byKey {
+		if len(want.more) == 0 {
+			continue
+		}
+		n++
+		if got := dups[k]; !slices.Equal(got.all(), want.all()) {
+			t.Fatalf("duplicates()[%q] = %v, want %v", k, got.all(), want.all())
+		}
+	}
+	if n == 0 || n != len(dups) {
+		t.Fatalf("%d duplicate keys, duplicates() found %d", n, len(dups))
 	}
 }

@@ -164,7 +164,7 @@ func Filter(include, skip []string) ([]Check, error) {
 // gathered in list order, so the result does not depend on scheduling.
 func Run(s *audit.Snapshot, list []Check, opt Options) []Finding {
 	opt = opt.withDefaults()
-	opt.index = &snapIndex{s: s}
+	opt.index = newSnapIndex(s)
 	results := make([][]Finding, len(list))
 	var wg sync.WaitGroup
 	opt.index.prebuild(list, &wg)

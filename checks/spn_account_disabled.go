@@ -39,7 +39,7 @@ Sources
 
 func runAccountDisabled(s *audit.Snapshot, _ Options) []Finding {
 	out := accountsGapFinding(s, "disabled accounts")
-	for _, a := range stateCandidates(s) {
+	for a := range stateCandidates(s) {
 		if !isDisabled(a) {
 			continue
 		}

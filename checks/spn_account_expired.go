@@ -42,7 +42,7 @@ func runAccountExpired(s *audit.Snapshot, _ Options) []Finding {
 	if !ok {
 		return append(out, noTimeFinding("account expiry")...)
 	}
-	for _, a := range stateCandidates(s) {
+	for a := range stateCandidates(s) {
 		if isDisabled(a) || !isExpired(a, now) {
 			continue
 		}

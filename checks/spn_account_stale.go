@@ -47,7 +47,7 @@ func runAccountStale(s *audit.Snapshot, opt Options) []Finding {
 		return append(out, noTimeFinding("account staleness")...)
 	}
 	limit := time.Duration(opt.StaleDays) * 24 * time.Hour
-	for _, a := range stateCandidates(s) {
+	for a := range stateCandidates(s) {
 		if isDisabled(a) || isExpired(a, now) || isDC(a) {
 			continue
 		}

@@ -53,7 +53,7 @@ type cnameKey struct {
 func runDNSCNAME(s *audit.Snapshot, opt Options) []Finding {
 	ix := indexFor(s, opt)
 	out := accountsGapFinding(s, "SPN hosts' CNAMEs")
-	var unobserved []hostTarget
+	var unobserved []hostSPNs
 	why := map[string]string{}
 	groups := map[cnameKey][]parsedSPN{}
 	lookups := map[cnameKey]audit.HostLookup{}

@@ -48,7 +48,7 @@ Sources
 func runDNSMissing(s *audit.Snapshot, opt Options) []Finding {
 	ix := indexFor(s, opt)
 	out := accountsGapFinding(s, "SPN hosts' DNS")
-	var unobserved []hostTarget
+	var unobserved []hostSPNs
 	why := map[string]string{}
 	for _, t := range spnHosts(ix) {
 		h, ok := lookupHost(ix, t)
@@ -66,7 +66,7 @@ func runDNSMissing(s *audit.Snapshot, opt Options) []Finding {
 	return append(out, unobservedHostsFinding(s, "SPN hosts' DNS", unobserved, why)...)
 }
 
-func dnsMissingFinding(s *audit.Snapshot, t hostTarget, h audit.HostLookup) Finding {
+func dnsMissingFinding(s *audit.Snapshot, t hostSPNs, h audit.HostLookup) Finding {
 	accounts := accountsOf(t.spns)
 	severity := Low // a retired computer's leftovers
 	for _, a := range accounts {

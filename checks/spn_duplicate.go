@@ -64,15 +64,13 @@ func runDuplicateSPN(s *audit.Snapshot, opt Options) []Finding {
 	// SPN-MALFORMED's; krbtgt's are by design): only keys with more than
 	// one holder get a group, not all million of them.
 	var keys []string
-	idx := indexFor(s, opt).spnIndex()
-	for k, h := range idx {
-		if len(h.more) > 0 {
-			keys = append(keys, k)
-		}
+	dups := indexFor(s, opt).spnIndex().duplicates()
+	for k := range dups {
+		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		g := &spnGroup{key: k, accounts: idx[k].all(), raw: map[*audit.Account]string{}}
+		g := &spnGroup{key: k, accounts: dups[k].all(), raw: map[*audit.Account]string{}}
 		for _, a := range g.accounts {
 			g.raw[a] = rawWithKey(a, k)
 		}

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"hash/maphash"
 	"net"
 	"slices"
 	"sort"
@@ -77,14 +78,24 @@ func hostDomain(s *audit.Snapshot, host string) string {
 }
 
 // isIPAddress reports whether host is a literal address: not a DNS name.
-func isIPAddress(host string) bool { return net.ParseIP(strings.Trim(host, "[]")) != nil }
+func isIPAddress(host string) bool {
+	h := strings.Trim(host, "[]")
+	// An address net.ParseIP accepts holds only hex digits, dots and colons
+	// (it refuses zones): a name with any other character is not one, and
+	// is answered without ParseIP, which allocates for every name it
+	// refuses (46 MB of garbage on a million SPNs).
+	for i := 0; i < len(h); i++ {
+		switch c := h[i]; {
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F', c == '.', c == ':':
+		default:
+			return false
+		}
+	}
+	return net.ParseIP(h) != nil
+}
 
-// spnIndex maps SPN keys to the accounts holding them (valid SPNs only, the
-// krbtgt accounts left out), in snapshot order; snapIndex.spnIndex builds it.
-// Almost every SPN has one holder, kept inline: a slice per key cost a
-// million allocations on a million SPNs.
-type spnIndex map[string]spnHolders
-
+// spnHolders are the accounts holding one SPN key, in snapshot order.
+// Almost every SPN has one holder, kept inline.
 type spnHolders struct {
 	first *audit.Account
 	more  []*audit.Account // further holders, in order; nil for a unique SPN
@@ -118,7 +129,7 @@ func (h spnHolders) all() []*audit.Account {
 // holdersIn returns the accounts of one forest holding the SPN key.
 func (idx spnIndex) holdersIn(s *audit.Snapshot, forest, key string) []*audit.Account {
 	var out []*audit.Account
-	for _, a := range idx[key].all() {
+	for _, a := range idx.get(key).all() {
 		if forestKey(s, a.Domain) == forest {
 			out = append(out, a)
 		}
@@ -253,21 +264,28 @@ func accountsGapFinding(s *audit.Snapshot, what string) []Finding {
 type hostTarget struct {
 	key    string // normalised host
 	domain string // for a short host: the accounts' domain (lower-case)
-	spns   []parsedSPN
-	// members are the SPNs' positions in the index; spns is filled from
-	// them by snapIndex.fill only for the hosts a check reports.
-	members []int32
+	// The SPNs' positions in the index are snapIndex.hostMembers[first:first+n];
+	// their parsed forms are materialised by snapIndex.fill only for the
+	// hosts a check reports.
+	first, n int32
 }
 
+// hostSPNs is a host with its SPNs.
+type hostSPNs struct {
+	hostTarget
+	spns []parsedSPN
+}
+
+// members returns the positions of t's SPNs in the index.
+func (ix *snapIndex) members(t hostTarget) []int32 { return ix.hostMembers[t.first : t.first+t.n] }
+
 // fill returns t with its SPNs.
-func (ix *snapIndex) fill(t hostTarget) hostTarget {
-	if t.spns == nil {
-		t.spns = make([]parsedSPN, len(t.members))
-		for i, n := range t.members {
-			t.spns[i] = ix.spns[n]
-		}
+func (ix *snapIndex) fill(t hostTarget) hostSPNs {
+	out := hostSPNs{hostTarget: t, spns: make([]parsedSPN, t.n)}
+	for i, n := range ix.members(t) {
+		out.spns[i] = ix.at(int(n))
 	}
-	return t
+	return out
 }
 
 // label names the host for people: "portal" or "portal (in lab.test)".
@@ -291,50 +309,83 @@ func spnHosts(ix *snapIndex) []hostTarget {
 // the SPNs per host, the second fills every host's member list from one
 // shared array. (A []parsedSPN grown per host cost half a gigabyte on a
 // million SPNs; the checks need the SPNs of the few hosts they report.)
+// Hosts are found through a map keyed by the hash of host and domain,
+// confirmed against the host's first SPN, so no key string is built per
+// SPN; the targets are allocated once their number is known.
 func buildSPNHosts(ix *snapIndex) []hostTarget {
 	type hostKey struct{ host, domain string }
-	ix.eachSPN(func(parsedSPN) {}) // parse
+	nspn := ix.spnCount()
 	// Most hosts are named by two or more SPNs (HOST, RestrictedKrbHost, ...):
-	// sizing for half as many hosts as SPNs avoids regrowing the map and slices.
-	guess := len(ix.spns) / 2
-	at := make(map[hostKey]int32, guess) // index in out
-	slot := make([]int32, len(ix.spns))
-	out := make([]hostTarget, 0, guess)
-	counts := make([]int, 0, guess)
-	for n, p := range ix.spns {
+	// sizing for half as many hosts as SPNs avoids regrowing the map.
+	guess := nspn / 2
+	at := make(map[uint64]int32, guess) // index in firsts
+	var spill map[hostKey]int32         // hosts whose hash another host took (never in practice)
+	slot := make([]int32, nspn)
+	firsts := make([]int32, 0, guess) // per host: its first SPN
+	counts := make([]int32, 0, guess) // per host: its number of SPNs
+	domainOf := func(p parsedSPN) string {
+		if p.IsShortName() {
+			return strings.ToLower(p.account.Domain)
+		}
+		return ""
+	}
+	var buf, buf2 keyBuf
+	var hash maphash.Hash
+	hash.SetSeed(ix.seed)
+	for n := range slot {
 		slot[n] = -1
-		if p.err != nil || !p.NamesAHost() || isDC(p.account) || isKrbtgt(p.account) || isIPAddress(p.Host) {
+		p := ix.at(n)
+		if p.err != nil || !ix.namesAHost(n) || isDC(p.account) || isKrbtgt(p.account) || isIPAddress(p.Host) {
 			continue
 		}
-		k := hostKey{host: p.HostKey()}
-		if p.IsShortName() {
-			k.domain = strings.ToLower(p.account.Domain)
-		}
-		i, ok := at[k]
-		if !ok {
-			i = int32(len(out))
-			at[k] = i
-			out = append(out, hostTarget{key: k.host, domain: k.domain})
+		key := appendHostKey(buf[:0], p.Host)
+		domain := domainOf(p)
+		hash.Reset()
+		hash.Write(key)
+		hash.WriteByte(0)
+		hash.WriteString(domain)
+		h := hash.Sum64()
+		i, ok := at[h]
+		if ok {
+			q := ix.at(int(firsts[i]))
+			if string(appendHostKey(buf2[:0], q.Host)) != string(key) || domainOf(q) != domain {
+				k := hostKey{host: string(key), domain: domain}
+				if i, ok = spill[k]; !ok {
+					if spill == nil {
+						spill = map[hostKey]int32{}
+					}
+					i = int32(len(firsts))
+					spill[k] = i
+					firsts = append(firsts, int32(n))
+					counts = append(counts, 0)
+				}
+			}
+		} else {
+			i = int32(len(firsts))
+			at[h] = i
+			firsts = append(firsts, int32(n))
 			counts = append(counts, 0)
 		}
 		slot[n] = i
 		counts[i]++
 	}
-	total := 0
-	for _, c := range counts {
-		total += c
-	}
-	backing := make([]int32, total)
-	start := 0
+	at = nil
+	out := make([]hostTarget, len(firsts))
+	start := int32(0)
 	for i, c := range counts {
-		out[i].members = backing[start : start : start+c] // appends stay within the host's share
+		p := ix.at(int(firsts[i]))
+		out[i] = hostTarget{key: p.HostKey(), domain: domainOf(p), first: start, n: c}
+		firsts[i] = start // from here on: where the host's next member goes
 		start += c
 	}
+	members := make([]int32, start)
 	for n, i := range slot {
 		if i >= 0 {
-			out[i].members = append(out[i].members, int32(n))
+			members[firsts[i]] = int32(n)
+			firsts[i]++
 		}
 	}
+	ix.hostMembers = members
 	// By host, then domain: the order of host + "\x00" + domain.
 	slices.SortFunc(out, func(a, b hostTarget) int {
 		if c := strings.Compare(a.key, b.key); c != 0 {
@@ -401,7 +452,7 @@ func dnsServer(s *audit.Snapshot) string {
 
 // unobservedHostsFinding is the one not-evaluated finding for SPN hosts
 // without a usable DNS answer. why maps host → reason.
-func unobservedHostsFinding(s *audit.Snapshot, what string, hosts []hostTarget, why map[string]string) []Finding {
+func unobservedHostsFinding(s *audit.Snapshot, what string, hosts []hostSPNs, why map[string]string) []Finding {
 	if len(hosts) == 0 {
 		return nil
 	}

@@ -58,6 +58,9 @@ func runKerberoastable(s *audit.Snapshot, opt Options) []Finding {
 		if a.Kind != audit.KindUser || len(a.SPNs) == 0 || isKrbtgt(a) || isDisabled(a) {
 			continue
 		}
+		if !kerberoastRisk(a, now, haveNow, limit) {
+			continue // before building evidence text for every healthy service user
+		}
 		var reasons []string
 		var ev []Evidence
 		rc4 := false
@@ -117,6 +120,16 @@ func runKerberoastable(s *audit.Snapshot, opt Options) []Finding {
 		out = append(out, kerberoastFinding(s, a, sev, rc4, reasons, ev))
 	}
 	return out
+}
+
+// kerberoastRisk is the condition runKerberoastable reports on: RC4 (or
+// DES) allowed, an old or never-set password, or privilege.
+func kerberoastRisk(a *audit.Account, now time.Time, haveNow bool, limit time.Duration) bool {
+	et := a.SupportedEncryptionTypes
+	rc4 := et == nil || *et == 0 || *et&audit.EncRC4 != 0 || *et&(audit.EncAES128|audit.EncAES256) == 0 ||
+		a.UserAccountControl&audit.UACUseDESKeyOnly != 0
+	old := haveNow && (a.PwdLastSet == nil || now.Sub(*a.PwdLastSet) > limit)
+	return rc4 || old || a.AdminCount == 1
 }
 
 func kerberoastFinding(s *audit.Snapshot, a *audit.Account, sev Severity, rc4 bool, reasons []string, ev []Evidence) Finding {

@@ -50,31 +50,24 @@ func runShortnamePair(s *audit.Snapshot, opt Options) []Finding {
 	ix := indexFor(s, opt)
 	out := accountsGapFinding(s, "short name / FQDN SPN pairs")
 	idx := ix.spnIndex()
-	eachAccount := map[*audit.Account]map[string]bool{}
+	held := accountKeys{}
 	var missing []pairGap
 	seen := map[string]bool{}
+	var buf keyBuf
 	ix.eachSPN(func(p parsedSPN) {
 		if p.err != nil || p.Class() != "http" || isDC(p.account) || isKrbtgt(p.account) || isIPAddress(p.Host) {
 			return
 		}
-		held := eachAccount[p.account]
-		if held == nil {
-			held = map[string]bool{}
-			for _, raw := range p.account.SPNs {
-				if v, err := spn.Parse(raw); err == nil {
-					held[v.Key()] = true
-				}
-			}
-			eachAccount[p.account] = held
-		}
-		other, evidence, ok := otherForm(ix, p)
+		other, dns, ok := otherForm(ix, p)
 		if !ok {
 			return
 		}
-		want := withHost(p.SPN, other)
-		if held[want.Key()] {
+		other1 := p.SPN // the other form's key, before building its value
+		other1.Host = other
+		if held.holds(p.account, appendKey(buf[:0], other1)) {
 			return
 		}
+		want := withHost(p.SPN, other)
 		holders, via := ticketOwner(s, idx, ix.forestKey(p.account.Domain), want)
 		if len(holders) == 1 && holders[0] == p.account {
 			return // a computer's HOST SPN covers both forms
@@ -84,7 +77,7 @@ func runShortnamePair(s *audit.Snapshot, opt Options) []Finding {
 			return
 		}
 		seen[k] = true
-		missing = append(missing, pairGap{have: p, want: want, holders: holders, via: via, dns: evidence})
+		missing = append(missing, pairGap{have: p, want: want, holders: holders, via: via, dns: dns.evidence()})
 	})
 	for _, g := range missing {
 		out = append(out, shortnameFinding(s, g))
@@ -101,9 +94,54 @@ type pairGap struct {
 	dns     []Evidence
 }
 
+// accountKeys answers whether an account holds an SPN key. Most accounts
+// hold a few SPNs, which are compared one by one; the keys of an account
+// with many are kept in a set (a set per account cost 30 MB on a million
+// SPNs).
+type accountKeys map[*audit.Account]map[string]bool
+
+func (c accountKeys) holds(a *audit.Account, key []byte) bool {
+	if len(a.SPNs) <= 16 {
+		var buf keyBuf
+		for _, raw := range a.SPNs {
+			if v, err := spn.Parse(raw); err == nil && string(appendKey(buf[:0], v)) == string(key) {
+				return true
+			}
+		}
+		return false
+	}
+	set := c[a]
+	if set == nil {
+		set = map[string]bool{}
+		for _, raw := range a.SPNs {
+			if v, err := spn.Parse(raw); err == nil {
+				set[v.Key()] = true
+			}
+		}
+		c[a] = set
+	}
+	return set[string(key)]
+}
+
+// otherFormDNS is the DNS answer that shows the other form resolves; its
+// evidence is written only for the SPNs reported.
+type otherFormDNS struct {
+	name    string // the other form
+	h       audit.HostLookup
+	members string // for a short name resolved with a domain's suffix: that domain
+}
+
+func (d otherFormDNS) evidence() []Evidence {
+	desc := describeLookup(d.h)
+	if d.members != "" {
+		desc = fmt.Sprintf("members of %s resolve it as %s: %s", d.members, d.h.Name, desc)
+	}
+	return []Evidence{{Key: "dns " + d.name, Value: desc}}
+}
+
 // otherForm returns the other form of p's host (short ↔ FQDN) when DNS shows
 // that it resolves to the same host.
-func otherForm(ix *snapIndex, p parsedSPN) (string, []Evidence, bool) {
+func otherForm(ix *snapIndex, p parsedSPN) (string, otherFormDNS, bool) {
 	host := p.HostKey()
 	domain := strings.ToLower(p.account.Domain)
 	if p.IsShortName() {
@@ -118,25 +156,25 @@ func otherForm(ix *snapIndex, p parsedSPN) (string, []Evidence, bool) {
 		cands = append(cands, host+"."+domain)
 		for _, fqdn := range cands {
 			if h, ok := ix.host(fqdn); ok && h.Status == audit.DNSOK {
-				return fqdn, []Evidence{{Key: "dns " + fqdn, Value: describeLookup(h)}}, true
+				return fqdn, otherFormDNS{name: fqdn, h: h}, true
 			}
 		}
-		return "", nil, false
+		return "", otherFormDNS{}, false
 	}
 	short, _, _ := strings.Cut(host, ".")
 	sh, ok := lookupHost(ix, hostTarget{key: short, domain: domain})
 	if !ok || sh.Status != audit.DNSOK {
-		return "", nil, false
+		return "", otherFormDNS{}, false
 	}
 	fh, fok := ix.host(host)
 	if !sameHost(host, fh, fok, sh) {
-		return "", nil, false
+		return "", otherFormDNS{}, false
 	}
-	desc := describeLookup(sh)
+	d := otherFormDNS{name: short, h: sh}
 	if spn.NormalizeHost(sh.Name) != short {
-		desc = fmt.Sprintf("members of %s resolve it as %s: %s", p.account.Domain, sh.Name, desc)
+		d.members = p.account.Domain
 	}
-	return short, []Evidence{{Key: "dns " + short, Value: desc}}, true
+	return short, d, true
 }
 
 // sameHost reports whether the short name's answer sh leads to fqdn: its

@@ -81,26 +81,42 @@ func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) 
 		root, ok := ix.forestOf(a.Domain)
 		return ok && strings.EqualFold(root, forest.RootDomain)
 	}
-	// The first computer holding HOST/<host>, by normalised host. (Only the
-	// first is ever reported; keeping every holder and every computer's
-	// HOST SPNs cost a slice per computer on large directories.)
+	// The SPNs that can shadow a computer's HOST SPN: an alias class of
+	// HOST, without port or service name, on a non-computer of this forest.
+	shadowing := func(p parsedSPN) bool {
+		if p.err != nil || p.account.Kind == audit.KindComputer || p.Port != "" || p.ServiceName != "" || !inForest(p.account) {
+			return false
+		}
+		return p.Class() != "host" && forest.AliasesOf(p.Class(), "host")
+	}
+	// The first computer holding HOST/<host>, by normalised host, for the
+	// hosts such SPNs name. (Only the first is ever reported; keeping every
+	// holder and every computer's HOST SPNs cost a slice per computer on
+	// large directories, and a map of every computer's HOST SPNs 40 MB.)
 	hostHolders := map[string]*audit.Account{}
+	ix.eachSPN(func(p parsedSPN) {
+		if shadowing(p) {
+			hostHolders[p.HostKey()] = nil
+		}
+	})
+	if len(hostHolders) == 0 {
+		return nil
+	}
+	var buf keyBuf
 	ix.eachSPN(func(p parsedSPN) {
 		if p.err != nil || p.account.Kind != audit.KindComputer || p.Class() != "host" || p.Port != "" || !inForest(p.account) {
 			return
 		}
-		if _, ok := hostHolders[p.HostKey()]; !ok {
-			hostHolders[p.HostKey()] = p.account
+		key := appendHostKey(buf[:0], p.Host)
+		if a, ok := hostHolders[string(key)]; ok && a == nil {
+			hostHolders[string(key)] = p.account
 		}
 	})
 
 	shadows := map[shadowKey][]parsedSPN{}
 	var order []shadowKey
 	ix.eachSPN(func(p parsedSPN) {
-		if p.err != nil || p.account.Kind == audit.KindComputer || p.Port != "" || p.ServiceName != "" || !inForest(p.account) {
-			return
-		}
-		if p.Class() == "host" || !forest.AliasesOf(p.Class(), "host") {
+		if !shadowing(p) {
 			return
 		}
 		computer := hostHolders[p.HostKey()]
