@@ -183,7 +183,7 @@ func cnameFinding(s *audit.Snapshot, idx spnIndex, k cnameKey, aliases []parsedS
 		{Key: "dns name", Value: h.Name},
 		{Key: "cname chain", Value: strings.Join(append([]string{h.Name}, h.CNAMEs...), " → ")},
 		{Key: "canonical name", Value: k.canonical},
-		{Key: "dns server", Value: dnsServer(s)},
+		dnsSourceEvidence(s, h),
 		{Key: "clients ask for", Value: strings.Join(now, "; ")},
 	}
 	if len(h.A) > 0 {

@@ -81,7 +81,7 @@ func dnsMissingFinding(s *audit.Snapshot, t hostSPNs, h audit.HostLookup) Findin
 	ev := []Evidence{
 		{Key: "dns name", Value: h.Name},
 		{Key: "dns status", Value: h.Status},
-		{Key: "dns server", Value: dnsServer(s)},
+		dnsSourceEvidence(s, h),
 		{Key: "spns", Value: spnList(s, t.spns)},
 	}
 	if h.Error != "" {
