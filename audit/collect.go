@@ -23,7 +23,8 @@ type Directory interface {
 	ReadDCs(ctx context.Context, configNC string) ([]ldapx.DomainController, error)
 	ReadSPNAccounts(ctx context.Context, baseDN string, fn func(ldapx.SPNAccount) error) (ldapx.SearchStats, error)
 	ReadTrusts(ctx context.Context, domainDN string) ([]ldapx.Trust, error)
-	ReadDNSNodes(ctx context.Context, container string, fn func(ldapx.DNSNode) error) (ldapx.SearchStats, error)
+	ReadDNSZones(ctx context.Context, container string) ([]ldapx.DNSZoneEntry, error)
+	ReadDNSNodes(ctx context.Context, base string, fn func(ldapx.DNSNode) error) (ldapx.SearchStats, error)
 	Close() error
 }
 
@@ -361,12 +362,17 @@ func (c *collector) collectOtherDomain(ctx context.Context, d Domain) {
 	c.addDomain(d)
 }
 
+// zoneReaders is how many connections read one DC's zones at once. The
+// largest zones of a domain (its forward zone and its reverse zones) are of
+// similar size; two readers beside the account search keep a DC's cores
+// busy after the accounts are done (issue 10).
+const zoneReaders = 2
+
 // startZoneRead reads the AD-integrated zones in containers from the DC
-// dcName over a second connection, while the first one reads the
-// accounts (a DC serves the two searches in parallel); the returned
-// function waits for it. A container that does not exist is skipped; any
-// other failure is a gap, and the names of those zones are asked of the
-// DNS server instead.
+// dcName over extra connections, while the first one reads the accounts (a
+// DC serves the searches in parallel); the returned function waits for it.
+// A container that does not exist is skipped; any other failure is a gap,
+// and the names of the zones not read are asked of the DNS server instead.
 func (c *collector) startZoneRead(ctx context.Context, dcName string, containers []string) (wait func()) {
 	if c.zones == nil {
 		return func() {}
@@ -385,27 +391,63 @@ func (c *collector) startZoneRead(ctx context.Context, dcName string, containers
 			c.gap("dc:"+dcName, "DNS zones (second connection)", err)
 			return
 		}
-		defer dir.Close()
+		type job struct{ container, dn string }
+		var jobs []job
 		for _, container := range containers {
-			var nodes []ldapx.DNSNode
-			_, err := dir.ReadDNSNodes(ctx, container, func(n ldapx.DNSNode) error {
-				nodes = append(nodes, n)
-				for _, p := range n.Problems {
-					c.gap("dns-node:"+n.DN, "attribute "+p.Attribute, errors.New(p.String()))
-				}
-				return nil
-			})
+			zones, err := dir.ReadDNSZones(ctx, container)
 			switch {
 			case errors.Is(err, ldapx.ErrNoDNSContainer):
 				continue
 			case err != nil:
-				// A partial zone would answer NXDOMAIN for names it did
-				// not deliver: use none of it.
 				c.gap("dns-zones:"+container, "DNS zones", err)
 				continue
 			}
-			c.zones.add(dcName, container, nodes)
+			for _, z := range zones {
+				if z.Served() {
+					jobs = append(jobs, job{container, z.DN})
+				}
+			}
 		}
+		queue := make(chan job, len(jobs))
+		for _, j := range jobs {
+			queue <- j
+		}
+		close(queue)
+		read := func(dir Directory) {
+			for j := range queue {
+				var nodes []ldapx.DNSNode
+				_, err := dir.ReadDNSNodes(ctx, j.dn, func(n ldapx.DNSNode) error {
+					nodes = append(nodes, n)
+					for _, p := range n.Problems {
+						c.gap("dns-node:"+n.DN, "attribute "+p.Attribute, errors.New(p.String()))
+					}
+					return nil
+				})
+				if err != nil {
+					// A partial zone would answer NXDOMAIN for names it
+					// did not deliver: use none of it.
+					c.gap("dns-zone:"+j.dn, "DNS zone", err)
+					continue
+				}
+				c.zones.add(dcName, j.container, nodes)
+			}
+		}
+		var wg sync.WaitGroup
+		for range min(zoneReaders, len(jobs)) - 1 {
+			extra, err := c.cfg.Connect(ctx, dcName)
+			if err != nil {
+				break // the first connection reads on alone
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer extra.Close()
+				read(extra)
+			}()
+		}
+		read(dir)
+		dir.Close()
+		wg.Wait()
 	}()
 	return func() { <-done }
 }

@@ -56,17 +56,39 @@ func (f *fakeDirectory) ReadSPNAccounts(_ context.Context, _ string, fn func(lda
 func (f *fakeDirectory) ReadTrusts(context.Context, string) ([]ldapx.Trust, error) {
 	return f.trusts, nil
 }
-func (f *fakeDirectory) ReadDNSNodes(_ context.Context, container string, fn func(ldapx.DNSNode) error) (ldapx.SearchStats, error) {
+
+// The fake's zone DNs are "DC=<zone>,<container>".
+func (f *fakeDirectory) ReadDNSZones(_ context.Context, container string) ([]ldapx.DNSZoneEntry, error) {
 	nodes, ok := f.zones[container]
 	if !ok {
-		return ldapx.SearchStats{}, ldapx.ErrNoDNSContainer
+		return nil, ldapx.ErrNoDNSContainer
 	}
+	seen := map[string]bool{}
+	var out []ldapx.DNSZoneEntry
 	for _, n := range nodes {
-		if err := fn(n); err != nil {
-			return ldapx.SearchStats{}, err
+		if !seen[n.Zone] {
+			seen[n.Zone] = true
+			out = append(out, ldapx.DNSZoneEntry{DN: "DC=" + n.Zone + "," + container, Name: strings.ToLower(n.Zone)})
 		}
 	}
-	return ldapx.SearchStats{Entries: len(nodes)}, nil
+	return out, nil
+}
+func (f *fakeDirectory) ReadDNSNodes(_ context.Context, base string, fn func(ldapx.DNSNode) error) (ldapx.SearchStats, error) {
+	zone, container, _ := strings.Cut(strings.TrimPrefix(base, "DC="), ",")
+	n := 0
+	for _, node := range f.zones[container] {
+		if node.Zone != zone {
+			continue
+		}
+		if err := fn(node); err != nil {
+			return ldapx.SearchStats{}, err
+		}
+		n++
+	}
+	if n == 0 {
+		return ldapx.SearchStats{}, ldapx.ErrNoDNSContainer
+	}
+	return ldapx.SearchStats{Entries: n}, nil
 }
 func (f *fakeDirectory) Close() error { return nil }
 

@@ -60,12 +60,6 @@ func newZoneStore() *zoneStore {
 	return &zoneStore{zones: map[string]*storedZone{}}
 }
 
-// skipZone reports zones a DNS server does not serve: the root hints,
-// trust anchors and zones being deleted or created ("..Deleted-x", "..InProgress-x").
-func skipZone(name string) bool {
-	return name == "" || strings.HasPrefix(name, "..") || name == "rootdnsservers"
-}
-
 // add records the nodes read from one container of one DC.
 func (s *zoneStore) add(server, container string, nodes []ldapx.DNSNode) {
 	s.mu.Lock()
@@ -73,7 +67,7 @@ func (s *zoneStore) add(server, container string, nodes []ldapx.DNSNode) {
 	counts := map[string]int{}
 	var order []string
 	for _, n := range nodes {
-		if skipZone(n.Zone) {
+		if !ldapx.ServedZone(n.Zone) {
 			continue
 		}
 		z := s.zones[n.Zone]

@@ -153,6 +153,52 @@ func (n DNSNode) FQDN() string {
 	return n.Name + "." + n.Zone
 }
 
+// DNSZoneEntry is a dnsZone object: one zone stored in a container.
+type DNSZoneEntry struct {
+	DN   string
+	Name string // lower case, without the final dot
+}
+
+// Served reports whether a DNS server answers from the zone: not the root
+// hints ("RootDNSServers"), the trust anchors ("..TrustAnchors") or a zone
+// being created or deleted ("..InProgress-x", "..Deleted-x").
+func (z DNSZoneEntry) Served() bool { return ServedZone(z.Name) }
+
+// ServedZone is DNSZoneEntry.Served for a lower-case zone name.
+func ServedZone(name string) bool {
+	return name != "" && !strings.HasPrefix(name, "..") && name != "rootdnsservers"
+}
+
+// ReadDNSZones lists the zones stored in container (one of
+// DNSZoneContainers). A container that does not exist gives an error
+// wrapping ErrNoDNSContainer.
+func (c *Conn) ReadDNSZones(ctx context.Context, container string) ([]DNSZoneEntry, error) {
+	if container == "" {
+		return nil, errors.New("read DNS zones: no container DN")
+	}
+	var out []DNSZoneEntry
+	_, err := c.Search(ctx, SearchRequest{
+		BaseDN: container, Scope: ScopeOneLevel, Filter: "(objectClass=dnsZone)", Attributes: []string{"name"},
+	}, func(e *Entry) error {
+		name := e.Value("name")
+		if name == "" {
+			if dn, err := ldap.ParseDN(e.DN); err == nil && len(dn.RDNs) > 0 {
+				name = rdnValue(dn.RDNs[0])
+			}
+		}
+		out = append(out, DNSZoneEntry{DN: e.DN, Name: strings.TrimSuffix(strings.ToLower(name), ".")})
+		return nil
+	})
+	if err != nil {
+		var le *ldap.Error
+		if errors.As(err, &le) && le.ResultCode == ldap.LDAPResultNoSuchObject {
+			return nil, fmt.Errorf("read DNS zones of %s: %w", container, ErrNoDNSContainer)
+		}
+		return nil, fmt.Errorf("read DNS zones of %s: %w", container, err)
+	}
+	return out, nil
+}
+
 // DNSNodeAttributes are the only attributes ReadDNSNodes requests.
 var DNSNodeAttributes = []string{"name", "dnsRecord", "dNSTombstoned"}
 
@@ -160,9 +206,10 @@ var DNSNodeAttributes = []string{"name", "dnsRecord", "dNSTombstoned"}
 // DC (no DNS application partition there, or zones kept elsewhere).
 var ErrNoDNSContainer = errors.New("no such DNS container")
 
-// ReadDNSNodes streams every dnsNode of every zone under container (one of
-// DNSZoneContainers) to fn. A container that does not exist gives an error
-// wrapping ErrNoDNSContainer.
+// ReadDNSNodes streams every dnsNode under base to fn: a zone's (its
+// DNSZoneEntry.DN), or every zone's of a container (one of
+// DNSZoneContainers). A base that does not exist gives an error wrapping
+// ErrNoDNSContainer.
 func (c *Conn) ReadDNSNodes(ctx context.Context, container string, fn func(DNSNode) error) (SearchStats, error) {
 	if container == "" {
 		return SearchStats{}, errors.New("read DNS nodes: no container DN")
