@@ -190,13 +190,19 @@ func (c *Conn) ReadDNSZones(ctx context.Context, container string) ([]DNSZoneEnt
 		return nil
 	})
 	if err != nil {
-		var le *ldap.Error
-		if errors.As(err, &le) && le.ResultCode == ldap.LDAPResultNoSuchObject {
-			return nil, fmt.Errorf("read DNS zones of %s: %w", container, ErrNoDNSContainer)
-		}
-		return nil, fmt.Errorf("read DNS zones of %s: %w", container, err)
+		return nil, dnsReadError("zones", container, err)
 	}
 	return out, nil
+}
+
+// dnsReadError wraps a failed read of base, mapping noSuchObject to
+// ErrNoDNSContainer.
+func dnsReadError(what, base string, err error) error {
+	var le *ldap.Error
+	if errors.As(err, &le) && le.ResultCode == ldap.LDAPResultNoSuchObject {
+		err = ErrNoDNSContainer
+	}
+	return fmt.Errorf("read DNS %s of %s: %w", what, base, err)
 }
 
 // DNSNodeAttributes are the only attributes ReadDNSNodes requests.
@@ -210,19 +216,15 @@ var ErrNoDNSContainer = errors.New("no such DNS container")
 // DNSZoneEntry.DN), or every zone's of a container (one of
 // DNSZoneContainers). A base that does not exist gives an error wrapping
 // ErrNoDNSContainer.
-func (c *Conn) ReadDNSNodes(ctx context.Context, container string, fn func(DNSNode) error) (SearchStats, error) {
-	if container == "" {
-		return SearchStats{}, errors.New("read DNS nodes: no container DN")
+func (c *Conn) ReadDNSNodes(ctx context.Context, base string, fn func(DNSNode) error) (SearchStats, error) {
+	if base == "" {
+		return SearchStats{}, errors.New("read DNS nodes: no base DN")
 	}
 	st, err := c.Search(ctx, SearchRequest{
-		BaseDN: container, Scope: ScopeSubtree, Filter: "(objectClass=dnsNode)", Attributes: DNSNodeAttributes,
+		BaseDN: base, Scope: ScopeSubtree, Filter: "(objectClass=dnsNode)", Attributes: DNSNodeAttributes,
 	}, func(e *Entry) error { return fn(ParseDNSNode(e)) })
 	if err != nil {
-		var le *ldap.Error
-		if errors.As(err, &le) && le.ResultCode == ldap.LDAPResultNoSuchObject {
-			return st, fmt.Errorf("read DNS nodes of %s: %w", container, ErrNoDNSContainer)
-		}
-		return st, fmt.Errorf("read DNS nodes of %s: %w", container, err)
+		return st, dnsReadError("nodes", base, err)
 	}
 	return st, nil
 }

@@ -52,17 +52,6 @@ def pwd(password):
     return b64(('"%s"' % password).encode("utf-16-le"))
 
 
-def a_record(ip):
-    r = dnsp.DnssrvRpcRecord()
-    r.wType = dnsp.DNS_TYPE_A
-    r.rank = dnsp.DNS_RANK_ZONE
-    r.dwSerial = 1
-    r.dwTtlSeconds = 900
-    r.dwTimeStamp = 0  # static record
-    r.data = ip
-    return b64(ndr_pack(r))
-
-
 def record(rtype, data):
     r = dnsp.DnssrvRpcRecord()
     r.wType = rtype
@@ -190,7 +179,7 @@ def write_lab(plan, base, password, computer_passwords, out, dns_out, dns_base):
     # DNS nodes in the lab.test zone
     for name, ip in dns:
         entry(["dn: DC=%s,%s" % (name, dns_base), "objectClass: top", "objectClass: dnsNode",
-               "name: %s" % name, "dnsRecord:: %s" % a_record(ip)], dns_out)
+               "name: %s" % name, "dnsRecord:: %s" % record(dnsp.DNS_TYPE_A, ip)], dns_out)
     # The reverse zone of the scale hosts' addresses, and their PTRs.
     dc = "dc1.%s" % d
     rev_base = "DC=%s,%s" % (REVERSE_ZONE, dns_base.split(",", 1)[1])
