@@ -391,7 +391,7 @@ func (c *collector) startZoneRead(ctx context.Context, dcName string, containers
 			c.gap("dc:"+dcName, "DNS zones (second connection)", err)
 			return
 		}
-		type job struct{ container, dn string }
+		type job struct{ container, dn, zone string }
 		var jobs []job
 		for _, container := range containers {
 			zones, err := dir.ReadDNSZones(ctx, container)
@@ -404,7 +404,7 @@ func (c *collector) startZoneRead(ctx context.Context, dcName string, containers
 			}
 			for _, z := range zones {
 				if z.Served() {
-					jobs = append(jobs, job{container, z.DN})
+					jobs = append(jobs, job{container, z.DN, z.Name})
 				}
 			}
 		}
@@ -427,6 +427,7 @@ func (c *collector) startZoneRead(ctx context.Context, dcName string, containers
 					// A partial zone would answer NXDOMAIN for names it
 					// did not deliver: use none of it.
 					c.gap("dns-zone:"+j.dn, "DNS zone", err)
+					c.zones.unread(j.zone)
 					continue
 				}
 				c.zones.add(dcName, j.container, nodes)

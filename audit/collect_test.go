@@ -23,6 +23,8 @@ type fakeDirectory struct {
 	// zones are the dnsNode objects by CN=MicrosoftDNS container; a
 	// container not listed does not exist.
 	zones map[string][]ldapx.DNSNode
+	// zoneErr fails the read of a zone, by zone name.
+	zoneErr map[string]error
 }
 
 func dnOf(domain string) string { return "DC=" + strings.ReplaceAll(domain, ".", ",DC=") }
@@ -75,6 +77,9 @@ func (f *fakeDirectory) ReadDNSZones(_ context.Context, container string) ([]lda
 }
 func (f *fakeDirectory) ReadDNSNodes(_ context.Context, base string, fn func(ldapx.DNSNode) error) (ldapx.SearchStats, error) {
 	zone, container, _ := strings.Cut(strings.TrimPrefix(base, "DC="), ",")
+	if err := f.zoneErr[zone]; err != nil {
+		return ldapx.SearchStats{}, err
+	}
 	n := 0
 	for _, node := range f.zones[container] {
 		if node.Zone != zone {

@@ -102,6 +102,19 @@ func (s *zoneStore) add(server, container string, nodes []ldapx.DNSNode) {
 	}
 }
 
+// unread records a zone that exists but could not be read: names in it
+// must go to the DNS server, not get NXDOMAIN from a parent zone that was
+// read.
+func (s *zoneStore) unread(zone string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if z := s.zones[zone]; z != nil {
+		z.conflict = true
+		return
+	}
+	s.zones[zone] = &storedZone{conflict: true, nodes: map[string]*storedNode{}, ancestors: map[string]bool{}}
+}
+
 // empty reports whether no zone was read.
 func (s *zoneStore) empty() bool {
 	s.mu.Lock()

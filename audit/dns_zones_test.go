@@ -138,6 +138,18 @@ func TestZoneStoreAnswersAChildZonesApexFromTheChildNotTheDelegation(t *testing.
 	}
 }
 
+func TestZoneStoreDeclinesNamesOfAZoneThatCouldNotBeRead(t *testing.T) {
+	s := newZoneStore()
+	s.add("dc1", "CN=MicrosoftDNS,DC=DomainDnsZones,DC=corp,DC=example", []ldapx.DNSNode{node("corp.example", "web", rec(ldapx.DNSTypeA, "10.0.0.20"))})
+	s.unread("sub.corp.example") // a child zone, no delegation in the parent
+	if _, ok, err := s.answer("host.sub.corp.example", dns.TypeA); ok {
+		t.Errorf("a name of an unread zone was answered from its parent zone (err %v)", err)
+	}
+	if _, ok, _ := s.answer("web.corp.example", dns.TypeA); !ok {
+		t.Error("the parent zone's own names must still be answered")
+	}
+}
+
 func TestZoneStoreDeclinesAZoneStoredTwice(t *testing.T) {
 	s := newZoneStore()
 	s.add("dc1", "CN=MicrosoftDNS,DC=DomainDnsZones,DC=corp,DC=example", []ldapx.DNSNode{node("corp.example", "web", rec(ldapx.DNSTypeA, "10.0.0.20"))})
@@ -249,5 +261,43 @@ func TestCollectRefusesAnUnknownDNSSource(t *testing.T) {
 	_, err := Collect(context.Background(), Config{Domain: "corp.example", DNSSource: "zones"})
 	if err == nil || !strings.Contains(err.Error(), `"zones"`) || !strings.Contains(err.Error(), DNSSourceServer) {
 		t.Errorf("err = %v; want one naming the bad value and the choices", err)
+	}
+}
+
+func TestCollectAsksDNSForTheNamesOfAZoneThatFailedToRead(t *testing.T) {
+	dir := &fakeDirectory{domain: "corp.example",
+		accounts: []ldapx.SPNAccount{{DN: "CN=svc,DC=corp,DC=example", SAMAccountName: "svc", ObjectClasses: []string{"user"}, UserAccountControl: 512,
+			SPNs: []string{"HTTP/web.corp.example", "HTTP/v6.corp.example"}}},
+		zones:   map[string][]ldapx.DNSNode{"CN=MicrosoftDNS,DC=DomainDnsZones,DC=corp,DC=example": labZones()},
+		zoneErr: map[string]error{"corp.example": errors.New("connection reset")},
+	}
+	res := &countingResolver{
+		fakeResolver: fakeResolver{srv: map[string][]ldapx.SRV{"_ldap._tcp.dc._msdcs.corp.example": {{Target: "dc1.corp.example"}}}},
+		a:            map[string]string{"web.corp.example": "10.0.0.20"},
+		n:            map[string]int{},
+	}
+	snap, err := Collect(context.Background(), Config{Domain: "corp.example", Resolver: res, SkipKDCClocks: true,
+		Connect: func(context.Context, string) (Directory, error) { return dir, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gap bool
+	for _, g := range snap.Collection.Gaps {
+		gap = gap || strings.Contains(g.Scope, "DC=corp.example") && strings.Contains(g.Error, "connection reset")
+	}
+	if !gap {
+		t.Errorf("the failed zone read is not a gap: %+v", snap.Collection.Gaps)
+	}
+	for _, name := range []string{"web.corp.example", "v6.corp.example"} {
+		h, ok := snap.Host(name)
+		// (web's PTR still comes from the reverse zone, which was read.)
+		if !ok || h.Source == SourceDirectory || res.n[name] == 0 {
+			t.Errorf("%s must be asked of the DNS server when its zone could not be read: %+v (asked %d times)", name, h, res.n[name])
+		}
+	}
+	for _, z := range snap.DNS.Zones {
+		if z.Name == "corp.example" {
+			t.Errorf("the zone that failed to read is listed as read: %+v", z)
+		}
 	}
 }
