@@ -212,7 +212,7 @@ ratio() { # ratio A B: A/B to two decimals, or "-"
 			"${STATUS[$t]:-not run}${NOTE[$t]:+: ${NOTE[$t]}}"
 	done
 	echo
-	echo "spntrust phases (medians): ${PHASES%, } (LDAP includes DC discovery and ldap.zones, the AD DNS zones read on a second connection meanwhile; the rest is start-up, checks and the report)"
+	echo "spntrust phases (medians): ${PHASES%, } (LDAP includes DC discovery and ldap.zones, the AD DNS zones read on two more connections meanwhile; the rest is start-up, checks and the report)"
 	echo "floor-zones: the floor, then the DNS zones' dnsNode objects the audit also reads (for information; the target is against the floor)"
 	echo "spntrust-krb: Kerberos bind, GSSAPI-signed LDAP on 389; spntrust-replay: --from the saved snapshot (load + checks + report)"
 	echo
