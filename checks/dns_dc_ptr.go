@@ -106,7 +106,7 @@ func runDNSDCPTR(s *audit.Snapshot, _ Options) []Finding {
 			Title:    fmt.Sprintf("A/PTR of %d DC name(s) or address(es) not looked up", len(unknown)),
 			Subject:  "dc a and ptr without dns answer",
 			Affected: unknownObjs,
-			Evidence: append(unknown, Evidence{Key: "DNS server", Value: resolverName(s)}),
+			Evidence: append(unknown, Evidence{Key: "DNS server", Value: dnsServer(s)}),
 			Explanation: "The snapshot holds no usable forward or reverse lookup for these DCs, so whether their A and PTR records " +
 				"agree is unknown. Re-run the audit with a DNS server that answers for them (--dns-server).",
 		})
@@ -138,7 +138,7 @@ func containsName(names []string, fqdn string) bool {
 
 func dcPTRFinding(s *audit.Snapshot, d audit.Domain, dc audit.DC, ev []Evidence, why string, wrong []ptrProblem) Finding {
 	fqdn := normDNS(dc.FQDN)
-	ev = append(ev, Evidence{Key: "DNS server", Value: resolverName(s)})
+	ev = append(ev, Evidence{Key: "DNS server", Value: dnsServer(s)})
 	if len(dc.Addresses) > 0 {
 		ev = append(ev, Evidence{Key: "addresses known to the directory", Value: strings.Join(dc.Addresses, ", ")})
 	}

@@ -110,14 +110,6 @@ func usableTargets(r audit.SRVLookup) []audit.SRVTarget {
 	return out
 }
 
-// resolverName names the resolver the snapshot's DNS answers came from.
-func resolverName(s *audit.Snapshot) string {
-	if s.DNS.Server == "" {
-		return "system resolver"
-	}
-	return s.DNS.Server
-}
-
 func runDNSSRVMissing(s *audit.Snapshot, _ Options) []Finding {
 	var out []Finding
 	unknown := map[string][]Evidence{} // domain → not evaluated names
@@ -162,7 +154,7 @@ func runDNSSRVMissing(s *audit.Snapshot, _ Options) []Finding {
 			Domain:   dom,
 			Subject:  "srv records of " + normDNS(dom),
 			Affected: affected,
-			Evidence: append(ev, Evidence{Key: "DNS server", Value: resolverName(s)}),
+			Evidence: append(ev, Evidence{Key: "DNS server", Value: dnsServer(s)}),
 			Explanation: fmt.Sprintf("The snapshot holds no usable answer for %s, so whether clients can find the DCs and KDCs of %s "+
 				"through them is unknown. Re-run the audit with a DNS server that answers for the domain (--dns-server).", strings.Join(list, ", "), dom),
 		})
@@ -188,7 +180,7 @@ func srvMissingFinding(s *audit.Snapshot, req requiredSRV, answer string) Findin
 			{Key: "SRV name", Value: req.name},
 			{Key: "answer", Value: answer},
 			{Key: "purpose", Value: req.role},
-			{Key: "DNS server", Value: resolverName(s)},
+			{Key: "DNS server", Value: dnsServer(s)},
 		},
 		Explanation: fmt.Sprintf("%s locates the %s. Without it clients of %s cannot find a KDC or DC this way: "+
 			"no Kerberos ticket, and Negotiate falls back to NTLM or logon fails.", req.name, req.role, req.domain),

@@ -91,7 +91,7 @@ func runDNSSRVTarget(s *audit.Snapshot, _ Options) []Finding {
 			Title:    fmt.Sprintf("%d SRV target(s) not looked up: not known whether they resolve", len(unknown)),
 			Subject:  "srv targets without dns answer",
 			Affected: unknownObjs,
-			Evidence: append(unknown, Evidence{Key: "DNS server", Value: resolverName(s)}),
+			Evidence: append(unknown, Evidence{Key: "DNS server", Value: dnsServer(s)}),
 			Explanation: "The snapshot holds no usable address lookup for these SRV targets, so whether clients can reach the DCs and " +
 				"KDCs they name is unknown. Re-run the audit with a DNS server that answers for them (--dns-server).",
 		})
@@ -128,7 +128,7 @@ func srvTargetFinding(s *audit.Snapshot, u *srvTargetUse, h audit.HostLookup) Fi
 			{Key: "target", Value: u.target},
 			{Key: "address lookup", Value: answer},
 			{Key: "named by", Value: strings.Join(u.ports, ", ")},
-			{Key: "DNS server", Value: resolverName(s)},
+			{Key: "DNS server", Value: dnsServer(s)},
 		},
 		Explanation: fmt.Sprintf("The SRV records %s point clients to %s as a DC or KDC, but %s has no address (%s). Clients that pick this "+
 			"record time out and try the next; when no record resolves they cannot reach a KDC and fall back to NTLM.",

@@ -89,6 +89,7 @@ func All() []Check {
 		duplicateSPN,
 		dnsMissing,
 		dnsCNAME,
+		dnsPTR,
 		shortnamePair,
 		accountDisabled,
 		accountExpired,

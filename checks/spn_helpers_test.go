@@ -24,8 +24,18 @@ func withHosts(s *audit.Snapshot, hs ...audit.HostLookup) *audit.Snapshot {
 	return s
 }
 
+// okHost and cnameHost record, like the collector, a PTR for every address;
+// here each names the host's canonical name.
 func okHost(name string, addrs ...string) audit.HostLookup {
-	return audit.HostLookup{Name: name, Canonical: name, A: addrs, Status: audit.DNSOK}
+	return audit.HostLookup{Name: name, Canonical: name, A: addrs, PTR: ptrsTo(name, addrs), Status: audit.DNSOK}
+}
+
+func ptrsTo(name string, addrs []string) map[string][]string {
+	m := map[string][]string{}
+	for _, a := range addrs {
+		m[a] = []string{name}
+	}
+	return m
 }
 
 func nxHost(name string) audit.HostLookup {
@@ -33,7 +43,7 @@ func nxHost(name string) audit.HostLookup {
 }
 
 func cnameHost(name, target string, addrs ...string) audit.HostLookup {
-	return audit.HostLookup{Name: name, CNAMEs: []string{target}, Canonical: target, A: addrs, Status: audit.DNSOK}
+	return audit.HostLookup{Name: name, CNAMEs: []string{target}, Canonical: target, A: addrs, PTR: ptrsTo(target, addrs), Status: audit.DNSOK}
 }
 
 // withForest adds a one-domain forest.

@@ -62,11 +62,15 @@ func labShape() *audit.Snapshot {
 	acct(lab, "svc-intra", audit.KindUser, userUAC, aes, "HTTP/intra.lab.test")
 	acct(lab, "svc-bad", audit.KindUser, userUAC, aes, "http://bad.lab.test", "HTTP/bad.lab.test:eighty", "HTTP/bad lab.test")
 	acct("partner.test", "svc-sql", audit.KindUser, userUAC, aes, "MSSQLSvc/sql01.lab.test:1433")
+	acct(lab, "svc-shared", audit.KindUser, userUAC, aes, "HTTP/shared.lab.test", "HTTP/shared")
 
 	for i, h := range []string{"mp01", "web01", "web02", "file01", "sql01", "sql02", "app03", "app04", "app05", "old", "live", "intra", "legacy", "modern", "bad"} {
 		s.DNS.Hosts = append(s.DNS.Hosts, okHost(h+".lab.test", fmt.Sprintf("127.0.1.%d", 10+i)))
 	}
-	s.DNS.Hosts = append(s.DNS.Hosts, okHost("app21.partner.test", "127.0.1.40"), okHost("ext31.extern.test", "127.0.1.50"),
+	// shared.lab.test has file01's address, whose PTR names file01.
+	shared := okHost("shared.lab.test", "127.0.1.13")
+	shared.PTR = ptrsTo("file01.lab.test", shared.A)
+	s.DNS.Hosts = append(s.DNS.Hosts, shared, okHost("app21.partner.test", "127.0.1.40"), okHost("ext31.extern.test", "127.0.1.50"),
 		nxHost("ghost.lab.test"), cnameHost("portal.lab.test", "app04.lab.test", "127.0.1.17"))
 	return s
 }
@@ -121,6 +125,7 @@ func checkLabShape(t *testing.T, snap *audit.Snapshot) {
 		"SPN-DUPLICATE":        {`fail high lab.test\svc-sql,partner.test\svc-sql`},
 		"SPN-DNS-MISSING":      {`fail medium lab.test\svc-ghost`},
 		"SPN-DNS-CNAME":        {`fail high lab.test\svc-portal`},
+		"SPN-DNS-PTR":          {`fail low lab.test\svc-shared`},
 		"SPN-SHORTNAME-PAIR":   {`fail medium lab.test\svc-intra`},
 		"SPN-ACCOUNT-DISABLED": {`fail medium lab.test\svc-old`},
 		"SPN-MALFORMED":        {`fail medium lab.test\svc-bad`},

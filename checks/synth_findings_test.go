@@ -24,8 +24,8 @@ import (
 //	SPNTRUST_FINDINGS_OUT=/tmp/new go test ./checks -run TestRunAllFindingsOnGeneratedEstates   # after
 //	diff -r /tmp/old /tmp/new
 var synthFindingsSHA256 = map[int]string{
-	10_000: "88d4f7efae64de7bba3b9a92816d2fc53a059229f25f77cd2b17215558d195ba",
-	30_000: "fa1be6edf2afcfcc7033713b2e1dcc52a0da04d6c4ce52053056344df22b3a10",
+	10_000: "ff8094254ba7bd379c8eaab0c0a2e7aa7d3af8792b2e13a190947636aad5ec7e",
+	30_000: "56aa937d835dfba0fb7b75239779e73e5dca9c7f53066acd2961fb6336e61841",
 }
 
 func TestRunAllFindingsOnGeneratedEstatesAreUnchanged(t *testing.T) {

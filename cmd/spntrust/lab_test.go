@@ -267,6 +267,7 @@ func TestLabAuditFindsExactlyTheSeededConditions(t *testing.T) {
 		"SPN-ACCOUNT-DISABLED lab.test\\svc-old",
 		"SPN-DNS-CNAME http/portal,http/portal.lab.test",
 		"SPN-DNS-MISSING ghost.lab.test",
+		"SPN-DNS-PTR shared.lab.test",
 		"SPN-DUPLICATE mssqlsvc/sql01.lab.test:1433",
 		"SPN-KERBEROASTABLE lab.test\\svc-rc4",
 		"SPN-KERBEROASTABLE lab.test\\svc-sql",

@@ -305,8 +305,8 @@ func (g *gen) computer(di int, d domainSpec, i, extra int) {
 
 // user i: a service user with an HTTP pair on its own A-record host, or an
 // MSSQLSvc pair on a computer's host. Seeded at small rates: HTTP on a
-// computer's host (shadows HOST), CNAME hosts, NXDOMAIN hosts, FQDN-only
-// HTTP (short-name pair), duplicates within a domain and across forests,
+// computer's host (shadows HOST), CNAME hosts, NXDOMAIN hosts, stale PTRs,
+// FQDN-only HTTP (short-name pair), duplicates within a domain and across forests,
 // malformed values, disabled/expired/stale, RC4 and old passwords,
 // privileged service users.
 func (g *gen) user(di int, d domainSpec, i, firstComputer, endComputer int) {
@@ -349,6 +349,15 @@ func (g *gen) user(di int, d domainSpec, i, firstComputer, endComputer int) {
 	case i%2000 == 8: // malformed values
 		a.SPNs = []string{"HTTP/http://" + fqdn, "HTTP/" + fqdn + ":eighty"}
 		g.resolvable(host, d.dns, g.nextIP())
+	case i%300 == 7: // stale PTR: the address reverse-resolves to an old name
+		a.SPNs = []string{"HTTP/" + fqdn, "HTTP/" + host}
+		ip := g.nextIP()
+		g.resolvable(host, d.dns, ip)
+		for _, k := range []string{fqdn + "\x00", host + "\x00" + fqdn} {
+			h := g.hosts[k]
+			h.PTR = map[string][]string{ip: {"old" + fqdn}}
+			g.hosts[k] = h
+		}
 	case i%2 == 0: // SQL Server on a computer's host
 		a.SPNs = []string{"MSSQLSvc/" + comp + "." + d.dns + ":1433", "MSSQLSvc/" + comp + "." + d.dns}
 	default: // a web application on its own A record

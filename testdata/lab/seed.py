@@ -39,6 +39,9 @@ HOSTS = {
     "extern.test": {"ext31": 50},
 }
 CNAMES = {"lab.test": {"portal": "app04.lab.test"}}
+# A records on another host's address, with no PTR of their own: the
+# address's PTR names that other host (SPN-DNS-PTR).
+SHARED_A = {"lab.test": {"shared": "file01"}}
 
 # Computers: healthy, enabled, with a password and HOST/<short> + HOST/<fqdn>.
 COMPUTERS = {
@@ -76,6 +79,8 @@ USERS = {
          "TWIN of svc-rc4: AES only"),
         ("svc-intra", ["HTTP/intra.lab.test"], ENC_AES, False,
          "SEED SPN-SHORTNAME-PAIR: HTTP/intra.lab.test without HTTP/intra"),
+        ("svc-shared", ["HTTP/shared.lab.test", "HTTP/shared"], ENC_AES, False,
+         "SEED SPN-DNS-PTR: shared.lab.test is on file01's address, whose PTR names file01"),
         # Samba refuses "HTTP/http://bad.lab.test" ("invalid with 4 components");
         # these three malformed forms are accepted, as Windows accepts them.
         ("svc-bad", ["http://bad.lab.test", "HTTP/bad.lab.test:eighty", "HTTP/bad lab.test"],
@@ -434,6 +439,9 @@ def main():
             dc1.ensure_record(host_rev, str(last), dnsp.DNS_TYPE_PTR, "%s.%s" % (host, dc.domain))
         for alias, target in CNAMES.get(dc.domain, {}).items():
             dc.ensure_record(dc.domain, alias, dnsp.DNS_TYPE_CNAME, target)
+        for name, owner in SHARED_A.get(dc.domain, {}).items():
+            ip = "%s.%d" % (args.hostnet, HOSTS[dc.domain][owner])
+            dc.ensure_record(dc.domain, name, dnsp.DNS_TYPE_A, ip)
     log("seeding done")
     return 0
 

@@ -1,0 +1,195 @@
+package checks
+
+import (
+	"cmp"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spntrust/spntrust/audit"
+)
+
+var dnsPTR = Check{
+	ID:       "SPN-DNS-PTR",
+	Title:    "Reverse DNS of an SPN host names another host",
+	Area:     "SPN",
+	Severity: Low,
+	Explanation: `What is checked
+  The host part of every well-formed SPN of ordinary accounts (domain
+  controllers are DNS-DC-PTR's; literal IP addresses are skipped) whose DNS
+  answer has addresses: the PTR records of each address, as the audit recorded
+  them, must include the host's canonical name (the end of its CNAME chain)
+  whenever the address has PTR records at all. An address without any PTR is
+  not a finding (clients then keep the forward name). A host whose answer
+  carries no reverse lookups at all is reported as not evaluated.
+
+Why it breaks Kerberos
+  Kerberos clients that canonicalise host names through reverse DNS — MIT
+  Kerberos and Heimdal with rdns = true (the MIT default), Java, SSSD, curl and
+  browsers on Linux using GSSAPI — resolve the name, look up the PTR of the
+  address and build the SPN from the PTR name. When an address is shared (a web
+  application's name pointing at its server's address) or the PTR is stale (the
+  address was reused), they ask for HTTP/<the other host>: the ticket is issued
+  for that host's account, which the service cannot decrypt, or not at all.
+  Windows clients do not use reverse DNS for SPNs, so the failure shows only on
+  Linux, macOS and Java clients, which makes it look random.
+
+How to fix it
+  If the PTR is stale (the address now belongs to this host alone), replace it
+  with one naming the host (Remove-DnsServerResourceRecord, then
+  Add-DnsServerResourceRecordPtr). If the address is shared, give the service
+  name an address of its own with a matching PTR
+  (Add-DnsServerResourceRecordA ... -CreatePtr) and bind the site to it. On
+  clients that cannot be changed otherwise: rdns = false in krb5.conf
+  [libdefaults] (MIT 1.10+; with dns_canonicalize_hostname = fallback on 1.18+).
+
+Sources
+  RFC 4120 1.3 (host name canonicalisation is not secure); MIT krb5.conf
+  documentation (rdns, dns_canonicalize_hostname); Add-DnsServerResourceRecordPtr
+  documentation.`,
+	Run: runDNSPTR,
+}
+
+// ptrHost is one canonical SPN host whose reverse DNS names another host.
+type ptrHost struct {
+	canonical string
+	lookup    audit.HostLookup
+	spns      []parsedSPN
+	wrong     []ptrProblem
+}
+
+func runDNSPTR(s *audit.Snapshot, opt Options) []Finding {
+	ix := indexFor(s, opt)
+	out := accountsGapFinding(s, "SPN hosts' reverse DNS")
+	// A short name and its FQDN are one host: group by canonical name.
+	byCanonical := map[string]*ptrHost{}
+	var unobserved []hostSPNs
+	why := map[string]string{}
+	for _, t := range spnHosts(ix) {
+		h, ok := lookupHost(ix, t)
+		if !ok || h.Status != audit.DNSOK {
+			continue // SPN-DNS-MISSING reports these
+		}
+		addrs := append(append([]string(nil), h.A...), h.AAAA...)
+		if len(addrs) > 0 && h.PTR == nil {
+			unobserved = append(unobserved, ix.fill(t))
+			why[t.label()] = "the answer has no reverse lookups"
+			continue
+		}
+		canonical := normDNS(cmp.Or(h.Canonical, h.QueriedAs, h.Name))
+		var wrong []ptrProblem
+		for _, a := range addrs {
+			if names := h.PTR[a]; len(names) > 0 && !containsName(names, canonical) {
+				wrong = append(wrong, ptrProblem{addr: a, names: names})
+			}
+		}
+		if len(wrong) == 0 {
+			continue
+		}
+		p := byCanonical[canonical]
+		if p == nil {
+			p = &ptrHost{canonical: canonical, lookup: h, wrong: wrong}
+			byCanonical[canonical] = p
+		} else if !strings.Contains(p.lookup.Name, ".") && strings.Contains(h.Name, ".") {
+			p.lookup = h // show the full name's answer rather than a short name's
+		}
+		p.spns = append(p.spns, ix.fill(t).spns...)
+	}
+	keys := make([]string, 0, len(byCanonical))
+	for k := range byCanonical {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		out = append(out, dnsPTRFinding(s, byCanonical[k]))
+	}
+	return append(out, unobservedHostsFinding(s, "SPN hosts' reverse DNS", unobserved, why)...)
+}
+
+func dnsPTRFinding(s *audit.Snapshot, p *ptrHost) Finding {
+	accounts := accountsOf(p.spns)
+	var others []string
+	seen := map[string]bool{}
+	for _, w := range p.wrong {
+		for _, n := range w.names {
+			if n = normDNS(n); !seen[n] {
+				seen[n] = true
+				others = append(others, n)
+			}
+		}
+	}
+	ev := []Evidence{
+		{Key: "dns name", Value: p.lookup.Name},
+		{Key: "canonical name", Value: p.canonical},
+		{Key: "addresses", Value: strings.Join(append(append([]string(nil), p.lookup.A...), p.lookup.AAAA...), ", ")},
+	}
+	for _, w := range p.wrong {
+		ev = append(ev, Evidence{Key: "PTR " + w.addr, Value: strings.Join(w.names, ", ")})
+	}
+	ev = append(ev, dnsSourceEvidence(s, p.lookup), Evidence{Key: "spns", Value: spnList(s, p.spns)})
+
+	// What an rdns client asks for instead, for each SPN.
+	var asks []string
+	asked := map[string]bool{}
+	for _, sp := range p.spns {
+		if a := withHost(sp.SPN, others[0]).Raw; !asked[a] {
+			asked[a] = true
+			asks = append(asks, a)
+		}
+	}
+	affected := []Object{{Kind: "dns-name", Name: p.canonical}}
+	for _, a := range accounts {
+		affected = append(affected, accountObject(a))
+	}
+	host, zone, _ := strings.Cut(p.canonical, ".")
+	var fixPTR []string
+	for _, w := range p.wrong {
+		rz, rel := reverseZone(w.addr)
+		for _, n := range w.names {
+			fixPTR = append(fixPTR, fmt.Sprintf("Remove-DnsServerResourceRecord -ZoneName %s -RRType Ptr -Name %s -RecordData %s -Force", rz, rel, ensureDot(n)))
+		}
+		fixPTR = append(fixPTR, fmt.Sprintf("Add-DnsServerResourceRecordPtr -ZoneName %s -Name %s -PtrDomainName %s", rz, rel, p.canonical+"."))
+	}
+	fixPTR = append(fixPTR, fmt.Sprintf("Verify: Resolve-DnsName %s, then Resolve-DnsName <each address> -Type PTR (the zone name assumes a /24 reverse zone; adjust to yours).", p.canonical))
+	return Finding{
+		Severity: Low,
+		Title:    fmt.Sprintf("Reverse DNS of SPN host %s names %s", p.canonical, strings.Join(others, ", ")),
+		Domain:   cmp.Or(hostDomain(s, p.canonical), accounts[0].Domain),
+		Subject:  p.canonical,
+		Affected: affected,
+		Evidence: ev,
+		Explanation: fmt.Sprintf("%s resolves to %s, whose PTR names %s. Clients that canonicalise through reverse DNS "+
+			"(MIT Kerberos and Heimdal with rdns = true, Java, SSSD, GSSAPI on Linux and macOS) ask for %s instead of the SPNs "+
+			"registered (%s): the ticket is for another account, or there is none. Windows clients are not affected.",
+			p.canonical, joinAddrs(p.wrong), strings.Join(others, ", "), strings.Join(asks, ", "), spnList(s, p.spns)),
+		Remediation: []Option{
+			{
+				Name:    "fix-ptr",
+				Summary: fmt.Sprintf("If the address belongs to %s alone (the PTR is stale), make its PTR name %s.", p.canonical, p.canonical),
+				Steps:   fixPTR,
+				Actions: []Action{{Type: ActionManual, Host: p.canonical, Domain: zone,
+					Note: fmt.Sprintf("make the PTR of %s name %s", joinAddrs(p.wrong), p.canonical)}},
+			},
+			{
+				Name:    "own-address",
+				Summary: fmt.Sprintf("If the address is shared with %s, give %s an address of its own, with its PTR.", strings.Join(others, ", "), p.canonical),
+				Steps: []string{
+					fmt.Sprintf("Remove-DnsServerResourceRecord -ZoneName %s -RRType A -Name %s -Force", zone, host),
+					fmt.Sprintf("Add-DnsServerResourceRecordA -ZoneName %s -Name %s -IPv4Address <new address> -CreatePtr", zone, host),
+					"Bind the site (or service) to the new address, then: Resolve-DnsName " + p.canonical + " and Resolve-DnsName <new address> -Type PTR",
+				},
+				Actions: []Action{{Type: ActionManual, Host: p.canonical, Domain: zone,
+					Note: fmt.Sprintf("give %s its own address with a PTR naming it", p.canonical)}},
+			},
+			{
+				Name:    "clients-rdns-off",
+				Summary: "Where DNS cannot change: stop the affected clients from canonicalising through reverse DNS.",
+				Steps: []string{
+					"In /etc/krb5.conf [libdefaults]: rdns = false (MIT krb5 1.10+), and dns_canonicalize_hostname = fallback (1.18+)",
+					"Then on such a client: kvno " + p.spns[0].Raw + " (it must name the SPN as registered)",
+				},
+				Actions: []Action{{Type: ActionManual, Host: p.canonical, Note: "set rdns = false on Linux/macOS Kerberos clients"}},
+			},
+		},
+	}
+}
