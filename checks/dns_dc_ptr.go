@@ -155,13 +155,8 @@ func dcPTRFinding(s *audit.Snapshot, d audit.Domain, dc audit.DC, ev []Evidence,
 	}
 	for _, p := range wrong {
 		zone, rel := reverseZone(p.addr)
-		for _, n := range p.names {
-			steps = append(steps, fmt.Sprintf("Remove-DnsServerResourceRecord -ZoneName %s -RRType Ptr -Name %s -RecordData %s -Force", zone, rel, ensureDot(n)))
-		}
-		steps = append(steps,
-			fmt.Sprintf("Add-DnsServerResourceRecordPtr -ZoneName %s -Name %s -PtrDomainName %s", zone, rel, fqdn+"."),
-			fmt.Sprintf("Samba AD instead: samba-tool dns add %s %s %s PTR %s -U Administrator", resolverOrDC(s), zone, rel, fqdn),
-		)
+		steps = append(steps, replacePTRSteps(p, fqdn)...)
+		steps = append(steps, fmt.Sprintf("Samba AD instead: samba-tool dns add %s %s %s PTR %s -U Administrator", resolverOrDC(s), zone, rel, fqdn))
 	}
 	steps = append(steps, fmt.Sprintf("Verify: Resolve-DnsName %s, then Resolve-DnsName <each address> -Type PTR (the zone name assumes a /24 reverse zone; adjust to yours).", fqdn))
 	return Finding{
@@ -198,6 +193,17 @@ func reverseZone(addr string) (zone, rel string) {
 		nib = append(nib, fmt.Sprintf("%x", b[i]&0xf), fmt.Sprintf("%x", b[i]>>4))
 	}
 	return strings.Join(nib[16:], ".") + ".ip6.arpa", strings.Join(nib[:16], ".")
+}
+
+// replacePTRSteps are the PowerShell lines that make p's address name fqdn
+// alone: remove each PTR it has, add the right one.
+func replacePTRSteps(p ptrProblem, fqdn string) []string {
+	zone, rel := reverseZone(p.addr)
+	var steps []string
+	for _, n := range p.names {
+		steps = append(steps, fmt.Sprintf("Remove-DnsServerResourceRecord -ZoneName %s -RRType Ptr -Name %s -RecordData %s -Force", zone, rel, ensureDot(n)))
+	}
+	return append(steps, fmt.Sprintf("Add-DnsServerResourceRecordPtr -ZoneName %s -Name %s -PtrDomainName %s", zone, rel, ensureDot(fqdn)))
 }
 
 func ensureDot(n string) string {

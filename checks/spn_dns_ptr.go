@@ -144,11 +144,7 @@ func dnsPTRFinding(s *audit.Snapshot, p *ptrHost) Finding {
 	host, zone, _ := strings.Cut(p.canonical, ".")
 	var fixPTR []string
 	for _, w := range p.wrong {
-		rz, rel := reverseZone(w.addr)
-		for _, n := range w.names {
-			fixPTR = append(fixPTR, fmt.Sprintf("Remove-DnsServerResourceRecord -ZoneName %s -RRType Ptr -Name %s -RecordData %s -Force", rz, rel, ensureDot(n)))
-		}
-		fixPTR = append(fixPTR, fmt.Sprintf("Add-DnsServerResourceRecordPtr -ZoneName %s -Name %s -PtrDomainName %s", rz, rel, p.canonical+"."))
+		fixPTR = append(fixPTR, replacePTRSteps(w, p.canonical)...)
 	}
 	fixPTR = append(fixPTR, fmt.Sprintf("Verify: Resolve-DnsName %s, then Resolve-DnsName <each address> -Type PTR (the zone name assumes a /24 reverse zone; adjust to yours).", p.canonical))
 	return Finding{
