@@ -45,7 +45,7 @@ type zoneStore struct {
 // zone and the child's apex share a name, so nodes are kept per zone.
 type storedZone struct {
 	container string
-	conflict  bool                   // the same zone name found in two containers
+	decline   bool                   // leave every name to the DNS server: stored twice, or not read
 	wildcard  bool                   // a "*" node: the server synthesises answers
 	nodes     map[string]*storedNode // by full name
 	ancestors map[string]bool        // names that have nodes below them
@@ -75,7 +75,7 @@ func (s *zoneStore) add(server, container string, nodes []ldapx.DNSNode) {
 			z = &storedZone{container: container, nodes: map[string]*storedNode{}, ancestors: map[string]bool{}}
 			s.zones[n.Zone] = z
 		} else if !strings.EqualFold(z.container, container) {
-			z.conflict = true
+			z.decline = true
 		}
 		if _, ok := counts[n.Zone]; !ok {
 			order = append(order, n.Zone)
@@ -88,7 +88,7 @@ func (s *zoneStore) add(server, container string, nodes []ldapx.DNSNode) {
 		if prev := z.nodes[fqdn]; prev != nil {
 			// The same name twice in one zone ("host" and "host.zone."
 			// style names): the server's choice, not ours.
-			z.conflict = true
+			z.decline = true
 			prev.records = append(prev.records, n.Records...)
 			continue
 		}
@@ -109,10 +109,10 @@ func (s *zoneStore) unread(zone string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if z := s.zones[zone]; z != nil {
-		z.conflict = true
+		z.decline = true
 		return
 	}
-	s.zones[zone] = &storedZone{conflict: true, nodes: map[string]*storedNode{}, ancestors: map[string]bool{}}
+	s.zones[zone] = &storedZone{decline: true, nodes: map[string]*storedNode{}, ancestors: map[string]bool{}}
 }
 
 // empty reports whether no zone was read.
@@ -152,7 +152,7 @@ func (s *zoneStore) answer(name string, qtype uint16) (msg *dns.Msg, ok bool, er
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	zoneName, z := s.zoneOf(name)
-	if z == nil || z.conflict {
+	if z == nil || z.decline {
 		return nil, false, nil
 	}
 	// A delegation (NS records below the apex) hands the name to other servers.
