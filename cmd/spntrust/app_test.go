@@ -51,6 +51,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown check", []string{"audit", "--from", seed, "--checks", "SPN-NOPE"}, ExitUsage, "unknown check ID"},
 		{"bad port", []string{"audit", "--from", seed, "--move-port", "0"}, ExitUsage, "--move-port"},
 		{"unknown flag", []string{"audit", "--bogus"}, ExitUsage, "unknown flag"},
+		{"bad DNS source", []string{"audit", "--server", "dc1.corp.example", "--dns-source", "zones"}, ExitUsage, `--dns-source "zones": use auto`},
 		{"unknown command", []string{"frobnicate"}, ExitUsage, "unknown command"},
 		{"explain unknown check", []string{"checks", "explain", "NOPE"}, ExitUsage, "unknown check ID"},
 	}
