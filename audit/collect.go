@@ -83,9 +83,10 @@ type collector struct {
 	// zones holds the AD-integrated zones read so far; nil when the DNS
 	// server is asked for everything.
 	zones *zoneStore
-	// zoneSuffixes are the DNS names of the domains being collected: a
-	// host under one is resolved after the zones are read, not prefetched.
-	zoneSuffixes []string
+	// zoneSuffixes are the DNS names of the domains being collected, each
+	// with its forest's zone state: a host under one waits for the zones
+	// (see waitsForZones).
+	zoneSuffixes map[string]*forestZones
 	// zoneTime is the time spent reading zones (on second connections,
 	// during the LDAP phase), for Config.Phase.
 	zoneTime time.Duration
@@ -121,7 +122,7 @@ func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
 		return nil, fmt.Errorf("DNS source %q: use %q (zones from the directory, the DNS server for the rest) or %q (the DNS server for every name)",
 			cfg.DNSSource, DNSSourceAuto, DNSSourceServer)
 	}
-	c := &collector{cfg: cfg, seen: map[string]bool{}, snap: &Snapshot{
+	c := &collector{cfg: cfg, seen: map[string]bool{}, zoneSuffixes: map[string]*forestZones{}, snap: &Snapshot{
 		SchemaVersion: SchemaVersion,
 		Collection: Collection{
 			ToolVersion: cfg.ToolVersion, StartedAt: cfg.Now().UTC(), Host: cfg.Host,
@@ -145,7 +146,7 @@ func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
 	defer cancelDNS()
 	c.hosts = startHostPrefetch(dnsCtx, cfg.Resolver, cfg.IsNXDomain, cfg.Workers*4)
 	if c.zones != nil {
-		c.hosts.later = c.underZoneSuffix
+		c.hosts.later = c.waitsForZones
 	}
 	defer func() {
 		if c.hosts != nil {
@@ -281,16 +282,19 @@ func (c *collector) collectForest(ctx context.Context, candidates []string) erro
 	// The domain this DC serves is read over the connection we have; the
 	// forest's other domains through one of their own DCs, concurrently.
 	thisDomain := ldapx.DNToDomain(rootDSE.DefaultNamingContext)
+	fz := &forestZones{}
+	names := partitionNames(parts)
 	c.mu.Lock()
-	c.zoneSuffixes = append(c.zoneSuffixes, strings.ToLower(forestRoot))
-	for _, p := range parts {
-		c.zoneSuffixes = append(c.zoneSuffixes, strings.ToLower(firstNonEmpty(p.DNSRoot, ldapx.DNToDomain(p.NCName))))
+	for _, n := range append([]string{forestRoot}, names...) {
+		if n = strings.ToLower(n); c.zoneSuffixes[n] == nil {
+			c.zoneSuffixes[n] = fz
+		}
 	}
 	c.mu.Unlock()
-	sem := make(chan struct{}, c.cfg.Workers)
-	var wg sync.WaitGroup
-	for _, p := range parts {
-		name := strings.ToLower(firstNonEmpty(p.DNSRoot, ldapx.DNToDomain(p.NCName)))
+	// The forest's domains, each once.
+	var todo []Domain
+	for i, p := range parts {
+		name := strings.ToLower(names[i])
 		c.mu.Lock()
 		dup := c.seen[name]
 		c.seen[name] = true
@@ -305,10 +309,30 @@ func (c *collector) collectForest(ctx context.Context, candidates []string) erro
 				d.DCs = append(d.DCs, DC{FQDN: strings.ToLower(dc.DNSHostName), GlobalCatalog: dc.IsGlobalCatalog, FunctionalLevel: max(dc.BehaviorVersion, 0), Site: dc.Site})
 			}
 		}
-		if strings.EqualFold(name, thisDomain) {
+		todo = append(todo, d)
+	}
+	// Once every zone of this forest is read, the names under its domains
+	// that no zone holds are asked of the DNS server at once, while the
+	// accounts may still be paging (a forest whose DNS is not in AD).
+	var zonesRead sync.WaitGroup
+	zonesRead.Add(len(todo))
+	released := make(chan struct{})
+	go func() {
+		defer close(released)
+		zonesRead.Wait()
+		c.mu.Lock()
+		fz.read = true
+		c.mu.Unlock()
+		c.hosts.release(func(name string) bool { return !c.waitsForZones(name) })
+	}()
+	defer func() { <-released }()
+	sem := make(chan struct{}, c.cfg.Workers)
+	var wg sync.WaitGroup
+	for _, d := range todo {
+		if strings.EqualFold(d.DNSName, thisDomain) {
 			d.FunctionalLevel = rootDSE.DomainFunctionality
 			// The forest-wide zones are read once, with this domain's.
-			wait := c.startZoneRead(dctx, dcName, ldapx.DNSZoneContainers(d.DN, rootDSE.RootDomainNamingContext))
+			wait := c.startZoneRead(dctx, dcName, ldapx.DNSZoneContainers(d.DN, rootDSE.RootDomainNamingContext), zonesRead.Done)
 			c.readDomain(dctx, dir, &d)
 			wait()
 			c.addDomain(d)
@@ -318,16 +342,36 @@ func (c *collector) collectForest(ctx context.Context, candidates []string) erro
 		sem <- struct{}{}
 		go func(d Domain) {
 			defer func() { <-sem; wg.Done() }()
-			c.collectOtherDomain(ctx, d)
+			c.collectOtherDomain(ctx, d, zonesRead.Done)
 		}(d)
 	}
 	wg.Wait()
 	return nil
 }
 
+func partitionNames(parts []ldapx.Partition) []string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = firstNonEmpty(p.DNSRoot, ldapx.DNToDomain(p.NCName))
+	}
+	return out
+}
+
+// forestZones is the state of one forest's zone reads.
+type forestZones struct {
+	read bool // every zone read of the forest has finished
+}
+
 // collectOtherDomain reads a domain of an already-collected forest through
 // one of its own DCs.
-func (c *collector) collectOtherDomain(ctx context.Context, d Domain) {
+// zonesRead is called once its zones are read, or when they will not be.
+func (c *collector) collectOtherDomain(ctx context.Context, d Domain, zonesRead func()) {
+	started := false
+	defer func() {
+		if !started {
+			zonesRead()
+		}
+	}()
 	var candidates []string
 	for _, dc := range d.DCs {
 		candidates = append(candidates, dc.FQDN)
@@ -356,7 +400,8 @@ func (c *collector) collectOtherDomain(ctx context.Context, d Domain) {
 	} else {
 		c.gap("dc:"+dcName, "rootDSE", err)
 	}
-	wait := c.startZoneRead(dctx, dcName, ldapx.DNSZoneContainers(d.DN, ""))
+	wait := c.startZoneRead(dctx, dcName, ldapx.DNSZoneContainers(d.DN, ""), zonesRead)
+	started = true
 	c.readDomain(dctx, dir, &d)
 	wait()
 	c.addDomain(d)
@@ -373,13 +418,16 @@ const zoneReaders = 2
 // DC serves the searches in parallel); the returned function waits for it.
 // A container that does not exist is skipped; any other failure is a gap,
 // and the names of the zones not read are asked of the DNS server instead.
-func (c *collector) startZoneRead(ctx context.Context, dcName string, containers []string) (wait func()) {
+// done is called when the read has finished (also when there is none).
+func (c *collector) startZoneRead(ctx context.Context, dcName string, containers []string, done func()) (wait func()) {
 	if c.zones == nil {
+		done()
 		return func() {}
 	}
-	done := make(chan struct{})
+	finished := make(chan struct{})
 	go func() {
-		defer close(done)
+		defer close(finished)
+		defer done()
 		start := time.Now()
 		defer func() {
 			c.mu.Lock()
@@ -450,21 +498,27 @@ func (c *collector) startZoneRead(ctx context.Context, dcName string, containers
 		dir.Close()
 		wg.Wait()
 	}()
-	return func() { <-done }
+	return func() { <-finished }
 }
 
-// underZoneSuffix reports whether name is, or is under, the DNS name of a
-// domain being collected: its zone is probably among those read from the
-// directory, so it is resolved once they are.
-func (c *collector) underZoneSuffix(name string) bool {
+// waitsForZones reports whether the host name should wait for the zones
+// read from the directory instead of being asked of the DNS server now: it
+// is under the DNS name of a domain being collected, and either its
+// forest's zones are still being read or one of them holds it.
+func (c *collector) waitsForZones(name string) bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, s := range c.zoneSuffixes {
-		if name == s || strings.HasSuffix(name, "."+s) {
-			return true
+	var fz *forestZones
+	for n := name; n != ""; n = parentName(n) {
+		if fz = c.zoneSuffixes[n]; fz != nil {
+			break
 		}
 	}
-	return false
+	read := fz != nil && fz.read
+	c.mu.Unlock()
+	if fz == nil {
+		return false
+	}
+	return !read || c.zones.holds(name)
 }
 
 // readDomain reads a domain's SPN accounts and trusts over dir.

@@ -23,8 +23,10 @@ type hostPrefetch struct {
 	hosts   []HostQuery           // every distinct host seen, for the report
 	answers map[string]HostLookup // by queried name
 	// later, when set, names queried names left for CollectDNS to resolve
-	// (from the zones read from the directory) instead of asking now.
-	later func(name string) bool
+	// (from the zones read from the directory) instead of asking now;
+	// they wait in deferred until release.
+	later    func(name string) bool
+	deferred []string
 }
 
 // prefetchQueue bounds the names waiting for a worker; when it is full,
@@ -63,12 +65,41 @@ func (p *hostPrefetch) add(hq HostQuery) {
 	dup := p.started[name]
 	p.started[name] = true
 	p.mu.Unlock()
-	if dup || (p.later != nil && p.later(name)) {
+	if dup {
 		return
 	}
+	if p.later != nil && p.later(name) {
+		p.mu.Lock()
+		p.deferred = append(p.deferred, name)
+		p.mu.Unlock()
+		return
+	}
+	p.queue(name)
+}
+
+func (p *hostPrefetch) queue(name string) {
 	select {
 	case p.work <- name:
 	case <-p.ctx.Done():
+	}
+}
+
+// release asks now the deferred names for which now is true. (A name
+// deferred while release runs stays deferred: CollectDNS resolves it.)
+func (p *hostPrefetch) release(now func(name string) bool) {
+	p.mu.Lock()
+	var keep, ask []string
+	for _, n := range p.deferred {
+		if now(n) {
+			ask = append(ask, n)
+		} else {
+			keep = append(keep, n)
+		}
+	}
+	p.deferred = keep
+	p.mu.Unlock()
+	for _, n := range ask {
+		p.queue(n)
 	}
 }
 

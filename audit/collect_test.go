@@ -25,6 +25,9 @@ type fakeDirectory struct {
 	zones map[string][]ldapx.DNSNode
 	// zoneErr fails the read of a zone, by zone name.
 	zoneErr map[string]error
+	// afterAccounts runs after the accounts are delivered, before the
+	// account search returns (to observe what happens meanwhile).
+	afterAccounts func()
 }
 
 func dnOf(domain string) string { return "DC=" + strings.ReplaceAll(domain, ".", ",DC=") }
@@ -52,6 +55,9 @@ func (f *fakeDirectory) ReadSPNAccounts(_ context.Context, _ string, fn func(lda
 		if err := fn(a); err != nil {
 			return ldapx.SearchStats{}, err
 		}
+	}
+	if f.afterAccounts != nil {
+		f.afterAccounts()
 	}
 	return ldapx.SearchStats{Entries: len(f.accounts)}, f.accountsErr
 }

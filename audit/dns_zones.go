@@ -115,6 +115,14 @@ func (s *zoneStore) unread(zone string) {
 	s.zones[zone] = &storedZone{decline: true, nodes: map[string]*storedNode{}, ancestors: map[string]bool{}}
 }
 
+// holds reports whether a zone read (or known and declined) holds name.
+func (s *zoneStore) holds(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, z := s.zoneOf(canonicalName(name))
+	return z != nil
+}
+
 // empty reports whether no zone was read.
 func (s *zoneStore) empty() bool {
 	s.mu.Lock()

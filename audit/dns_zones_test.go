@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -299,5 +300,44 @@ func TestCollectAsksDNSForTheNamesOfAZoneThatFailedToRead(t *testing.T) {
 		if z.Name == "corp.example" {
 			t.Errorf("the zone that failed to read is listed as read: %+v", z)
 		}
+	}
+}
+
+// TestCollectAsksDNSDuringThePagingWhenNoZoneIsInAD: where the domains'
+// DNS is not AD-integrated (no zones to read), the SPN hosts are still
+// asked of the DNS server while the accounts are paging, not after.
+func TestCollectAsksDNSDuringThePagingWhenNoZoneIsInAD(t *testing.T) {
+	res := &countingResolver{
+		fakeResolver: fakeResolver{srv: map[string][]ldapx.SRV{"_ldap._tcp.dc._msdcs.corp.example": {{Target: "dc1.corp.example"}}}},
+		a:            map[string]string{"web.corp.example": "10.0.0.20"},
+		n:            map[string]int{},
+	}
+	askedDuringPaging := false
+	dir := &fakeDirectory{domain: "corp.example",
+		accounts: []ldapx.SPNAccount{{DN: "CN=svc,DC=corp,DC=example", SAMAccountName: "svc", ObjectClasses: []string{"user"}, UserAccountControl: 512,
+			SPNs: []string{"HTTP/web.corp.example"}}},
+		afterAccounts: func() { // the last page: wait (bounded) for the question
+			for range 200 {
+				res.mu.Lock()
+				asked := res.n["web.corp.example"] > 0
+				res.mu.Unlock()
+				if asked {
+					askedDuringPaging = true
+					return
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		},
+	}
+	snap, err := Collect(context.Background(), Config{Domain: "corp.example", Resolver: res, SkipKDCClocks: true,
+		Connect: func(context.Context, string) (Directory, error) { return dir, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !askedDuringPaging {
+		t.Error("web.corp.example was not asked of the DNS server while the accounts were paging")
+	}
+	if h, ok := snap.Host("web.corp.example"); !ok || h.Status != DNSOK || h.Source != "" || res.n["web.corp.example"] != 2 {
+		t.Errorf("web.corp.example: %+v, asked %d times (want twice: A and AAAA, once each)", h, res.n["web.corp.example"])
 	}
 }
