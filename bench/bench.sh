@@ -135,6 +135,9 @@ FLOOR_ZONES=(bash -c 'ldapsearch "$@" -b "$0" -E pr=1000/noprompt "(servicePrinc
 #    --timings prints how long LDAP, DNS and the KDC took (stderr).
 AUDIT=("$SPNTRUST" audit --timings --domain "$DOMAIN" --dns-server "$DCIP" --auth simple --security ldaps --ca-file "$CA"
 	--user "$USER_UPN" --password-file "$PWFILE" --format json --output /dev/null)
+# 2a. the same, with every SPN host asked of the DC's DNS server instead of
+#     answered from the AD zones (--dns-source dns), for comparison.
+AUDIT_DNS=("${AUDIT[@]}" --dns-source dns)
 # 2b. the checks alone: replaying the snapshot saved by a live audit (loading
 #     the file, every check, the JSON report).
 REPLAY=("$SPNTRUST" audit --from "$OUT/snapshot.json" --format json --output /dev/null)
@@ -168,6 +171,7 @@ FLOOR_ENTRIES=$(grep -c '^dn: ' "$OUT/floor.out" || true)
 FLOOR_SPNS=$(grep -ci '^servicePrincipalName: ' "$OUT/floor.out" || true)
 measure floor-zones "${FLOOR_ZONES[@]}" || true
 measure spntrust "${AUDIT[@]}" || true
+measure spntrust-dnsserver "${AUDIT_DNS[@]}" || true
 measure spntrust-krb "${AUDIT_KRB[@]}" || true
 measure spntrust-replay "${REPLAY[@]}" || true
 # Medians of the audit's phases over its runs.
@@ -204,7 +208,7 @@ ratio() { # ratio A B: A/B to two decimals, or "-"
 	echo "floor read $FLOOR_ENTRIES entries, $FLOOR_SPNS SPNs; spntrust's snapshot: $SNAP_ACCOUNTS (accounts, SPNs, DNS answers)"
 	echo
 	printf '%-20s %10s %12s %10s %10s  %s\n' tool "time (s)" "peak RSS" "time/floor" "RSS/floor" status
-	for t in floor floor-zones spntrust spntrust-krb spntrust-replay ldapdomaindump getuserspns-ntlm getuserspns-krb; do
+	for t in floor floor-zones spntrust spntrust-dnsserver spntrust-krb spntrust-replay ldapdomaindump getuserspns-ntlm getuserspns-krb; do
 		rss=${MED_M[$t]:-nan}
 		[[ $rss == nan ]] && rss_h=- || rss_h="$((${rss%.*} / 1024)) MiB"
 		printf '%-20s %10s %12s %10s %10s  %s\n' "$t" "${MED_T[$t]:-nan}" "$rss_h" \
@@ -214,6 +218,7 @@ ratio() { # ratio A B: A/B to two decimals, or "-"
 	echo
 	echo "spntrust phases (medians): ${PHASES%, } (LDAP includes DC discovery and ldap.zones, the AD DNS zones read on two more connections meanwhile; the rest is start-up, checks and the report)"
 	echo "floor-zones: the floor, then the DNS zones' dnsNode objects the audit also reads (for information; the target is against the floor)"
+	echo "spntrust-dnsserver: --dns-source dns (every SPN host asked of the DC's DNS server, as before the zone reader)"
 	echo "spntrust-krb: Kerberos bind, GSSAPI-signed LDAP on 389; spntrust-replay: --from the saved snapshot (load + checks + report)"
 	echo
 	echo "targets (issue 10):"
