@@ -79,40 +79,47 @@ func (s *Snapshot) Validate() error {
 			}
 		}
 	}
+	// Accounts and DNS answers number in the hundreds of thousands: their
+	// field paths are formatted only for the error (issue 10).
 	for i, a := range s.Accounts {
-		p := fmt.Sprintf("accounts[%d]", i)
+		p := func(field string) string { return fmt.Sprintf("accounts[%d].%s", i, field) }
 		if a.DN == "" {
-			return bad(p+".dn", "empty")
+			return bad(p("dn"), "empty")
 		}
 		if !a.Kind.valid() {
-			return bad(p+".kind", "%q is not one of user, computer, managedServiceAccount, groupManagedServiceAccount, other", a.Kind)
+			return bad(p("kind"), "%q is not one of user, computer, managedServiceAccount, groupManagedServiceAccount, other", a.Kind)
 		}
 		if a.UACFlags != nil && !reflect.DeepEqual(a.UACFlags, DecodeUAC(a.UserAccountControl)) {
-			return bad(p+".userAccountControlFlags", "%v does not match userAccountControl %d", a.UACFlags, a.UserAccountControl)
+			return bad(p("userAccountControlFlags"), "%v does not match userAccountControl %d", a.UACFlags, a.UserAccountControl)
 		}
 		if wantEnabled := a.UserAccountControl&UACAccountDisable == 0; a.Enabled != wantEnabled {
-			return bad(p+".enabled", "%v contradicts userAccountControl %d", a.Enabled, a.UserAccountControl)
+			return bad(p("enabled"), "%v contradicts userAccountControl %d", a.Enabled, a.UserAccountControl)
 		}
 		if a.SID != "" && !strings.HasPrefix(a.SID, "S-1-") {
-			return bad(p+".sid", "%q is not a SID (S-1-...)", a.SID)
+			return bad(p("sid"), "%q is not a SID (S-1-...)", a.SID)
 		}
 	}
 	for i, h := range s.DNS.Hosts {
-		p := fmt.Sprintf("dns.hosts[%d]", i)
+		p := func(field string) string { return fmt.Sprintf("dns.hosts[%d].%s", i, field) }
 		if h.Name == "" {
-			return bad(p+".name", "empty")
+			return bad(p("name"), "empty")
 		}
 		if err := validStatus(h.Status); err != nil {
-			return bad(p+".status", "%v", err)
+			return bad(p("status"), "%v", err)
 		}
 		switch h.Source {
 		case "", SourceDirectory, SourceDirectoryAndDNS:
 		default:
-			return bad(p+".source", "%q is not one of \"\" (the DNS server), %q, %q", h.Source, SourceDirectory, SourceDirectoryAndDNS)
+			return bad(p("source"), "%q is not one of \"\" (the DNS server), %q, %q", h.Source, SourceDirectory, SourceDirectoryAndDNS)
 		}
-		for k, a := range append(append([]string(nil), h.A...), h.AAAA...) {
+		for k, a := range h.A {
 			if _, err := netip.ParseAddr(a); err != nil {
-				return bad(fmt.Sprintf("%s.addresses[%d]", p, k), "%q is not an IP address", a)
+				return bad(p(fmt.Sprintf("addresses[%d]", k)), "%q is not an IP address", a)
+			}
+		}
+		for k, a := range h.AAAA {
+			if _, err := netip.ParseAddr(a); err != nil {
+				return bad(p(fmt.Sprintf("addresses[%d]", len(h.A)+k)), "%q is not an IP address", a)
 			}
 		}
 	}
