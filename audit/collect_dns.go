@@ -74,25 +74,22 @@ func LookupHost(ctx context.Context, q DNSQuerier, hq HostQuery, isNXDomain func
 		return h
 	}
 	h.Status = DNSOK
-	h.PTR = map[string][]string{}
 	for _, addr := range append(append([]string(nil), h.A...), h.AAAA...) {
 		rev, err := dns.ReverseAddr(addr)
-		if err != nil {
+		if _, dup := h.PTR.Lookup(addr); err != nil || dup {
 			continue
 		}
-		msg, err := q.Query(ctx, rev, dns.TypePTR)
-		if err != nil {
-			h.PTR[addr] = nil
-			continue
-		}
-		var names []string
-		for _, rr := range msg.Answer {
-			if p, ok := rr.(*dns.PTR); ok {
-				names = append(names, canonicalName(p.Ptr))
+		var names []string // nil: the query failed or found no PTR
+		if msg, err := q.Query(ctx, rev, dns.TypePTR); err == nil {
+			for _, rr := range msg.Answer {
+				if p, ok := rr.(*dns.PTR); ok {
+					names = append(names, canonicalName(p.Ptr))
+				}
 			}
+			sort.Strings(names)
 		}
-		sort.Strings(names)
-		h.PTR[addr] = names
+		h.PTR = append(h.PTR, PTR{Addr: addr, Names: names})
+		sort.Slice(h.PTR, func(i, j int) bool { return h.PTR[i].Addr < h.PTR[j].Addr })
 	}
 	return h
 }

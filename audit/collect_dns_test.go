@@ -81,13 +81,13 @@ func TestLookupHost(t *testing.T) {
 		want  HostLookup
 	}{
 		{"A with PTR", zone{rrs: records}, HostQuery{Name: "MP01.lab.test."},
-			HostLookup{Name: "mp01.lab.test", Canonical: "mp01.lab.test", A: []string{"127.0.1.21"}, PTR: map[string][]string{"127.0.1.21": {"mp01.lab.test"}}, Status: DNSOK}},
+			HostLookup{Name: "mp01.lab.test", Canonical: "mp01.lab.test", A: []string{"127.0.1.21"}, PTR: PTRs{{Addr: "127.0.1.21", Names: []string{"mp01.lab.test"}}}, Status: DNSOK}},
 		{"short name gets the domain suffix", zone{rrs: records}, HostQuery{Name: "mp01", Suffix: "lab.test"},
-			HostLookup{Name: "mp01", QueriedAs: "mp01.lab.test", Canonical: "mp01.lab.test", A: []string{"127.0.1.21"}, PTR: map[string][]string{"127.0.1.21": {"mp01.lab.test"}}, Status: DNSOK}},
+			HostLookup{Name: "mp01", QueriedAs: "mp01.lab.test", Canonical: "mp01.lab.test", A: []string{"127.0.1.21"}, PTR: PTRs{{Addr: "127.0.1.21", Names: []string{"mp01.lab.test"}}}, Status: DNSOK}},
 		{"CNAME chain in one answer", zone{rrs: records}, HostQuery{Name: "portal.lab.test"},
-			HostLookup{Name: "portal.lab.test", CNAMEs: []string{"app04.lab.test"}, Canonical: "app04.lab.test", A: []string{"127.0.1.24"}, PTR: map[string][]string{"127.0.1.24": nil}, Status: DNSOK}},
+			HostLookup{Name: "portal.lab.test", CNAMEs: []string{"app04.lab.test"}, Canonical: "app04.lab.test", A: []string{"127.0.1.24"}, PTR: PTRs{{Addr: "127.0.1.24"}}, Status: DNSOK}},
 		{"CNAME target asked separately", zone{rrs: records, split: true}, HostQuery{Name: "portal.lab.test"},
-			HostLookup{Name: "portal.lab.test", CNAMEs: []string{"app04.lab.test"}, Canonical: "app04.lab.test", A: []string{"127.0.1.24"}, PTR: map[string][]string{"127.0.1.24": nil}, Status: DNSOK}},
+			HostLookup{Name: "portal.lab.test", CNAMEs: []string{"app04.lab.test"}, Canonical: "app04.lab.test", A: []string{"127.0.1.24"}, PTR: PTRs{{Addr: "127.0.1.24"}}, Status: DNSOK}},
 		{"NXDOMAIN", zone{rrs: records}, HostQuery{Name: "ghost.lab.test"},
 			HostLookup{Name: "ghost.lab.test", Status: DNSNXDomain, Error: "nxdomain"}},
 		{"name without address", zone{rrs: records}, HostQuery{Name: "txtonly.lab.test"},

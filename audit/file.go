@@ -132,7 +132,8 @@ func (s *Snapshot) shareStrings() {
 		if h.Canonical == h.Name {
 			h.Canonical = h.Name
 		}
-		for addr, names := range h.PTR {
+		for _, ptr := range h.PTR {
+			addr, names := ptr.Addr, ptr.Names
 			for j := range names {
 				switch names[j] {
 				case h.Name:

@@ -178,14 +178,14 @@ type HostLookup struct {
 	// QueriedAs is the name actually asked for when it differs from Name: a
 	// short (single-label) SPN host is resolved with its domain's DNS
 	// suffix appended, as a domain-joined client would.
-	QueriedAs string              `json:"queriedAs,omitempty"`
-	CNAMEs    []string            `json:"cnames,omitempty"` // chain followed, in order
-	Canonical string              `json:"canonical,omitempty"`
-	A         []string            `json:"a,omitempty"`
-	AAAA      []string            `json:"aaaa,omitempty"`
-	PTR       map[string][]string `json:"ptr,omitempty"` // address → names
-	Status    string              `json:"status"`
-	Error     string              `json:"error,omitempty"`
+	QueriedAs string   `json:"queriedAs,omitempty"`
+	CNAMEs    []string `json:"cnames,omitempty"` // chain followed, in order
+	Canonical string   `json:"canonical,omitempty"`
+	A         []string `json:"a,omitempty"`
+	AAAA      []string `json:"aaaa,omitempty"`
+	PTR       PTRs     `json:"ptr,omitempty"` // address → names
+	Status    string   `json:"status"`
+	Error     string   `json:"error,omitempty"`
 	// Source says where the answers came from: "directory" (the zone data
 	// read over LDAP, see DNS.Zones), "directory+dns" (partly), or empty:
 	// the DNS server (DNS.Server).

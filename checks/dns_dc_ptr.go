@@ -73,7 +73,7 @@ func runDNSDCPTR(s *audit.Snapshot, _ Options) []Finding {
 			var bad []Evidence
 			var wrong []ptrProblem
 			for _, a := range addrs {
-				names, looked := h.PTR[a]
+				names, looked := h.PTR.Lookup(a)
 				if !looked {
 					unknown = append(unknown, Evidence{Key: fqdn + " " + a, Value: "PTR of this address not looked up"})
 					unknownObjs = append(unknownObjs, Object{Kind: "dc", Name: fqdn, Domain: d.DNSName})

@@ -19,6 +19,17 @@ func dc1Host(edit func(h *audit.HostLookup)) *audit.Snapshot {
 	return s
 }
 
+// setPTR records names (none: nil) as the PTR answer for addr.
+func setPTR(h *audit.HostLookup, addr string, names ...string) {
+	for i := range h.PTR {
+		if h.PTR[i].Addr == addr {
+			h.PTR[i].Names = names
+			return
+		}
+	}
+	h.PTR = append(h.PTR, audit.PTR{Addr: addr, Names: names})
+}
+
 func TestDNSDCPTR(t *testing.T) {
 	tests := []struct {
 		name string
@@ -27,11 +38,11 @@ func TestDNSDCPTR(t *testing.T) {
 		ne   []string
 	}{
 		{"healthy twin: the lab", labSnapshot(), nil, nil},
-		{"PTR names another host", dc1Host(func(h *audit.HostLookup) { h.PTR["127.0.0.11"] = []string{"web01.lab.test."} }), []string{"dc1.lab.test"}, nil},
-		{"no PTR record", dc1Host(func(h *audit.HostLookup) { h.PTR["127.0.0.11"] = nil }), []string{"dc1.lab.test"}, nil},
+		{"PTR names another host", dc1Host(func(h *audit.HostLookup) { setPTR(h, "127.0.0.11", "web01.lab.test.") }), []string{"dc1.lab.test"}, nil},
+		{"no PTR record", dc1Host(func(h *audit.HostLookup) { setPTR(h, "127.0.0.11") }), []string{"dc1.lab.test"}, nil},
 		{"DC name does not resolve", dc1Host(func(h *audit.HostLookup) { *h = audit.HostLookup{Name: h.Name, Status: audit.DNSNXDomain} }), []string{"dc1.lab.test"}, nil},
 		{"healthy twin: several PTR names, one is the DC, any case",
-			dc1Host(func(h *audit.HostLookup) { h.PTR["127.0.0.11"] = []string{"alias.lab.test.", "DC1.Lab.Test."} }), nil, nil},
+			dc1Host(func(h *audit.HostLookup) { setPTR(h, "127.0.0.11", "alias.lab.test.", "DC1.Lab.Test.") }), nil, nil},
 		{"PTR not looked up is not evaluated", dc1Host(func(h *audit.HostLookup) { h.PTR = nil }), nil, []string{"dc a and ptr without dns answer"}},
 		{"DC without a lookup is not evaluated", dc1Host(func(h *audit.HostLookup) { h.Name = "unrelated.lab.test" }), nil, []string{"dc a and ptr without dns answer"}},
 	}
@@ -49,7 +60,7 @@ func TestDNSDCPTR(t *testing.T) {
 }
 
 func TestDNSDCPTRRemediation(t *testing.T) {
-	f := runDNSDCPTR(dc1Host(func(h *audit.HostLookup) { h.PTR["127.0.0.11"] = []string{"web01.lab.test."} }), DefaultOptions())[0]
+	f := runDNSDCPTR(dc1Host(func(h *audit.HostLookup) { setPTR(h, "127.0.0.11", "web01.lab.test.") }), DefaultOptions())[0]
 	if f.Severity != Medium || evidence(f, "PTR 127.0.0.11") != "web01.lab.test." {
 		t.Errorf("finding: %+v", f)
 	}

@@ -57,7 +57,7 @@ func healthyDNS(s *audit.Snapshot) {
 				Targets: []audit.SRVTarget{{Target: dc.FQDN + ".", Port: port, Weight: 100}}})
 		}
 		s.DNS.Hosts = append(s.DNS.Hosts, audit.HostLookup{Name: dc.FQDN, Canonical: dc.FQDN, A: dc.Addresses, Status: audit.DNSOK,
-			PTR: map[string][]string{dc.Addresses[0]: {dc.FQDN + "."}}})
+			PTR: audit.PTRs{{Addr: dc.Addresses[0], Names: []string{dc.FQDN + "."}}}})
 	}
 }
 
@@ -190,8 +190,7 @@ func TestInfraFindingsCarryRemediation(t *testing.T) {
 	setSRV(s, "_kerberos._tcp.lab.test", audit.DNSNXDomain)
 	pointSRV(s, "dc9.lab.test", "_ldap._tcp.lab.test")
 	addHosts(s, audit.HostLookup{Name: "dc9.lab.test", Status: audit.DNSNXDomain})
-	dc1Ptr := s.DNS.Hosts[0].PTR
-	dc1Ptr["127.0.0.11"] = []string{"other.lab.test."}
+	setPTR(&s.DNS.Hosts[0], "127.0.0.11", "other.lab.test.")
 	shiftClock(s, "dc2.partner.test", 10*time.Minute)
 	s.TicketProbes = []audit.TicketProbe{
 		refused("HTTP/web99.lab.test", "LAB.TEST", 7, "KDC_ERR_S_PRINCIPAL_UNKNOWN", "LAB.TEST"),

@@ -70,17 +70,18 @@ func runDNSPTR(s *audit.Snapshot, opt Options) []Finding {
 		if !ok || h.Status != audit.DNSOK {
 			continue // SPN-DNS-MISSING reports these
 		}
-		addrs := append(append([]string(nil), h.A...), h.AAAA...)
-		if len(addrs) > 0 && h.PTR == nil {
+		if len(h.A)+len(h.AAAA) > 0 && len(h.PTR) == 0 {
 			unobserved = append(unobserved, ix.fill(t))
 			why[t.label()] = "the answer has no reverse lookups"
 			continue
 		}
+		// Every address a lookup resolved has its entry in PTR (nil names:
+		// none found), so PTR alone is walked; no slice per host (issue 10).
 		canonical := normDNS(cmp.Or(h.Canonical, h.QueriedAs, h.Name))
 		var wrong []ptrProblem
-		for _, a := range addrs {
-			if names := h.PTR[a]; len(names) > 0 && !containsName(names, canonical) {
-				wrong = append(wrong, ptrProblem{addr: a, names: names})
+		for _, p := range h.PTR {
+			if len(p.Names) > 0 && !containsName(p.Names, canonical) && isAddressOf(h, p.Addr) {
+				wrong = append(wrong, ptrProblem{addr: p.Addr, names: p.Names})
 			}
 		}
 		if len(wrong) == 0 {
@@ -188,4 +189,16 @@ func dnsPTRFinding(s *audit.Snapshot, p *ptrHost) Finding {
 			},
 		},
 	}
+}
+
+// isAddressOf reports whether addr is one of h's addresses.
+func isAddressOf(h audit.HostLookup, addr string) bool {
+	for _, list := range [][]string{h.A, h.AAAA} {
+		for _, a := range list {
+			if a == addr {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -10,7 +10,7 @@ import (
 
 // ptrHostLookup is an A-record host whose addresses' PTRs are given.
 func ptrHostLookup(name string, ptr map[string][]string) audit.HostLookup {
-	h := audit.HostLookup{Name: name, Canonical: name, Status: audit.DNSOK, PTR: ptr}
+	h := audit.HostLookup{Name: name, Canonical: name, Status: audit.DNSOK, PTR: audit.PTRsOf(ptr)}
 	for a := range ptr {
 		h.A = append(h.A, a)
 	}

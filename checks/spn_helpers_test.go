@@ -30,12 +30,12 @@ func okHost(name string, addrs ...string) audit.HostLookup {
 	return audit.HostLookup{Name: name, Canonical: name, A: addrs, PTR: ptrsTo(name, addrs), Status: audit.DNSOK}
 }
 
-func ptrsTo(name string, addrs []string) map[string][]string {
+func ptrsTo(name string, addrs []string) audit.PTRs {
 	m := map[string][]string{}
 	for _, a := range addrs {
 		m[a] = []string{name}
 	}
-	return m
+	return audit.PTRsOf(m)
 }
 
 func nxHost(name string) audit.HostLookup {

@@ -102,7 +102,7 @@ func (g *gen) addHost(h audit.HostLookup) {
 // with the domain suffix.
 func (g *gen) resolvable(short, domain, ip string) {
 	fqdn := short + "." + domain
-	ok := audit.HostLookup{Name: fqdn, Canonical: fqdn, A: []string{ip}, Status: audit.DNSOK, PTR: map[string][]string{ip: {fqdn}}}
+	ok := audit.HostLookup{Name: fqdn, Canonical: fqdn, A: []string{ip}, Status: audit.DNSOK, PTR: audit.PTRs{{Addr: ip, Names: []string{fqdn}}}}
 	g.addHost(ok)
 	sh := ok
 	sh.Name, sh.QueriedAs = short, fqdn
@@ -128,7 +128,7 @@ func (g *gen) build() {
 			fqdn := fmt.Sprintf("dc%d.%s", k, d.dns)
 			ip := g.nextIP()
 			dom.DCs = append(dom.DCs, audit.DC{FQDN: fqdn, Addresses: []string{ip}, GlobalCatalog: k == 1, FunctionalLevel: 7, Site: "Default-First-Site-Name"})
-			g.addHost(audit.HostLookup{Name: fqdn, Canonical: fqdn, A: []string{ip}, Status: audit.DNSOK, PTR: map[string][]string{ip: {fqdn}}})
+			g.addHost(audit.HostLookup{Name: fqdn, Canonical: fqdn, A: []string{ip}, Status: audit.DNSOK, PTR: audit.PTRs{{Addr: ip, Names: []string{fqdn}}}})
 			s.Clocks = append(s.Clocks, audit.ClockSample{Source: "ldap:" + fqdn, RemoteTime: Collected, LocalTime: Collected, RoundTripMs: 1})
 		}
 		for _, name := range audit.RequiredSRVNames(d.dns, d.dns == d.forest) {
@@ -330,8 +330,8 @@ func (g *gen) user(di int, d domainSpec, i, firstComputer, endComputer int) {
 		target := fmt.Sprintf("web%06d.%s", i, d.dns)
 		ip := g.nextIP()
 		a.SPNs = []string{"HTTP/" + fqdn, "HTTP/" + host}
-		g.addHost(audit.HostLookup{Name: fqdn, CNAMEs: []string{target}, Canonical: target, A: []string{ip}, Status: audit.DNSOK, PTR: map[string][]string{ip: {target}}})
-		g.addHost(audit.HostLookup{Name: host, QueriedAs: fqdn, CNAMEs: []string{target}, Canonical: target, A: []string{ip}, Status: audit.DNSOK, PTR: map[string][]string{ip: {target}}})
+		g.addHost(audit.HostLookup{Name: fqdn, CNAMEs: []string{target}, Canonical: target, A: []string{ip}, Status: audit.DNSOK, PTR: audit.PTRs{{Addr: ip, Names: []string{target}}}})
+		g.addHost(audit.HostLookup{Name: host, QueriedAs: fqdn, CNAMEs: []string{target}, Canonical: target, A: []string{ip}, Status: audit.DNSOK, PTR: audit.PTRs{{Addr: ip, Names: []string{target}}}})
 	case i%300 == 3: // host gone from DNS
 		a.SPNs = []string{"HTTP/" + fqdn, "HTTP/" + host}
 		g.addHost(audit.HostLookup{Name: fqdn, Status: audit.DNSNXDomain, Error: "NXDOMAIN"})
@@ -355,7 +355,7 @@ func (g *gen) user(di int, d domainSpec, i, firstComputer, endComputer int) {
 		g.resolvable(host, d.dns, ip)
 		for _, k := range []string{fqdn + "\x00", host + "\x00" + fqdn} {
 			h := g.hosts[k]
-			h.PTR = map[string][]string{ip: {"old" + fqdn}}
+			h.PTR = audit.PTRs{{Addr: ip, Names: []string{"old" + fqdn}}}
 			g.hosts[k] = h
 		}
 	case i%2 == 0: // SQL Server on a computer's host
