@@ -31,7 +31,7 @@ const (
 // zoneStore holds AD-integrated zones read from the directory and answers
 // the questions a DNS server on a DC would answer from them: A, AAAA, CNAME
 // and PTR. Where its answer could differ from the server's — a name under
-// a delegation, a zone with wildcards, a name that exists only as the
+// a delegation, under a wildcard, a name that exists only as the
 // parent of deeper names, a name whose records the auditor may not read,
 // the same zone stored twice — it declines, and the question goes to the
 // DNS server.
@@ -46,7 +46,7 @@ type zoneStore struct {
 type storedZone struct {
 	container string
 	decline   bool                   // leave every name to the DNS server: stored twice, or not read
-	wildcard  bool                   // a "*" node: the server synthesises answers
+	wildcards map[string]bool        // parents of "*" nodes: the server synthesises answers below them
 	nodes     map[string]*storedNode // by full name
 	ancestors map[string]bool        // names that have nodes below them
 }
@@ -72,7 +72,7 @@ func (s *zoneStore) add(server, container string, nodes []ldapx.DNSNode) {
 		}
 		z := s.zones[n.Zone]
 		if z == nil {
-			z = &storedZone{container: container, nodes: map[string]*storedNode{}, ancestors: map[string]bool{}}
+			z = &storedZone{container: container, nodes: map[string]*storedNode{}, ancestors: map[string]bool{}, wildcards: map[string]bool{}}
 			s.zones[n.Zone] = z
 		} else if !strings.EqualFold(z.container, container) {
 			z.decline = true
@@ -81,10 +81,10 @@ func (s *zoneStore) add(server, container string, nodes []ldapx.DNSNode) {
 			order = append(order, n.Zone)
 		}
 		counts[n.Zone]++
-		if strings.HasPrefix(n.Name, "*") {
-			z.wildcard = true
-		}
 		fqdn := n.FQDN()
+		if n.Name == "*" || strings.HasPrefix(n.Name, "*.") {
+			z.wildcards[parentName(fqdn)] = true
+		}
 		if prev := z.nodes[fqdn]; prev != nil {
 			// The same name twice in one zone ("host" and "host.zone."
 			// style names): the server's choice, not ours.
@@ -112,7 +112,7 @@ func (s *zoneStore) unread(zone string) {
 		z.decline = true
 		return
 	}
-	s.zones[zone] = &storedZone{decline: true, nodes: map[string]*storedNode{}, ancestors: map[string]bool{}}
+	s.zones[zone] = &storedZone{decline: true, nodes: map[string]*storedNode{}, ancestors: map[string]bool{}, wildcards: map[string]bool{}}
 }
 
 // holds reports whether a zone read (or known and declined) holds name.
@@ -180,7 +180,7 @@ func (s *zoneStore) answer(name string, qtype uint16) (msg *dns.Msg, ok bool, er
 		return nil, false, nil
 	}
 	if node == nil || node.tombstoned || !hasLiveRecords(node.records) {
-		if z.wildcard || z.ancestors[name] {
+		if z.ancestors[name] || z.wildcardAbove(name, zoneName) {
 			return nil, false, nil
 		}
 		return nil, true, fmt.Errorf("%s %s: %w (no such name in zone %s, read from the directory)",
@@ -214,6 +214,20 @@ func (s *zoneStore) answer(name string, qtype uint16) (msg *dns.Msg, ok bool, er
 		}
 	}
 	return msg, true, nil
+}
+
+// wildcardAbove reports whether a "*" node of the zone could answer name:
+// one whose parent is an ancestor of name within the zone.
+func (z *storedZone) wildcardAbove(name, zoneName string) bool {
+	for p := parentName(name); p != ""; p = parentName(p) {
+		if z.wildcards[p] {
+			return true
+		}
+		if p == zoneName {
+			break
+		}
+	}
+	return false
 }
 
 func header(name string, qtype uint16, ttl uint32) dns.RR_Header {

@@ -41,6 +41,7 @@ func labZones() []ldapx.DNSNode {
 		node("corp.example", "hidden"), // listed, dnsRecord not readable
 		node("0.10.in-addr.arpa", "20.0", rec(ldapx.DNSTypePTR, "web.corp.example")),
 		node("wild.example", "*", rec(ldapx.DNSTypeA, "10.9.9.9")),
+		node("corp.example", "*.apps", rec(ldapx.DNSTypeA, "10.0.0.40")),
 		node("..TrustAnchors", "@"),
 	}
 }
@@ -70,7 +71,9 @@ func TestZoneStoreAnswersWhatADCWouldAndDeclinesTheRest(t *testing.T) {
 		{"99.0.0.10.in-addr.arpa", dns.TypePTR, []string{"nxdomain"}},      // in the reverse zone, absent
 		{"host.sub.corp.example", dns.TypeA, []string{"declined"}},         // delegated
 		{"deep.corp.example", dns.TypeA, []string{"declined"}},             // only the parent of a.deep
-		{"x.wild.example", dns.TypeA, []string{"declined"}},                // wildcard zone
+		{"x.wild.example", dns.TypeA, []string{"declined"}},                // wildcard at the apex
+		{"a.b.apps.corp.example", dns.TypeA, []string{"declined"}},         // under *.apps
+		{"apps2.corp.example", dns.TypeA, []string{"nxdomain"}},            // not under *.apps
 		{"www.elsewhere.example", dns.TypeA, []string{"declined"}},         // no zone read
 		{"_ldap._tcp.corp.example", dns.TypeSRV, []string{"declined"}},     // SRV: the server
 		{"web.corp.example", dns.TypeMX, []string{"declined"}},             // types the store does not keep
@@ -239,7 +242,7 @@ func TestCollectAnswersSPNHostsFromDirectoryZonesAndAsksDNSForTheRest(t *testing
 			t.Errorf("%s is in a zone read from the directory, yet the DNS server was asked %d times", name, res.n[name])
 		}
 	}
-	if len(snap.DNS.Zones) != 3 || snap.DNS.Zones[0].Name != "0.10.in-addr.arpa" || snap.DNS.Zones[1].Name != "corp.example" || snap.DNS.Zones[1].Nodes != 10 {
+	if len(snap.DNS.Zones) != 3 || snap.DNS.Zones[0].Name != "0.10.in-addr.arpa" || snap.DNS.Zones[1].Name != "corp.example" || snap.DNS.Zones[1].Nodes != 11 {
 		t.Errorf("zones = %+v", snap.DNS.Zones)
 	}
 
