@@ -2,10 +2,13 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
 
 	"github.com/spntrust/spntrust/internal/labenv"
 	"github.com/spntrust/spntrust/ldapx"
@@ -166,4 +169,75 @@ func TestLabDirectoryZonesAnswerAsTheDCsDNSServerDoes(t *testing.T) {
 		}
 	}
 	t.Logf("%d hosts: %v; %d zones", len(fromZones.DNS.Hosts), bySource, len(fromZones.DNS.Zones))
+}
+
+// TestLabZoneEdgeCasesMatchTheDCsDNSServer reads lab.test's zones from DC1
+// and resolves the seeded DNS edge cases (testdata/lab/seed.py EDGE_A,
+// TOMBSTONED_A) through the zone store and through the DC's DNS server: the
+// answers must agree, and the store must decline what only the server can
+// answer (a wildcard, which Samba does synthesise; a name that exists only
+// as the parent of another) rather than say NXDOMAIN.
+func TestLabZoneEdgeCasesMatchTheDCsDNSServer(t *testing.T) {
+	env := labenv.Require(t)
+	cfg := labConfig(t, env)
+	ctx := context.Background()
+	dc := env.DCs[0]
+	dir, err := cfg.Connect(ctx, dc.FQDN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	store := newZoneStore()
+	tombstoned := false
+	for _, container := range ldapx.DNSZoneContainers(dc.BaseDN(), dc.BaseDN()) {
+		zones, err := dir.ReadDNSZones(ctx, container)
+		if errors.Is(err, ldapx.ErrNoDNSContainer) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, z := range zones {
+			var nodes []ldapx.DNSNode
+			if _, err := dir.ReadDNSNodes(ctx, z.DN, func(n ldapx.DNSNode) error {
+				nodes = append(nodes, n)
+				tombstoned = tombstoned || (n.Zone == "lab.test" && n.Name == "gone" && n.Tombstoned)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			store.add(dc.FQDN, container, nodes)
+		}
+	}
+	if !tombstoned {
+		t.Fatal("gone.lab.test is not a tombstoned node in the lab: the seed did not run (lab.sh up re-seeds)")
+	}
+	wire := cfg.Resolver
+	zq := &zoneQuerier{store: store, wire: wire}
+	isNX := func(err error) bool { return errors.Is(err, ldapx.ErrNotFound) }
+	for _, tt := range []struct {
+		name     string
+		declined bool   // the store must leave it to the server
+		status   string // what the DC's server answers
+	}{
+		{"gone.lab.test", false, DNSNXDomain}, // tombstoned: absent
+		{"x.wild.lab.test", true, DNSOK},      // *.wild: Samba synthesises it
+		{"deep.lab.test", true, DNSNXDomain},  // only the parent of host.deep (Samba: NXDOMAIN)
+		{"host.deep.lab.test", false, DNSOK},  // a two-label node
+		{"nothing-here.lab.test", false, DNSNXDomain},
+	} {
+		_, ok, _ := store.answer(tt.name, dns.TypeA)
+		if ok == tt.declined {
+			t.Errorf("%s: answered by the store = %v, want %v", tt.name, ok, !tt.declined)
+		}
+		got := lookupHost(ctx, zq, HostQuery{Name: tt.name}, isNX)
+		want := LookupHost(ctx, wire, HostQuery{Name: tt.name}, isNX)
+		if want.Status != tt.status {
+			t.Errorf("%s: the DC's DNS server answers %s, the lab should give %s", tt.name, want.Status, tt.status)
+		}
+		got.Source, got.Error, want.Error = "", "", ""
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n zones: %+v\n DNS:   %+v", tt.name, got, want)
+		}
+	}
 }

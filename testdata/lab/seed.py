@@ -20,6 +20,7 @@ from samba.credentials import Credentials, DONT_USE_KERBEROS
 from samba.dcerpc import dnsp, dnsserver
 from samba.dnsserver import record_from_string
 from samba.param import LoadParm
+from samba.ndr import ndr_pack
 from samba.samdb import SamDB
 import samba.werror as werror
 from samba import WERRORError
@@ -42,6 +43,11 @@ CNAMES = {"lab.test": {"portal": "app04.lab.test"}}
 # A records on another host's address, with no PTR of their own: the
 # address's PTR names that other host (SPN-DNS-PTR).
 SHARED_A = {"lab.test": {"shared": "file01"}}
+# DNS edge cases for spntrust's zone reader, named by no SPN (so they make no
+# findings): a wildcard, a two-label node (deep.lab.test then exists only as
+# its parent), and a deleted record (Samba keeps the node, tombstoned).
+EDGE_A = {"lab.test": {"*.wild": 31, "host.deep": 32}}
+TOMBSTONED_A = {"lab.test": {"gone": 33}}
 
 # Computers: healthy, enabled, with a password and HOST/<short> + HOST/<fqdn>.
 COMPUTERS = {
@@ -356,6 +362,23 @@ class DC:
             if e.args[0] != werror.WERR_DNS_ERROR_ZONE_ALREADY_EXISTS:
                 raise
 
+    def ensure_tombstoned(self, zone, name, rtype, data):
+        """Leave name as a tombstoned node, as a DNS server leaves a deleted
+        dynamic record until it is scavenged: dNSTombstoned TRUE and one
+        tombstone record (type 0, the time of deletion). Samba's RPC delete
+        removes the node outright, so the node is rewritten directly."""
+        self.ensure_record(zone, name, rtype, data)
+        dn = "DC=%s,DC=%s,CN=MicrosoftDNS,DC=DomainDnsZones,%s" % (name, zone, self.base)
+        r = dnsp.DnssrvRpcRecord()
+        r.wType = dnsp.DNS_TYPE_TOMBSTONE
+        r.rank = dnsp.DNS_RANK_ZONE
+        r.data = 133000000000000000  # NTTIME of the deletion (2022); any past time
+        m = ldb.Message(ldb.Dn(self.samdb, dn))
+        m["dnsRecord"] = ldb.MessageElement([ndr_pack(r)], ldb.FLAG_MOD_REPLACE, "dnsRecord")
+        m["dNSTombstoned"] = ldb.MessageElement("TRUE", ldb.FLAG_MOD_REPLACE, "dNSTombstoned")
+        self.samdb.modify(m)
+        log("%s: %s tombstoned" % (zone, name))
+
     def ensure_record(self, zone, name, rtype, data):
         """Make data the only record of type rtype at name (A, PTR, CNAME)."""
         try:
@@ -442,6 +465,10 @@ def main():
         for name, owner in SHARED_A.get(dc.domain, {}).items():
             ip = "%s.%d" % (args.hostnet, HOSTS[dc.domain][owner])
             dc.ensure_record(dc.domain, name, dnsp.DNS_TYPE_A, ip)
+        for name, last in EDGE_A.get(dc.domain, {}).items():
+            dc.ensure_record(dc.domain, name, dnsp.DNS_TYPE_A, "%s.%d" % (args.hostnet, last))
+        for name, last in TOMBSTONED_A.get(dc.domain, {}).items():
+            dc.ensure_tombstoned(dc.domain, name, dnsp.DNS_TYPE_A, "%s.%d" % (args.hostnet, last))
     log("seeding done")
     return 0
 
