@@ -54,6 +54,9 @@ type storedZone struct {
 type storedNode struct {
 	tombstoned bool
 	records    []ldapx.DNSRecord
+	// damaged: a dnsRecord value could not be decoded (it is a gap), so
+	// the records known are not all of them.
+	damaged bool
 }
 
 func newZoneStore() *zoneStore {
@@ -92,7 +95,7 @@ func (s *zoneStore) add(server, container string, nodes []ldapx.DNSNode) {
 			prev.records = append(prev.records, n.Records...)
 			continue
 		}
-		z.nodes[fqdn] = &storedNode{tombstoned: n.Tombstoned, records: n.Records}
+		z.nodes[fqdn] = &storedNode{tombstoned: n.Tombstoned, records: n.Records, damaged: len(n.Problems) > 0}
 		for p := parentName(fqdn); p != "" && len(p) > len(n.Zone); p = parentName(p) {
 			z.ancestors[p] = true
 		}
@@ -173,10 +176,10 @@ func (s *zoneStore) answer(name string, qtype uint16) (msg *dns.Msg, ok bool, er
 	msg.SetQuestion(dns.Fqdn(name), qtype)
 	msg.Authoritative = true
 	node := z.nodes[name]
-	if node != nil && !node.tombstoned && len(node.records) == 0 {
-		// Listed but no dnsRecord readable: the records are hidden from
-		// the auditor by the node's ACL (adidnsdump meets the same). Only
-		// the server knows.
+	if node != nil && !node.tombstoned && (len(node.records) == 0 || node.damaged) {
+		// Listed but no dnsRecord readable (the records are hidden from
+		// the auditor by the node's ACL, as adidnsdump meets too), or one
+		// could not be decoded: only the server knows.
 		return nil, false, nil
 	}
 	if node == nil || node.tombstoned || !hasLiveRecords(node.records) {

@@ -39,6 +39,8 @@ func labZones() []ldapx.DNSNode {
 		node("corp.example", "sub", rec(ldapx.DNSTypeNS, "ns.sub.corp.example")),
 		node("corp.example", "a.deep", rec(ldapx.DNSTypeA, "10.0.0.30")),
 		node("corp.example", "hidden"), // listed, dnsRecord not readable
+		{Zone: "corp.example", Name: "damaged", Records: []ldapx.DNSRecord{rec(ldapx.DNSTypeA, "10.0.0.50")},
+			Problems: []ldapx.ParseProblem{{Attribute: "dnsRecord", Problem: "A record with 3 data bytes, want 4"}}},
 		node("0.10.in-addr.arpa", "20.0", rec(ldapx.DNSTypePTR, "web.corp.example")),
 		node("wild.example", "*", rec(ldapx.DNSTypeA, "10.9.9.9")),
 		node("corp.example", "*.apps", rec(ldapx.DNSTypeA, "10.0.0.40")),
@@ -242,7 +244,7 @@ func TestCollectAnswersSPNHostsFromDirectoryZonesAndAsksDNSForTheRest(t *testing
 			t.Errorf("%s is in a zone read from the directory, yet the DNS server was asked %d times", name, res.n[name])
 		}
 	}
-	if len(snap.DNS.Zones) != 3 || snap.DNS.Zones[0].Name != "0.10.in-addr.arpa" || snap.DNS.Zones[1].Name != "corp.example" || snap.DNS.Zones[1].Nodes != 11 {
+	if len(snap.DNS.Zones) != 3 || snap.DNS.Zones[0].Name != "0.10.in-addr.arpa" || snap.DNS.Zones[1].Name != "corp.example" || snap.DNS.Zones[1].Nodes != 12 {
 		t.Errorf("zones = %+v", snap.DNS.Zones)
 	}
 

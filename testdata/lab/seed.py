@@ -372,7 +372,10 @@ class DC:
         r = dnsp.DnssrvRpcRecord()
         r.wType = dnsp.DNS_TYPE_TOMBSTONE
         r.rank = dnsp.DNS_RANK_ZONE
-        r.data = 133000000000000000  # NTTIME of the deletion (2022); any past time
+        # The time of deletion, as NTTIME. Samba's scavenging deletes
+        # tombstones a while after that time (one dated 2022 was gone within
+        # minutes), so the lab's is dated 2105: it stays for the lab's life.
+        r.data = 159060816000000000
         m = ldb.Message(ldb.Dn(self.samdb, dn))
         m["dnsRecord"] = ldb.MessageElement([ndr_pack(r)], ldb.FLAG_MOD_REPLACE, "dnsRecord")
         m["dNSTombstoned"] = ldb.MessageElement("TRUE", ldb.FLAG_MOD_REPLACE, "dNSTombstoned")
