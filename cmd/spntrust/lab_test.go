@@ -61,6 +61,38 @@ func liveAudit(t *testing.T, env *labenv.Env, extra ...string) (*audit.Snapshot,
 	return snap, code, stderr
 }
 
+// labFinding is what the lab tests read of a finding in a JSON report.
+type labFinding struct {
+	CheckID, Status, Subject, Title string
+	Affected                        []struct{ Name string }
+	Evidence                        []struct{ Key, Value string }
+}
+
+// liveFindings runs a Kerberos `spntrust audit` of the lab's first domain
+// with extra args and returns its JSON report's findings and the report
+// itself; the test ends unless the audit exits 0.
+func liveFindings(t *testing.T, env *labenv.Env, extra ...string) ([]labFinding, []byte) {
+	t.Helper()
+	dc := env.DCs[0]
+	reportPath := filepath.Join(t.TempDir(), "r.json")
+	args := append([]string{"audit", "--domain", dc.Domain, "--dns-server", dc.IP,
+		"--user", env.AdminUser + "@" + dc.Realm, "--password-file", env.AdminPasswordFile,
+		"--format", "json", "--output", reportPath}, extra...)
+	code, _, stderr := runLive(t, args...)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(reportPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct{ Findings []labFinding }
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep.Findings, data
+}
+
 func TestLabCollectionWithEachAuthMethod(t *testing.T) {
 	env := labenv.Require(t)
 	dc1 := env.DCs[0]
@@ -219,31 +251,9 @@ func TestLabProbe(t *testing.T) {
 func TestLabAuditFindsExactlyTheSeededConditions(t *testing.T) {
 	env := labenv.Require(t)
 	t.Setenv("KRB5_CONFIG", "")
-	reportPath := filepath.Join(t.TempDir(), "r.json")
-	code, _, stderr := runLive(t, "audit", "--domain", env.DCs[0].Domain, "--dns-server", env.DCs[0].IP,
-		"--user", env.AdminUser+"@"+env.DCs[0].Realm, "--password-file", env.AdminPasswordFile,
-		"--follow-trusts", "--probe-tickets", "--format", "json", "--output", reportPath)
-	if code != ExitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	var rep struct {
-		Findings []struct {
-			CheckID  string
-			Status   string
-			Subject  string
-			Title    string
-			Affected []struct{ Name string }
-		}
-	}
-	data, err := os.ReadFile(reportPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	findings, _ := liveFindings(t, env, "--follow-trusts", "--probe-tickets")
 	var got []string
-	for _, f := range rep.Findings {
+	for _, f := range findings {
 		if f.Status != "fail" {
 			t.Errorf("not evaluated on a fully collected lab: %s %s", f.CheckID, f.Subject)
 			continue
@@ -530,24 +540,8 @@ func TestLabRemovedSRVRecordIsFound(t *testing.T) {
 		restore := append([]string{"dns", "add"}, record[2:]...)
 		sambaTool(t, env, restore...)
 	})
-	reportPath := filepath.Join(t.TempDir(), "r.json")
-	code, _, stderr := runLive(t, "audit", "--domain", dc.Domain, "--dns-server", dc.IP,
-		"--user", env.AdminUser+"@"+dc.Realm, "--password-file", env.AdminPasswordFile,
-		"--checks", "DNS-SRV-MISSING", "--format", "json", "--output", reportPath)
-	if code != ExitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	data, _ := os.ReadFile(reportPath)
-	var rep struct {
-		Findings []struct {
-			CheckID, Status string
-			Evidence        []struct{ Key, Value string }
-		}
-	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
-	if len(rep.Findings) != 1 || rep.Findings[0].Status != "fail" || !strings.Contains(string(data), "_kpasswd._tcp."+dc.Domain) {
+	findings, data := liveFindings(t, env, "--checks", "DNS-SRV-MISSING")
+	if len(findings) != 1 || findings[0].Status != "fail" || !strings.Contains(string(data), "_kpasswd._tcp."+dc.Domain) {
 		t.Errorf("want one DNS-SRV-MISSING finding naming _kpasswd._tcp.%s, got\n%s", dc.Domain, data)
 	}
 }
@@ -581,25 +575,9 @@ func TestLabExpiredAndStaleSPNHoldersAreFound(t *testing.T) {
 	// lastLogonTimestamp and pwdLastSet are system-only on add; set them the way replication would.
 	ldb("ldbmodify", "dn: CN=svc-stale,"+ou+"\nchangetype: modify\nreplace: lastLogonTimestamp\nlastLogonTimestamp: "+longAgo+"\n")
 
-	reportPath := filepath.Join(t.TempDir(), "r.json")
-	code, _, stderr := runLive(t, "audit", "--domain", dc.Domain, "--dns-server", dc.IP,
-		"--user", env.AdminUser+"@"+dc.Realm, "--password-file", env.AdminPasswordFile,
-		"--checks", "SPN-ACCOUNT-EXPIRED,SPN-ACCOUNT-STALE", "--format", "json", "--output", reportPath)
-	if code != ExitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	data, _ := os.ReadFile(reportPath)
-	var rep struct {
-		Findings []struct {
-			CheckID, Status string
-			Affected        []struct{ Name string }
-		}
-	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	findings, data := liveFindings(t, env, "--checks", "SPN-ACCOUNT-EXPIRED,SPN-ACCOUNT-STALE")
 	var got []string
-	for _, f := range rep.Findings {
+	for _, f := range findings {
 		if f.Status == "fail" && len(f.Affected) > 0 {
 			got = append(got, f.CheckID+" "+f.Affected[0].Name)
 		}
