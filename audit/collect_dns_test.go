@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"sync"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -130,25 +129,11 @@ func TestCollectDNSIsSortedAndDeduplicated(t *testing.T) {
 	}
 }
 
-// counting counts the questions asked of a zone.
-type counting struct {
-	zone
-	mu    sync.Mutex
-	asked map[string]int
-}
-
-func (c *counting) Query(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
-	c.mu.Lock()
-	c.asked[dns.TypeToString[qtype]+" "+name]++
-	c.mu.Unlock()
-	return c.zone.Query(ctx, name, qtype)
-}
-
 // A short name asked with its domain's suffix and the FQDN are one question:
 // asked once, recorded under both names exactly as two lookups would be.
 func TestCollectDNSAsksAShortNameAndItsFQDNOnce(t *testing.T) {
 	z := zone{rrs: []dns.RR{rr("web01.lab.test. 60 IN A 127.0.1.11"), rr("11.1.0.127.in-addr.arpa. 60 IN PTR web01.lab.test.")}}
-	c := &counting{zone: z, asked: map[string]int{}}
+	c := &countingQuerier{DNSQuerier: z, asked: map[string]int{}}
 	got := CollectDNS(context.Background(), c, isNX,
 		[]HostQuery{{Name: "WEB01", Suffix: "lab.test"}, {Name: "web01.lab.test"}, {Name: "ghost", Suffix: "lab.test"}}, nil, 4)
 	for q, n := range c.asked {
