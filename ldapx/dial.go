@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	ber "github.com/go-asn1-ber/asn1-ber"
@@ -52,6 +53,8 @@ type Options struct {
 	Resolver Resolver
 	// Now is the clock used to time rootDSE reads; nil means time.Now.
 	Now func() time.Time
+	// Paging says when searches are paged; empty means PagingWhenCapped.
+	Paging Paging
 }
 
 func (o Options) timeout() time.Duration {
@@ -77,6 +80,9 @@ type Conn struct {
 	ip    string // address actually connected to
 	tls   bool
 	bound Mechanism
+	// capped is set once the DC capped an unpaged search: later searches
+	// on this connection are paged from their first request.
+	capped atomic.Bool
 }
 
 // Dial connects to the DC in opts.Address and protects the connection as
@@ -85,6 +91,11 @@ func Dial(ctx context.Context, opts Options) (*Conn, error) {
 	if opts.Security == "" {
 		opts.Security = SecurityPlain
 	}
+	paging, err := ParsePaging(string(opts.Paging))
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", opts.Address, err)
+	}
+	opts.Paging = paging
 	var defPort string
 	switch opts.Security {
 	case SecurityPlain, SecurityStartTLS:

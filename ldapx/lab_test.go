@@ -117,7 +117,7 @@ func TestLabKerberosBindSignsAndPagedSearchMatchesLdbsearch(t *testing.T) {
 	_, dc, pw := labDC(t, "lab.test")
 	t.Setenv("KRB5_CONFIG", "") // realm and KDC come from DNS through the lab's DNS server only
 	ctx := labCtx(t)
-	c := dialBind(t, ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc)},
+	c := dialBind(t, ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc), Paging: ldapx.PagingAlways},
 		ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Password: pw})
 	if c.IsTLS() || !c.Signed() {
 		t.Fatalf("want plain 389 with the signing layer, got TLS=%v signed=%v", c.IsTLS(), c.Signed())
@@ -158,6 +158,48 @@ func TestLabKerberosBindSignsAndPagedSearchMatchesLdbsearch(t *testing.T) {
 	if _, err := c.ReadRootDSE(ctx); err != nil {
 		t.Fatalf("connection unusable after an early stop: %v", err)
 	}
+}
+
+func TestLabUnpagedAndPagedSearchesReturnTheSameEntries(t *testing.T) {
+	_, dc, pw := labDC(t, "lab.test")
+	t.Setenv("KRB5_CONFIG", "")
+	ctx := labCtx(t)
+	creds := ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Password: pw}
+	want := ldbSPNs(t, dc)
+	pageSize := max(5, len(want)/10) // a few pages on the normal and the scale lab
+	pages := (len(want) + pageSize - 1) / pageSize
+	read := func(c *ldapx.Conn) ldapx.SearchStats {
+		t.Helper()
+		got := map[string]int{}
+		st, err := c.Search(ctx, ldapx.SearchRequest{BaseDN: dc.BaseDN(), Scope: ldapx.ScopeSubtree,
+			Filter: "(servicePrincipalName=*)", Attributes: []string{"servicePrincipalName"}, PageSize: pageSize},
+			func(e *ldapx.Entry) error { got[strings.ToLower(e.DN)]++; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		for dn, n := range got {
+			if _, ok := want[dn]; !ok || n != 1 {
+				t.Errorf("%s delivered %d times (in ldbsearch: %v)", dn, n, ok)
+			}
+		}
+		if len(got) != len(want) || st.Entries != len(want) {
+			t.Fatalf("%d distinct entries (stats %+v), ldbsearch %d", len(got), st, len(want))
+		}
+		return st
+	}
+	dial := func(paging ldapx.Paging) *ldapx.Conn {
+		return dialBind(t, ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc), Paging: paging}, creds)
+	}
+	if st := read(dial(ldapx.PagingAlways)); st.Pages != pages || st.Capped != 0 {
+		t.Errorf("always: stats %+v, want %d pages", st, pages)
+	}
+	// Samba does not cap an unpaged search: one request.
+	if st := read(dial(ldapx.PagingWhenCapped)); st.Pages != 1 || st.Capped != 0 {
+		t.Errorf("auto: stats %+v, want one unpaged request", st)
+	}
+	// Samba ignores a client's size limit and caps nothing, so no lab DC
+	// can show the fallback to paging; the fake DCs of search_test.go and
+	// internal/faultnet cap as Windows does.
 }
 
 func TestLabKerberosFromKrb5ConfigAndIPAddress(t *testing.T) {

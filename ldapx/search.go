@@ -12,6 +12,36 @@ import (
 // DefaultPageSize matches a DC's default MaxPageSize.
 const DefaultPageSize = 1000
 
+// Paging says when a search asks for its results in pages (RFC 2696).
+type Paging string
+
+// Paging policies.
+const (
+	// PagingWhenCapped first asks for every result in one search, and pages
+	// only when the DC caps it. A Windows DC answers an unpaged search with
+	// at most its MaxPageSize (1000 by default) entries and then
+	// sizeLimitExceeded; the search is then run again paged, the entries
+	// already delivered are skipped (matched by DN), and that connection
+	// pages every later search. A DC that does not cap (Samba) answers in
+	// full, and its paged searches cost it about three times as much
+	// (bench/RESULTS.md). This is the default.
+	PagingWhenCapped Paging = "auto"
+	// PagingAlways pages every search from the first request, as ldapsearch
+	// -E pr=1000 does.
+	PagingAlways Paging = "always"
+)
+
+// ParsePaging reads a paging policy as given on the command line.
+func ParsePaging(s string) (Paging, error) {
+	switch p := Paging(strings.ToLower(strings.TrimSpace(s))); p {
+	case "", PagingWhenCapped:
+		return PagingWhenCapped, nil
+	case PagingAlways:
+		return p, nil
+	}
+	return "", fmt.Errorf("unknown paging policy %q: want %q (page only when the DC caps an unpaged search) or %q", s, PagingWhenCapped, PagingAlways)
+}
+
 // Scope of a search.
 type Scope int
 
@@ -34,8 +64,12 @@ type SearchRequest struct {
 
 // SearchStats says how much a search delivered.
 type SearchStats struct {
-	Entries   int
-	Pages     int
+	Entries int
+	Pages   int // search requests sent: 1 for an unpaged search that was not capped
+	// Capped is how many entries the DC returned before it capped an
+	// unpaged search (its MaxPageSize); the search was then paged, and
+	// those entries were not delivered twice. Zero if it was not capped.
+	Capped    int
 	Referrals []string // continuation references (other partitions or domains) not followed
 }
 
@@ -113,16 +147,74 @@ func fromLDAPEntry(le *ldap.Entry) *Entry {
 	return e
 }
 
-// Search runs a paged search and calls fn for every entry as it arrives;
-// nothing is accumulated, so memory grows only with what fn keeps. If fn
-// returns an error the search stops (the server is told to drop the paged
-// result) and that error is returned. A size limit or referral result gives
-// a *PartialError after the entries that did arrive.
+// Search runs a search and calls fn for every entry as it arrives;
+// nothing is accumulated, so memory grows only with what fn keeps. It pages
+// as Options.Paging says (see PagingWhenCapped). If fn returns an error the
+// search stops (the server is told to drop a paged result) and that error
+// is returned. A size limit or referral result gives a *PartialError after
+// the entries that did arrive.
 func (c *Conn) Search(ctx context.Context, req SearchRequest, fn func(*Entry) error) (SearchStats, error) {
 	var st SearchStats
 	if len(req.Attributes) == 0 {
 		return st, fmt.Errorf("search %q: no attributes listed (ask only for what is needed)", req.BaseDN)
 	}
+	if err := ctx.Err(); err != nil {
+		return st, fmt.Errorf("search %q: %w", req.BaseDN, err)
+	}
+	if c.opts.Paging == PagingAlways || c.capped.Load() {
+		return st, c.searchPaged(ctx, req, fn, nil, &st)
+	}
+	sr := ldap.NewSearchRequest(req.BaseDN, int(req.Scope), ldap.NeverDerefAliases, 0, 0, false,
+		req.Filter, req.Attributes, nil)
+	// The DNs delivered, in case the DC caps the search and it must be
+	// paged from the start. A DC caps right after its MaxPageSize entries,
+	// so only the first maxSkippable are kept: memory stays bounded
+	// however many entries an uncapped search returns.
+	var delivered []string
+	n := 0
+	_, err := c.searchPage(ctx, sr, func(e *Entry) error {
+		if n++; n <= maxSkippable {
+			delivered = append(delivered, e.DN)
+		}
+		return fn(e)
+	}, nil, &st)
+	if !isCapped(err) {
+		return st, err
+	}
+	c.capped.Store(true)
+	if n > maxSkippable {
+		return st, fmt.Errorf("search %q: the DC capped an unpaged search after %d entries, more than the %d that can be skipped when it is paged again: use --paging always with this DC: %w",
+			req.BaseDN, n, maxSkippable, err)
+	}
+	st.Capped = len(delivered)
+	skip := make(map[string]struct{}, len(delivered))
+	for _, dn := range delivered {
+		skip[dn] = struct{}{}
+	}
+	delivered = nil
+	st.Referrals = nil // the paged search reports them again
+	return st, c.searchPaged(ctx, req, fn, skip, &st)
+}
+
+// maxSkippable is how many entries of a capped unpaged search can be
+// skipped when it is paged again: 25 times a DC's default MaxPageSize.
+const maxSkippable = 25 * DefaultPageSize
+
+// isCapped reports whether an unpaged search ended because the DC caps
+// unpaged results: sizeLimitExceeded (no client size limit was set) or
+// adminLimitExceeded.
+func isCapped(err error) bool {
+	var pe *PartialError
+	if errors.As(err, &pe) && pe.LDAPCode == ldap.LDAPResultSizeLimitExceeded {
+		return true
+	}
+	var le *ldap.Error
+	return errors.As(err, &le) && le.ResultCode == ldap.LDAPResultAdminLimitExceeded
+}
+
+// searchPaged runs req in pages, delivering to fn every entry whose DN is
+// not in skip.
+func (c *Conn) searchPaged(ctx context.Context, req SearchRequest, fn func(*Entry) error, skip map[string]struct{}, st *SearchStats) error {
 	size := req.PageSize
 	if size <= 0 {
 		size = DefaultPageSize
@@ -132,24 +224,26 @@ func (c *Conn) Search(ctx context.Context, req SearchRequest, fn func(*Entry) er
 		req.Filter, req.Attributes, []ldap.Control{paging})
 	for {
 		if err := ctx.Err(); err != nil {
-			return st, fmt.Errorf("search %q: %w", req.BaseDN, err)
+			return fmt.Errorf("search %q: %w", req.BaseDN, err)
 		}
-		cookie, err := c.searchPage(ctx, sr, fn, &st)
+		cookie, err := c.searchPage(ctx, sr, fn, skip, st)
 		if err != nil {
 			if len(cookie) > 0 {
 				c.abandonPaging(sr, paging, cookie)
 			}
-			return st, err
+			return err
 		}
 		if len(cookie) == 0 {
-			return st, nil
+			return nil
 		}
 		paging.SetCookie(cookie)
 	}
 }
 
-// searchPage runs one page and returns the server's cookie for the next.
-func (c *Conn) searchPage(ctx context.Context, sr *ldap.SearchRequest, fn func(*Entry) error, st *SearchStats) ([]byte, error) {
+// searchPage runs one request (a page, or a whole unpaged search) and
+// returns the server's cookie for the next page. Entries whose DN is in
+// skip are dropped from it, not delivered.
+func (c *Conn) searchPage(ctx context.Context, sr *ldap.SearchRequest, fn func(*Entry) error, skip map[string]struct{}, st *SearchStats) ([]byte, error) {
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	resp := c.l.SearchAsync(pctx, sr, 64)
@@ -167,7 +261,13 @@ func (c *Conn) searchPage(ctx context.Context, sr *ldap.SearchRequest, fn func(*
 		if e := resp.Entry(); e != nil {
 			if fnErr != nil {
 				// Read the rest of this page (at most PageSize entries)
-				// only to learn the cookie the server must be told to drop.
+				// only to learn the cookie the server must be told to
+				// drop; or the rest of an unpaged search, so that the
+				// connection stays usable.
+				continue
+			}
+			if _, ok := skip[e.DN]; ok {
+				delete(skip, e.DN)
 				continue
 			}
 			st.Entries++

@@ -27,6 +27,7 @@ type targetOptions struct {
 	server       string
 	dnsServer    string
 	dnsSource    string
+	paging       string
 	user         string
 	auth         string
 	security     string
@@ -48,6 +49,7 @@ func (o *targetOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.server, "server", "", "audit through this DC (host name or IP)")
 	f.StringVar(&o.dnsServer, "dns-server", "", "DNS server (IP[:port]) for SRV, KDC and SPN host lookups; default: /etc/resolv.conf")
 	f.StringVar(&o.dnsSource, "dns-source", audit.DNSSourceAuto, "where SPN host answers come from: auto (the AD-integrated zones, read over LDAP alongside the accounts; the DNS server for names they do not hold) or dns (ask the DNS server for every name)")
+	f.StringVar(&o.paging, "paging", string(ldapx.PagingWhenCapped), "when LDAP searches are paged: auto (ask for all results at once; page only when the DC caps the search at its MaxPageSize, as Windows DCs do, and from then on) or always (page every search, as ldapsearch -E pr=1000 does)")
 	f.StringVar(&o.user, "user", "", "principal to bind as: user@REALM, DOMAIN\\user or user; empty with Kerberos: the credential cache's owner")
 	f.StringVar(&o.auth, "auth", "kerberos", "authentication: kerberos (GSSAPI with signing), ntlm, or simple (only over LDAPS/StartTLS)")
 	f.StringVar(&o.security, "security", "", "transport: plain (389; Kerberos signs every message), ldaps (636) or starttls; default: plain for kerberos/ntlm, ldaps for simple")
@@ -80,6 +82,9 @@ func (o *targetOptions) validate() error {
 	default:
 		return usageError("--dns-source %q: use %s (zones read from the directory, the DNS server for the rest) or %s (the DNS server for every name)",
 			o.dnsSource, audit.DNSSourceAuto, audit.DNSSourceServer)
+	}
+	if _, err := ldapx.ParsePaging(o.paging); err != nil {
+		return usageError("--paging: %v", err)
 	}
 	switch o.security {
 	case "":
@@ -196,6 +201,7 @@ func (a *App) session(o *targetOptions) (*session, error) {
 		conn, err := ldapx.Dial(ctx, ldapx.Options{
 			Address: address, Security: ldapx.Security(o.security), CAFile: o.caFile,
 			InsecureSkipVerify: o.insecure, Timeout: o.timeout, Resolver: resolver, Now: a.Now,
+			Paging: ldapx.Paging(o.paging),
 		})
 		if err != nil {
 			return nil, err

@@ -77,7 +77,8 @@ type DC struct {
 	Fault               DCFault
 	// PageSize is the page size the DC uses for the SPN-account search
 	// whatever the client asks (0: all in one page; the *MidPaging
-	// faults default to 5).
+	// faults default to 5). An unpaged search gets one page and then
+	// sizeLimitExceeded, as from a Windows DC capping at MaxPageSize.
 	PageSize int
 	// RefuseRanges makes DCRangedSPNs answer range retrieval requests
 	// without the attribute, so only the first range can be read.
@@ -303,17 +304,23 @@ func (d *DC) accounts(c net.Conn, id int64, req *ber.Packet, out []byte) bool {
 	if pageSize <= 0 {
 		pageSize = d.Accounts
 	}
-	start := 0
+	start, paged := 0, false
 	if len(req.Children) > 2 {
 		for _, ctl := range req.Children[2].Children {
 			if ctrl, err := ldap.DecodeControl(ctl); err == nil {
-				if p, ok := ctrl.(*ldap.ControlPaging); ok && len(p.Cookie) > 0 {
-					fmt.Sscanf(string(p.Cookie), "%d", &start)
+				if p, ok := ctrl.(*ldap.ControlPaging); ok {
+					paged = true
+					if len(p.Cookie) > 0 {
+						fmt.Sscanf(string(p.Cookie), "%d", &start)
+					}
 				}
 			}
 		}
 	}
 	end := min(start+pageSize, d.Accounts)
+	// Like a Windows DC, an unpaged search gets at most a page (its
+	// MaxPageSize) and then sizeLimitExceeded.
+	capped := !paged && end < d.Accounts
 	for i := start; i < end; i++ {
 		if i == faultAt {
 			switch d.Fault {
@@ -342,6 +349,9 @@ func (d *DC) accounts(c net.Conn, id int64, req *ber.Packet, out []byte) bool {
 	}
 	if d.HostileAccount && end == d.Accounts {
 		out = append(out, hostileEntry(id, d.BaseDN()).Bytes()...)
+	}
+	if capped {
+		return d.done(c, id, out, ldap.LDAPResultSizeLimitExceeded, nil)
 	}
 	var cookie []byte
 	if end < d.Accounts {
