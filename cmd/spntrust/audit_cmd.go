@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -185,17 +186,25 @@ func (a *App) report(ctx context.Context, snap *audit.Snapshot, list []checks.Ch
 		a.markBaseline(rep, ro.baselinePath, ro.baseline)
 	}
 	for _, o := range outs {
-		var buf bytes.Buffer
-		if err := o.writer.Write(&buf, rep); err != nil {
-			return fmt.Errorf("render %s report: %w", o.format, err)
-		}
 		if o.path == "" {
+			var buf bytes.Buffer
+			if err := o.writer.Write(&buf, rep); err != nil {
+				return fmt.Errorf("render %s report: %w", o.format, err)
+			}
 			if _, err := a.Stdout.Write(buf.Bytes()); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := writeFile(o.path, buf.Bytes()); err != nil {
+		// Streamed into the file: a large report is not held in memory.
+		var renderErr error
+		if err := streamFile(o.path, func(w io.Writer) error {
+			renderErr = o.writer.Write(w, rep)
+			return renderErr
+		}); err != nil {
+			if renderErr != nil {
+				return fmt.Errorf("render %s report: %w", o.format, renderErr)
+			}
 			return inputError(err)
 		}
 		fmt.Fprintf(a.Stderr, "%s report written to %s\n", o.format, o.path)

@@ -1,6 +1,8 @@
 package atomicfile
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,5 +77,41 @@ func TestWriteFileLeavesDevicesAndPipesInPlace(t *testing.T) {
 	}
 	if err := WriteFile(t.TempDir(), []byte("x"), 0o600); err == nil || !strings.Contains(err.Error(), "directory") {
 		t.Errorf("writing over a directory: %v", err)
+	}
+}
+
+func TestWriteThatFailsLeavesTheOldFileAndNoTemporary(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.json")
+	if err := os.WriteFile(path, []byte("old report"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	broken := errors.New("render failed half-way")
+	err := Write(path, 0o600, func(w io.Writer) error {
+		w.Write([]byte(strings.Repeat("x", 1<<20))) // more than the buffer: some reaches the file
+		return broken
+	})
+	if err != broken {
+		t.Fatalf("want fn's error as it is, got %v", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "old report" {
+		t.Errorf("target holds %d bytes %.20q, want the old content", len(got), got)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("directory holds %d entries, want only the target", len(entries))
+	}
+	// A streamed write that succeeds lands whole.
+	if err := Write(path, 0o600, func(w io.Writer) error {
+		for range 1000 {
+			if _, err := w.Write([]byte(strings.Repeat("y", 1000))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); len(got) != 1_000_000 || strings.Trim(string(got), "y") != "" {
+		t.Errorf("target holds %d bytes", len(got))
 	}
 }
