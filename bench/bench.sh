@@ -123,6 +123,12 @@ PW=$(cat "$PWFILE") # for the two tools that take it only on the command line; n
 # shellcheck disable=SC2206
 FLOOR=(ldapsearch -LLL -x -H "ldaps://$DC" -D "$USER_UPN" -y "$PWFILE" -b "$BASE"
 	-E pr=1000/noprompt '(servicePrincipalName=*)' $ATTRS)
+# 1a. For information: the same search without paging. A Windows DC caps it
+#     at MaxPageSize (1000); Samba answers it in full, and pages cost it
+#     about three times as much.
+# shellcheck disable=SC2206
+FLOOR_UNPAGED=(ldapsearch -LLL -x -H "ldaps://$DC" -D "$USER_UPN" -y "$PWFILE" -b "$BASE"
+	'(servicePrincipalName=*)' $ATTRS)
 # 1b. For information: the floor plus the AD-integrated DNS zones the audit
 #     also reads over LDAP (the dnsNode objects of the DNS partitions), one
 #     search after the other, as a single ldapsearch user would.
@@ -135,6 +141,10 @@ FLOOR_ZONES=(bash -c 'ldapsearch "$@" -b "$0" -E pr=1000/noprompt "(servicePrinc
 #    --timings prints how long LDAP, DNS and the KDC took (stderr).
 AUDIT=("$SPNTRUST" audit --timings --domain "$DOMAIN" --dns-server "$DCIP" --auth simple --security ldaps --ca-file "$CA"
 	--user "$USER_UPN" --password-file "$PWFILE" --format json --output /dev/null)
+# 2p. the same, paging every search from its first request (--paging
+#     always) as the floor does, instead of only when the DC caps an
+#     unpaged search (the default, --paging auto).
+AUDIT_PAGED=("${AUDIT[@]}" --paging always)
 # 2a. the same, with every SPN host asked of the DC's DNS server instead of
 #     answered from the AD zones (--dns-source dns), for comparison.
 AUDIT_DNS=("${AUDIT[@]}" --dns-source dns)
@@ -169,8 +179,10 @@ log "measuring against $DC ($DCIP), $REPEAT runs each${SCALE_N:+, lab scaled wit
 measure floor "${FLOOR[@]}" || true
 FLOOR_ENTRIES=$(grep -c '^dn: ' "$OUT/floor.out" || true)
 FLOOR_SPNS=$(grep -ci '^servicePrincipalName: ' "$OUT/floor.out" || true)
+measure floor-unpaged "${FLOOR_UNPAGED[@]}" || true
 measure floor-zones "${FLOOR_ZONES[@]}" || true
 measure spntrust "${AUDIT[@]}" || true
+measure spntrust-paged "${AUDIT_PAGED[@]}" || true
 measure spntrust-dnsserver "${AUDIT_DNS[@]}" || true
 measure spntrust-krb "${AUDIT_KRB[@]}" || true
 measure spntrust-replay "${REPLAY[@]}" || true
@@ -208,7 +220,7 @@ ratio() { # ratio A B: A/B to two decimals, or "-"
 	echo "floor read $FLOOR_ENTRIES entries, $FLOOR_SPNS SPNs; spntrust's snapshot: $SNAP_ACCOUNTS (accounts, SPNs, DNS answers)"
 	echo
 	printf '%-20s %10s %12s %10s %10s  %s\n' tool "time (s)" "peak RSS" "time/floor" "RSS/floor" status
-	for t in floor floor-zones spntrust spntrust-dnsserver spntrust-krb spntrust-replay ldapdomaindump getuserspns-ntlm getuserspns-krb; do
+	for t in floor floor-unpaged floor-zones spntrust spntrust-paged spntrust-dnsserver spntrust-krb spntrust-replay ldapdomaindump getuserspns-ntlm getuserspns-krb; do
 		rss=${MED_M[$t]:-nan}
 		[[ $rss == nan ]] && rss_h=- || rss_h="$((${rss%.*} / 1024)) MiB"
 		printf '%-20s %10s %12s %10s %10s  %s\n' "$t" "${MED_T[$t]:-nan}" "$rss_h" \
@@ -217,7 +229,9 @@ ratio() { # ratio A B: A/B to two decimals, or "-"
 	done
 	echo
 	echo "spntrust phases (medians): ${PHASES%, } (LDAP includes DC discovery and ldap.zones, the AD DNS zones read on two more connections meanwhile; the rest is start-up, checks and the report)"
+	echo "floor-unpaged: the floor's search without paging (for information: a Windows DC would cap it at 1000 entries)"
 	echo "floor-zones: the floor, then the DNS zones' dnsNode objects the audit also reads (for information; the target is against the floor)"
+	echo "spntrust: --paging auto (the default: unpaged searches, paged only if the DC caps them); spntrust-paged: --paging always, every search paged like the floor's"
 	echo "spntrust-dnsserver: --dns-source dns (every SPN host asked of the DC's DNS server, as before the zone reader)"
 	echo "spntrust-krb: Kerberos bind, GSSAPI-signed LDAP on 389; spntrust-replay: --from the saved snapshot (load + checks + report)"
 	echo
