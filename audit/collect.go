@@ -461,44 +461,58 @@ func (c *collector) startZoneRead(ctx context.Context, dcName string, containers
 			queue <- j
 		}
 		close(queue)
+		var pending sync.WaitGroup // the zones not yet read
+		pending.Add(len(jobs))
 		read := func(dir Directory) {
 			for j := range queue {
-				var nodes []ldapx.DNSNode
-				_, err := dir.ReadDNSNodes(ctx, j.dn, func(n ldapx.DNSNode) error {
-					nodes = append(nodes, n)
-					for _, p := range n.Problems {
-						c.gap("dns-node:"+n.DN, "attribute "+p.Attribute, errors.New(p.String()))
-					}
-					return nil
-				})
-				if err != nil {
-					// A partial zone would answer NXDOMAIN for names it
-					// did not deliver: use none of it.
-					c.gap("dns-zone:"+j.dn, "DNS zone", err)
-					c.zones.unread(j.zone)
-					continue
-				}
-				c.zones.add(dcName, j.container, nodes)
+				c.readZone(ctx, dir, dcName, j.container, j.dn, j.zone)
+				pending.Done()
 			}
 		}
-		var wg sync.WaitGroup
+		// The other readers connect while the first one reads: on a small
+		// directory it is done before they are, and they are not waited for.
+		dialCtx, stopDialing := context.WithCancel(ctx)
+		var extras sync.WaitGroup
 		for range min(zoneReaders, len(jobs)) - 1 {
-			extra, err := c.cfg.Connect(ctx, dcName)
-			if err != nil {
-				break // the first connection reads on alone
-			}
-			wg.Add(1)
+			extras.Add(1)
 			go func() {
-				defer wg.Done()
+				defer extras.Done()
+				extra, err := c.cfg.Connect(dialCtx, dcName)
+				if err != nil {
+					return // the first connection reads on alone
+				}
 				defer extra.Close()
 				read(extra)
 			}()
 		}
 		read(dir)
 		dir.Close()
-		wg.Wait()
+		pending.Wait()
+		stopDialing()
+		extras.Wait()
 	}()
 	return func() { <-finished }
+}
+
+// readZone reads one zone's nodes into the zone store; a zone that cannot
+// be read whole is marked unread, and its names go to the DNS server.
+func (c *collector) readZone(ctx context.Context, dir Directory, dcName, container, dn, zone string) {
+	var nodes []ldapx.DNSNode
+	_, err := dir.ReadDNSNodes(ctx, dn, func(n ldapx.DNSNode) error {
+		nodes = append(nodes, n)
+		for _, p := range n.Problems {
+			c.gap("dns-node:"+n.DN, "attribute "+p.Attribute, errors.New(p.String()))
+		}
+		return nil
+	})
+	if err != nil {
+		// A partial zone would answer NXDOMAIN for names it did not
+		// deliver: use none of it.
+		c.gap("dns-zone:"+dn, "DNS zone", err)
+		c.zones.unread(zone)
+		return
+	}
+	c.zones.add(dcName, container, nodes)
 }
 
 // waitsForZones reports whether the host name should wait for the zones
