@@ -159,29 +159,43 @@ func TestSearchStreamsEveryPage(t *testing.T) {
 	}
 }
 
-func TestSearchStopsWhenTheCallbackFailsAndReleasesThePagedResult(t *testing.T) {
-	s := &pagedServer{n: 50}
-	c := pagedConn(t, s, PagingAlways)
-	stop := errors.New("stop here")
-	n := 0
-	_, err := c.Search(context.Background(), SearchRequest{BaseDN: "DC=lab,DC=test", Filter: "(cn=*)", Attributes: []string{"cn"}, PageSize: 10},
-		func(e *Entry) error {
-			n++
-			if n == 15 {
-				return stop
+func TestSearchStoppedByTheCallbackLeavesTheConnectionUsable(t *testing.T) {
+	cases := []struct {
+		paging   Paging
+		n        int
+		requests string
+	}{
+		// Paged, the server is told to drop the result (page size 0).
+		{PagingAlways, 50, "[10 10 0 100]"},
+		// Unpaged, the rest of the result is read and dropped.
+		{PagingWhenCapped, 5000, "[all all]"},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.paging), func(t *testing.T) {
+			s := &pagedServer{n: tc.n}
+			c := pagedConn(t, s, tc.paging)
+			stop := errors.New("stop here")
+			n := 0
+			_, err := c.Search(context.Background(), SearchRequest{BaseDN: "DC=lab,DC=test", Filter: "(cn=*)", Attributes: []string{"cn"}, PageSize: 10},
+				func(e *Entry) error {
+					n++
+					if n == 15 {
+						return stop
+					}
+					return nil
+				})
+			if !errors.Is(err, stop) || n != 15 {
+				t.Fatalf("err %v after %d entries", err, n)
 			}
-			return nil
+			st, err := c.Search(context.Background(), SearchRequest{BaseDN: "DC=lab,DC=test", Filter: "(cn=*)", Attributes: []string{"cn"}, PageSize: 100},
+				func(*Entry) error { return nil })
+			if err != nil || st.Entries != tc.n {
+				t.Fatalf("connection unusable after an early stop: %v, stats %+v", err, st)
+			}
+			if got := s.seen(); got != tc.requests {
+				t.Fatalf("requests: %s, want %s", got, tc.requests)
+			}
 		})
-	if !errors.Is(err, stop) || n != 15 {
-		t.Fatalf("err %v after %d entries", err, n)
-	}
-	// The connection still works, and the server was told to drop the result (page size 0).
-	if _, err := c.Search(context.Background(), SearchRequest{BaseDN: "DC=lab,DC=test", Filter: "(cn=*)", Attributes: []string{"cn"}, PageSize: 100},
-		func(*Entry) error { return nil }); err != nil {
-		t.Fatalf("connection unusable after an early stop: %v", err)
-	}
-	if got := s.seen(); got != "[10 10 0 100]" {
-		t.Fatalf("page sizes requested: %s, want [10 10 0 100]", got)
 	}
 }
 
@@ -306,29 +320,6 @@ func TestSearchPagesOnlyWhenTheDCCapsAnUnpagedSearch(t *testing.T) {
 				t.Fatalf("second search: %d entries, stats %+v, requests %s, want %s", len(got), st, tc.server.seen(), tc.secondRequests)
 			}
 		})
-	}
-}
-
-func TestSearchStoppedDuringAnUnpagedSearchLeavesTheConnectionUsable(t *testing.T) {
-	s := &pagedServer{n: 5000}
-	c := pagedConn(t, s, PagingWhenCapped)
-	stop := errors.New("stop here")
-	n := 0
-	_, err := c.Search(context.Background(), SearchRequest{BaseDN: "DC=lab,DC=test", Filter: "(cn=*)", Attributes: []string{"cn"}},
-		func(e *Entry) error {
-			n++
-			if n == 15 {
-				return stop
-			}
-			return nil
-		})
-	if !errors.Is(err, stop) || n != 15 {
-		t.Fatalf("err %v after %d entries", err, n)
-	}
-	st, err := c.Search(context.Background(), SearchRequest{BaseDN: "DC=lab,DC=test", Filter: "(cn=*)", Attributes: []string{"cn"}},
-		func(*Entry) error { return nil })
-	if err != nil || st.Entries != 5000 {
-		t.Fatalf("connection unusable after an early stop: %v, stats %+v", err, st)
 	}
 }
 
