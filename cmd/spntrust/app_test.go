@@ -52,6 +52,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad port", []string{"audit", "--from", seed, "--move-port", "0"}, ExitUsage, "--move-port"},
 		{"unknown flag", []string{"audit", "--bogus"}, ExitUsage, "unknown flag"},
 		{"bad DNS source", []string{"audit", "--server", "dc1.corp.example", "--dns-source", "zones"}, ExitUsage, `--dns-source "zones": use auto`},
+		{"bad paging policy", []string{"audit", "--server", "dc1.corp.example", "--paging", "never"}, ExitUsage, `--paging: unknown paging policy "never": want "auto"`},
 		{"unknown command", []string{"frobnicate"}, ExitUsage, "unknown command"},
 		{"explain unknown check", []string{"checks", "explain", "NOPE"}, ExitUsage, "unknown check ID"},
 	}
