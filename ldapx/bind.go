@@ -41,6 +41,9 @@ type Credentials struct {
 	// that is unset too, a configuration built in memory from the realm and
 	// KDCs found in DNS (_kerberos._tcp.<domain>) through Options.Resolver.
 	Krb5ConfigPath string
+	// Logins, if set, shares Kerberos logins among the binds that use
+	// these credentials; nil logs in afresh at every bind.
+	Logins *KerberosLogins
 }
 
 // String describes the credentials without the password.

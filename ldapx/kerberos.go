@@ -39,15 +39,38 @@ func (c *Conn) bindKerberos(ctx context.Context, creds Credentials) error {
 	}
 	spn := "ldap/" + dcHost
 
-	cl, principal, realm, err := c.kerberosClient(ctx, creds, dcDomain)
-	if err != nil {
-		return fail("Kerberos setup", orUnknown(principal), realm, err)
-	}
-	defer cl.Destroy()
-	if cl.Credentials.HasPassword() || cl.Credentials.HasKeytab() {
-		if err := ctxDo(ctx, cl.Login); err != nil {
-			return fail("login (AS exchange with the KDC)", principal, realm, err)
+	var setupErr error // a failure before the AS exchange
+	login := func() (*client.Client, string, string, error) {
+		cl, principal, realm, err := c.kerberosClient(ctx, creds, dcDomain)
+		if err != nil {
+			setupErr = err
+			return nil, principal, realm, err
 		}
+		if cl.Credentials.HasPassword() || cl.Credentials.HasKeytab() {
+			if err := ctxDo(ctx, cl.Login); err != nil {
+				cl.Destroy()
+				return nil, principal, realm, err
+			}
+		}
+		return cl, principal, realm, nil
+	}
+	var cl *client.Client
+	var principal, realm string
+	if creds.Logins != nil {
+		// One login per principal and DC realm (the krb5 configuration
+		// built for it names that realm's KDCs).
+		cl, principal, realm, err = creds.Logins.client(creds.String()+"\x00"+dcDomain, login)
+	} else {
+		cl, principal, realm, err = login()
+		if cl != nil {
+			defer cl.Destroy()
+		}
+	}
+	switch {
+	case setupErr != nil:
+		return fail("Kerberos setup", orUnknown(principal), realm, setupErr)
+	case err != nil:
+		return fail("login (AS exchange with the KDC)", principal, realm, err)
 	}
 	if err := ctxDo(ctx, func() error { _, _, err := cl.GetServiceTicket(spn); return err }); err != nil {
 		return fail("service ticket for "+spn, principal, realm, err)

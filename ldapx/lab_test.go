@@ -11,7 +11,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -509,7 +511,8 @@ func TestLabProbeKDCTimeWithoutCredentials(t *testing.T) {
 func TestLabConcurrentSearchesShareOneSignedConnection(t *testing.T) {
 	env, dc, pw := labDC(t, "lab.test")
 	ctx := labCtx(t)
-	c := dialBind(t, ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc)},
+	// Paged by 4, so that the four searches' round trips interleave.
+	c := dialBind(t, ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc), Paging: ldapx.PagingAlways},
 		ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Password: pw, Krb5ConfigPath: env.Krb5Config})
 	want := len(ldbSPNs(t, dc))
 	errs := make(chan error, 4)
@@ -528,6 +531,73 @@ func TestLabConcurrentSearchesShareOneSignedConnection(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestLabConnectionsShareOneKerberosLogin binds three connections at once
+// with shared logins, as the collector does for a DC, and counts the logins
+// by the account's logonCount, which Samba's KDC raises at each.
+func TestLabConnectionsShareOneKerberosLogin(t *testing.T) {
+	env, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	opts := ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc)}
+	creds := ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Password: pw, Krb5ConfigPath: env.Krb5Config}
+	reader := dialBind(t, ctx, opts, creds)
+	logonCount := func() int {
+		t.Helper()
+		n := -1
+		if _, err := reader.Search(ctx, ldapx.SearchRequest{BaseDN: dc.BaseDN(), Scope: ldapx.ScopeSubtree,
+			Filter: "(sAMAccountName=Administrator)", Attributes: []string{"logonCount"}},
+			func(e *ldapx.Entry) error { n, _ = strconv.Atoi(e.Value("logonCount")); return nil }); err != nil || n < 0 {
+			t.Fatalf("logonCount: %d, %v", n, err)
+		}
+		return n
+	}
+	// What one login costs in logonCount (Samba raises it twice).
+	before := logonCount()
+	dialBind(t, ctx, opts, creds)
+	perLogin := logonCount() - before
+	if perLogin < 1 {
+		t.Fatalf("a Kerberos login did not raise logonCount (%d): cannot count logins", perLogin)
+	}
+	before += perLogin
+	logins := ldapx.NewKerberosLogins()
+	creds.Logins = logins
+	conns := make([]*ldapx.Conn, 3)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := ldapx.Dial(ctx, opts)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+			if err := c.Bind(ctx, creds); err != nil {
+				t.Errorf("bind %d: %v", i, err)
+			}
+			conns[i] = c
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	if got := logonCount() - before; got != perLogin {
+		t.Errorf("three binds with shared logins raised logonCount by %d, one login does by %d", got, perLogin)
+	}
+	// Closing the logins destroys the shared client; the connections keep
+	// their own signing keys.
+	logins.Close()
+	for i, c := range conns {
+		if !c.Signed() {
+			t.Errorf("connection %d is not signed", i)
+		}
+		if _, err := c.ReadRootDSE(ctx); err != nil {
+			t.Errorf("connection %d after the logins were closed: %v", i, err)
 		}
 	}
 }

@@ -197,7 +197,8 @@ func (a *App) session(o *targetOptions) (*session, error) {
 	if o.insecure {
 		fmt.Fprintln(a.Stderr, "spntrust: WARNING: --insecure-skip-verify: DC certificates are not verified; anyone on the path can read and change this session")
 	}
-	dial := func(ctx context.Context, address string) (*ldapx.Conn, error) {
+	sess := &session{resolver: resolver, creds: creds}
+	sess.dial = func(ctx context.Context, address string) (*ldapx.Conn, error) {
 		conn, err := ldapx.Dial(ctx, ldapx.Options{
 			Address: address, Security: ldapx.Security(o.security), CAFile: o.caFile,
 			InsecureSkipVerify: o.insecure, Timeout: o.timeout, Resolver: resolver, Now: a.Now,
@@ -206,13 +207,13 @@ func (a *App) session(o *targetOptions) (*session, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := conn.Bind(ctx, creds); err != nil {
+		if err := conn.Bind(ctx, sess.creds); err != nil {
 			conn.Close()
 			return nil, err
 		}
 		return conn, nil
 	}
-	return &session{resolver: resolver, creds: creds, dial: dial}, nil
+	return sess, nil
 }
 
 // collect runs a live collection with the target flags.
@@ -221,6 +222,11 @@ func (a *App) collect(ctx context.Context, o *targetOptions) (*audit.Snapshot, e
 	if err != nil {
 		return nil, err
 	}
+	// The collector opens several connections to each DC: with Kerberos
+	// they share one login per realm instead of logging in at each bind.
+	logins := ldapx.NewKerberosLogins()
+	defer logins.Close()
+	sess.creds.Logins = logins
 	resolver, creds := sess.resolver, sess.creds
 	host, _ := os.Hostname()
 	snap, err := audit.Collect(ctx, audit.Config{
