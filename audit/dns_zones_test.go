@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -344,5 +345,61 @@ func TestCollectAsksDNSDuringThePagingWhenNoZoneIsInAD(t *testing.T) {
 	}
 	if h, ok := snap.Host("web.corp.example"); !ok || h.Status != DNSOK || h.Source != "" || res.n["web.corp.example"] != 2 {
 		t.Errorf("web.corp.example: %+v, asked %d times (want twice: A and AAAA, once each)", h, res.n["web.corp.example"])
+	}
+}
+
+// countingZoneReads counts the zone reads of a fakeDirectory.
+type countingZoneReads struct {
+	*fakeDirectory
+	reads *atomic.Int32
+}
+
+func (c countingZoneReads) ReadDNSNodes(ctx context.Context, base string, fn func(ldapx.DNSNode) error) (ldapx.SearchStats, error) {
+	c.reads.Add(1)
+	return c.fakeDirectory.ReadDNSNodes(ctx, base, fn)
+}
+
+// The first zone reader does not wait for a second one that is still
+// connecting: it reads every zone meanwhile, then that connection attempt
+// is called off, and Collect returns without it.
+func TestZoneReadDoesNotWaitForAReaderStillConnecting(t *testing.T) {
+	fake := &fakeDirectory{domain: "corp.example",
+		accounts: []ldapx.SPNAccount{{DN: "CN=svc,DC=corp,DC=example", SAMAccountName: "svc", ObjectClasses: []string{"user"}, UserAccountControl: 512,
+			SPNs: []string{"HTTP/web.corp.example"}}},
+		zones: map[string][]ldapx.DNSNode{"CN=MicrosoftDNS,DC=DomainDnsZones,DC=corp,DC=example": labZones()},
+	}
+	var reads atomic.Int32
+	dir := countingZoneReads{fake, &reads}
+	res := &countingResolver{
+		fakeResolver: fakeResolver{srv: map[string][]ldapx.SRV{"_ldap._tcp.dc._msdcs.corp.example": {{Target: "dc1.corp.example"}}}},
+		n:            map[string]int{},
+	}
+	var calls atomic.Int32
+	readsAtCallOff := int32(-1)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // bounds a regression
+	defer cancel()
+	snap, err := Collect(ctx, Config{Domain: "corp.example", Resolver: res, SkipKDCClocks: true,
+		Connect: func(ctx context.Context, _ string) (Directory, error) {
+			if calls.Add(1) == 3 { // the accounts' connection, the zones', then the second zone reader's
+				<-ctx.Done()
+				readsAtCallOff = reads.Load()
+				return nil, ctx.Err()
+			}
+			return dir, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all := reads.Load(); calls.Load() != 3 || all == 0 || readsAtCallOff != all {
+		t.Fatalf("%d connections; %d zones read when the second reader's connection was called off, want all %d read before",
+			calls.Load(), readsAtCallOff, all)
+	}
+	if h, ok := snap.Host("web.corp.example"); !ok || h.Source != SourceDirectory {
+		t.Fatalf("web.corp.example not answered from the zones: %+v", h)
+	}
+	for _, g := range snap.Collection.Gaps {
+		if strings.HasPrefix(g.Scope, "dc:") || strings.HasPrefix(g.Scope, "dns-zone") {
+			t.Errorf("calling off an unneeded connection left a gap: %+v", g)
+		}
 	}
 }
