@@ -87,8 +87,8 @@ type collector struct {
 	// with its forest's zone state: a host under one waits for the zones
 	// (see waitsForZones).
 	zoneSuffixes map[string]*forestZones
-	// zoneTime is the time spent reading zones (on second connections,
-	// during the LDAP phase), for Config.Phase.
+	// zoneTime is the time spent reading zones (from their listing to the
+	// last one read, during the LDAP phase), for Config.Phase.
 	zoneTime time.Duration
 }
 
@@ -171,7 +171,7 @@ func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
 	}
 	phase("ldap", start)
 	if c.zones != nil && cfg.Phase != nil {
-		cfg.Phase("ldap.zones", c.zoneTime) // part of "ldap", on second connections
+		cfg.Phase("ldap.zones", c.zoneTime) // part of "ldap", mostly beside the accounts
 	}
 	start = time.Now()
 	c.collectDNS(ctx)
@@ -332,7 +332,7 @@ func (c *collector) collectForest(ctx context.Context, candidates []string) erro
 		if strings.EqualFold(d.DNSName, thisDomain) {
 			d.FunctionalLevel = rootDSE.DomainFunctionality
 			// The forest-wide zones are read once, with this domain's.
-			wait := c.startZoneRead(dctx, dcName, ldapx.DNSZoneContainers(d.DN, rootDSE.RootDomainNamingContext), zonesRead.Done)
+			wait := c.startZoneRead(dctx, dir, dcName, ldapx.DNSZoneContainers(d.DN, rootDSE.RootDomainNamingContext), zonesRead.Done)
 			c.readDomain(dctx, dir, &d)
 			wait()
 			c.addDomain(d)
@@ -400,98 +400,95 @@ func (c *collector) collectOtherDomain(ctx context.Context, d Domain, zonesRead 
 	} else {
 		c.gap("dc:"+dcName, "rootDSE", err)
 	}
-	wait := c.startZoneRead(dctx, dcName, ldapx.DNSZoneContainers(d.DN, ""), zonesRead)
+	wait := c.startZoneRead(dctx, dir, dcName, ldapx.DNSZoneContainers(d.DN, ""), zonesRead)
 	started = true
 	c.readDomain(dctx, dir, &d)
 	wait()
 	c.addDomain(d)
 }
 
-// zoneReaders is how many connections read one DC's zones at once. The
-// largest zones of a domain (its forward zone and its reverse zones) are of
-// similar size; two readers beside the account search keep a DC's cores
-// busy after the accounts are done (issue 10).
+// zoneReaders is how many more connections read one DC's zones while the
+// first one reads the accounts; it joins them when the accounts are read.
+// The largest zones of a domain (its forward zone and its reverse zones)
+// are of similar size; two readers beside the account search keep a DC's
+// cores busy (issue 10).
 const zoneReaders = 2
 
-// startZoneRead reads the AD-integrated zones in containers from the DC
-// dcName over extra connections, while the first one reads the accounts (a
-// DC serves the searches in parallel); the returned function waits for it.
-// A container that does not exist is skipped; any other failure is a gap,
-// and the names of the zones not read are asked of the DNS server instead.
-// done is called when the read has finished (also when there is none).
-func (c *collector) startZoneRead(ctx context.Context, dcName string, containers []string, done func()) (wait func()) {
+// startZoneRead lists the AD-integrated zones in containers over dir (the
+// connection that reads the accounts next) and starts reading them over
+// zoneReaders more connections to the DC dcName, which a DC serves in
+// parallel. The returned function lends dir to the zone readers (call it
+// once the accounts are read) and returns when every zone is read: on a
+// small directory dir reads them all before the others have connected,
+// and those connections are called off. A container that does not exist
+// is skipped; any other failure is a gap, and the names of the zones not
+// read are asked of the DNS server instead. done is called when every zone
+// is read (also when there is none).
+func (c *collector) startZoneRead(ctx context.Context, dir Directory, dcName string, containers []string, done func()) (lendAndWait func()) {
 	if c.zones == nil {
 		done()
 		return func() {}
 	}
+	start := time.Now()
+	type job struct{ container, dn, zone string }
+	var jobs []job
+	for _, container := range containers {
+		zones, err := dir.ReadDNSZones(ctx, container)
+		switch {
+		case errors.Is(err, ldapx.ErrNoDNSContainer):
+			continue
+		case err != nil:
+			c.gap("dns-zones:"+container, "DNS zones", err)
+			continue
+		}
+		for _, z := range zones {
+			if z.Served() {
+				jobs = append(jobs, job{container, z.DN, z.Name})
+			}
+		}
+	}
+	queue := make(chan job, len(jobs))
+	for _, j := range jobs {
+		queue <- j
+	}
+	close(queue)
+	var pending sync.WaitGroup // the zones not yet read
+	pending.Add(len(jobs))
+	read := func(dir Directory) {
+		for j := range queue {
+			c.readZone(ctx, dir, dcName, j.container, j.dn, j.zone)
+			pending.Done()
+		}
+	}
+	dialCtx, stopDialing := context.WithCancel(ctx)
+	var extras sync.WaitGroup
+	for range min(zoneReaders, len(jobs)) {
+		extras.Add(1)
+		go func() {
+			defer extras.Done()
+			extra, err := c.cfg.Connect(dialCtx, dcName)
+			if err != nil {
+				return // dir reads them once the accounts are read
+			}
+			defer extra.Close()
+			read(extra)
+		}()
+	}
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		defer done()
-		start := time.Now()
-		defer func() {
-			c.mu.Lock()
-			c.zoneTime += time.Since(start)
-			c.mu.Unlock()
-		}()
-		dir, err := c.cfg.Connect(ctx, dcName)
-		if err != nil {
-			c.gap("dc:"+dcName, "DNS zones (second connection)", err)
-			return
-		}
-		type job struct{ container, dn, zone string }
-		var jobs []job
-		for _, container := range containers {
-			zones, err := dir.ReadDNSZones(ctx, container)
-			switch {
-			case errors.Is(err, ldapx.ErrNoDNSContainer):
-				continue
-			case err != nil:
-				c.gap("dns-zones:"+container, "DNS zones", err)
-				continue
-			}
-			for _, z := range zones {
-				if z.Served() {
-					jobs = append(jobs, job{container, z.DN, z.Name})
-				}
-			}
-		}
-		queue := make(chan job, len(jobs))
-		for _, j := range jobs {
-			queue <- j
-		}
-		close(queue)
-		var pending sync.WaitGroup // the zones not yet read
-		pending.Add(len(jobs))
-		read := func(dir Directory) {
-			for j := range queue {
-				c.readZone(ctx, dir, dcName, j.container, j.dn, j.zone)
-				pending.Done()
-			}
-		}
-		// The other readers connect while the first one reads: on a small
-		// directory it is done before they are, and they are not waited for.
-		dialCtx, stopDialing := context.WithCancel(ctx)
-		var extras sync.WaitGroup
-		for range min(zoneReaders, len(jobs)) - 1 {
-			extras.Add(1)
-			go func() {
-				defer extras.Done()
-				extra, err := c.cfg.Connect(dialCtx, dcName)
-				if err != nil {
-					return // the first connection reads on alone
-				}
-				defer extra.Close()
-				read(extra)
-			}()
-		}
-		read(dir)
-		dir.Close()
 		pending.Wait()
+		c.mu.Lock()
+		c.zoneTime += time.Since(start)
+		c.mu.Unlock()
+		done()
 		stopDialing()
 		extras.Wait()
 	}()
-	return func() { <-finished }
+	return func() {
+		read(dir)
+		<-finished
+	}
 }
 
 // readZone reads one zone's nodes into the zone store; a zone that cannot
