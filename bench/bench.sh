@@ -228,7 +228,7 @@ ratio() { # ratio A B: A/B to two decimals, or "-"
 			"${STATUS[$t]:-not run}${NOTE[$t]:+: ${NOTE[$t]}}"
 	done
 	echo
-	echo "spntrust phases (medians): ${PHASES%, } (LDAP includes DC discovery and ldap.zones, the AD DNS zones read on two more connections meanwhile; the rest is start-up, checks and the report)"
+	echo "spntrust phases (medians): ${PHASES%, } (LDAP includes DC discovery and ldap.zones, the AD DNS zones, read beside the accounts on two more connections; the rest is start-up, checks and the report)"
 	echo "floor-unpaged: the floor's search without paging (for information: a Windows DC would cap it at 1000 entries)"
 	echo "floor-zones: the floor, then the DNS zones' dnsNode objects the audit also reads (for information; the target is against the floor)"
 	echo "spntrust: --paging auto (the default: unpaged searches, paged only if the DC caps them); spntrust-paged: --paging always, every search paged like the floor's"
