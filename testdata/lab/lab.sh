@@ -32,7 +32,9 @@ LAB_PASSWORD_DEFAULT='SpnTrust-Lab-2026-Pw'
 HOSTS_BEGIN='# BEGIN spntrust-lab (managed by testdata/lab/lab.sh)'
 HOSTS_END='# END spntrust-lab'
 
-PACKAGES=(samba samba-ad-dc samba-ad-provision winbind krb5-user ldap-utils dnsutils ldb-tools openssl python3-samba iproute2 util-linux)
+# slapd is not part of the lab: ldapx's tests run their own, a real LDAP
+# server that caps unpaged searches as Windows DCs do (Samba caps none).
+PACKAGES=(samba samba-ad-dc samba-ad-provision winbind krb5-user ldap-utils dnsutils ldb-tools openssl python3-samba iproute2 util-linux slapd)
 
 # Domain table: index -> values
 DOMAIN=(lab.test partner.test extern.test)
@@ -70,9 +72,21 @@ install_packages() {
 	log "installing packages: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	apt-get install -y -qq "${missing[@]}" >/dev/null
-	# On a machine with systemd the packages may start the distribution's own
-	# smbd/nmbd; they are not ours to stop: preflight_ports reports them.
+	# The packages must not start services of their own (slapd would listen
+	# on port 389 of every address, smbd on 445): starts are denied during
+	# the install, unless the machine has its own policy (containers do).
+	local policy=/usr/sbin/policy-rc.d added=""
+	if [[ ! -e $policy ]]; then
+		printf '#!/bin/sh\n# written by spntrust lab.sh during apt-get install; removed after\nexit 101\n' >"$policy"
+		chmod 0755 "$policy"
+		added=1
+	fi
+	local rc=0
+	apt-get install -y -qq "${missing[@]}" >/dev/null || rc=$?
+	[[ -z $added ]] || rm -f "$policy"
+	((rc == 0)) || die "apt-get install ${missing[*]} failed (exit $rc)"
+	# A service that was already installed and running is not ours to stop:
+	# preflight_ports reports anything on the lab's ports.
 }
 
 # lock: serialise up/down of one LAB_DIR (a second caller waits).
