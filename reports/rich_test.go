@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -176,4 +177,57 @@ func TestTopologyPlacesAnUnauditedChildDomainInItsForest(t *testing.T) {
 	if !classes["within-forest"] || !classes["realm"] {
 		t.Errorf("edge classes = %v", classes)
 	}
+}
+
+// An unread domain leaves every SPN check not evaluated there for the same
+// reason: the text report says the reason once and lists the checks.
+func TestTextSaysOnceWhyChecksWereNotEvaluated(t *testing.T) {
+	snap, err := audit.Load("../testdata/snapshots/seed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Domains = append(snap.Domains, audit.Domain{DNSName: "partner.test", NetBIOSName: "PARTNER", DN: "DC=partner,DC=test",
+		Forest: snap.Forests[0].RootDomain, DCs: []audit.DC{}, Trusts: []audit.Trust{}})
+	snap.Collection.Gaps = append(snap.Collection.Gaps, audit.Gap{Scope: "domain:partner.test", What: "accounts", Error: "LDAP 50 insufficient access"})
+	all := checks.All()
+	findings := checks.Run(snap, all, checks.DefaultOptions())
+	var unread []checks.Finding
+	for _, f := range findings {
+		if f.Status == checks.NotEvaluated && f.Subject == "accounts of partner.test" {
+			unread = append(unread, f)
+		}
+	}
+	if len(unread) < 10 {
+		t.Fatalf("only %d checks not evaluated for the unread domain; the test needs the SPN checks' findings", len(unread))
+	}
+	var buf bytes.Buffer
+	if err := (Text{}).Write(&buf, New("test", fixedNow, snap, all, findings)); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	header := fmt.Sprintf("[%d checks] Not evaluated: accounts of partner.test", len(unread))
+	if strings.Count(out, header) != 1 {
+		t.Fatalf("want one block %q in:\n%s", header, out)
+	}
+	if n := strings.Count(out, unread[0].Explanation[:60]); n != 1 {
+		t.Errorf("the reason is written %d times, want once", n)
+	}
+	for _, f := range unread {
+		if line := fmt.Sprintf("      %s: %s (fingerprint %s)\n", f.CheckID, f.Title, f.Fingerprint); !strings.Contains(out, line) {
+			t.Errorf("check line missing: %q", line)
+		}
+	}
+	if !strings.Contains(out, fmt.Sprintf("NOT EVALUATED (%d)", countNotEvaluated(findings))) {
+		t.Error("the section header no longer counts findings")
+	}
+}
+
+func countNotEvaluated(fs []checks.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Status == checks.NotEvaluated {
+			n++
+		}
+	}
+	return n
 }

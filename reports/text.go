@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -60,8 +61,12 @@ func (Text) Write(out io.Writer, r *Report) error {
 	}
 	if len(unknown) > 0 {
 		fmt.Fprintf(w, "\nNOT EVALUATED (%d)\n", len(unknown))
-		for _, f := range unknown {
-			writeTextFinding(w, r, f)
+		for _, group := range sameCause(r, unknown) {
+			if len(group) == 1 {
+				writeTextFinding(w, r, group[0])
+				continue
+			}
+			writeTextGroup(w, group)
 		}
 	}
 	if r.Summary.Total == 0 && r.Summary.NotEvaluated == 0 {
@@ -80,6 +85,49 @@ func writeTextFinding(w io.Writer, r *Report, f checks.Finding) {
 		a := r.Baseline.Entries[f.Fingerprint]
 		fmt.Fprintf(w, "    Baseline: %s (owner %s, until %s): %s\n", st, a.Owner, orDash(a.Expires), a.Reason)
 	}
+	writeTextBody(w, f)
+	fmt.Fprintf(w, "    Fingerprint: %s\n", f.Fingerprint)
+}
+
+// writeTextGroup writes findings of several checks that share one cause
+// (sameCause) once, then each check's title and fingerprint.
+func writeTextGroup(w io.Writer, group []checks.Finding) {
+	fmt.Fprintf(w, "\n  [%d checks] Not evaluated: %s\n", len(group), group[0].Subject)
+	writeTextBody(w, group[0])
+	fmt.Fprintf(w, "    Checks:\n")
+	for _, f := range group {
+		fmt.Fprintf(w, "      %s: %s (fingerprint %s)\n", f.CheckID, f.Title, f.Fingerprint)
+	}
+}
+
+// sameCause groups findings, in order of first appearance, that differ only
+// in their check, title and fingerprint: an unread domain leaves every SPN
+// check not evaluated there for the same reason. A finding a baseline
+// accepts (or did) stays on its own, to show its acceptance.
+func sameCause(r *Report, fs []checks.Finding) [][]checks.Finding {
+	var groups [][]checks.Finding
+	at := map[string]int{}
+	for _, f := range fs {
+		if st := r.BaselineState(f); st == BaselineAccepted || st == BaselineExpired {
+			groups = append(groups, []checks.Finding{f})
+			continue
+		}
+		shared := f
+		shared.CheckID, shared.Title, shared.Fingerprint = "", "", ""
+		b, _ := json.Marshal(shared)
+		k := string(b)
+		if i, ok := at[k]; ok {
+			groups[i] = append(groups[i], f)
+			continue
+		}
+		at[k] = len(groups)
+		groups = append(groups, []checks.Finding{f})
+	}
+	return groups
+}
+
+// writeTextBody writes what a finding says beyond its title.
+func writeTextBody(w io.Writer, f checks.Finding) {
 	if f.Domain != "" {
 		fmt.Fprintf(w, "    Domain:   %s\n", f.Domain)
 	}
@@ -108,7 +156,6 @@ func writeTextFinding(w io.Writer, r *Report, f checks.Finding) {
 			fmt.Fprintf(w, "      %s\n", s)
 		}
 	}
-	fmt.Fprintf(w, "    Fingerprint: %s\n", f.Fingerprint)
 }
 
 // wrap folds text at width, indenting continuation lines; start is the
