@@ -1,0 +1,128 @@
+package ldapx_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spntrust/spntrust/internal/labenv"
+	"github.com/spntrust/spntrust/ldapx"
+)
+
+// NTLM inside SASL GSS-SPNEGO binds to a Samba DC that requires strong
+// authentication (its default) on plain LDAP: the bind is accepted only
+// because every later message is sealed, and a search over the sealed
+// channel returns what the DC's own database holds.
+func TestLabNTLMBindSealsPlainLDAP(t *testing.T) {
+	for _, principal := range []string{`%s\Administrator`, `Administrator@%s`, "Administrator"} {
+		t.Run(principal, func(t *testing.T) {
+			_, dc, pw := labDC(t, "lab.test")
+			ctx := labCtx(t)
+			p := principal
+			if strings.Contains(p, "%s") {
+				domain := dc.NetBIOS
+				if strings.HasPrefix(p, "Administrator@") {
+					domain = dc.Domain
+				}
+				p = fmt.Sprintf(p, domain)
+			}
+			c := dialBind(t, ctx, ldapx.Options{Address: dc.IP, Security: ldapx.SecurityPlain},
+				ldapx.Credentials{Mechanism: ldapx.MechNTLM, Principal: p, Password: pw})
+			if !c.Signed() {
+				t.Fatal("NTLM bind on plain LDAP did not set up the sealing layer")
+			}
+			root, err := c.ReadRootDSE(ctx)
+			if err != nil {
+				t.Fatalf("rootDSE over the sealed channel: %v", err)
+			}
+			got, _ := readAccounts(t, ctx, c, root.DefaultNamingContext)
+			want := ldbSPNs(t, dc)
+			if len(got) != len(want) {
+				t.Fatalf("NTLM search read %d SPN holders, the DC's database has %d", len(got), len(want))
+			}
+		})
+	}
+}
+
+// lockedUser creates a user in dc's database whose account is locked out
+// (lockoutTime now, within the domain's lockout duration) and removes it
+// when the test ends.
+func lockedUser(t *testing.T, dc *labenv.DC) (name, password string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("creating a lab user needs root (the DC's database)")
+	}
+	name = fmt.Sprintf("ntlmlock%d", time.Now().UnixNano()%1_000_000)
+	password = "Lock-" + name + "-Pw1!"
+	conf := filepath.Join(dc.Dir, "etc", "smb.conf")
+	run := func(args ...string) {
+		t.Helper()
+		out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args[:3], " "), err, out)
+		}
+	}
+	run("samba-tool", "user", "create", name, password, "-H", dc.SamLDB(), "-s", conf)
+	t.Cleanup(func() {
+		exec.Command("samba-tool", "user", "delete", name, "-H", dc.SamLDB(), "-s", conf).Run()
+	})
+	now := time.Now().UnixNano()/100 + 116444736000000000
+	ldif := filepath.Join(t.TempDir(), "lock.ldif")
+	body := fmt.Sprintf("dn: CN=%s,CN=Users,%s\nchangetype: modify\nreplace: lockoutTime\nlockoutTime: %d\n", name, dc.BaseDN(), now)
+	if err := os.WriteFile(ldif, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run("ldbmodify", "-H", dc.SamLDB(), "--configfile="+conf, ldif)
+	return name, password
+}
+
+// A refused NTLM bind says why in the administrator's terms, names the
+// account, and never carries the password or its NT hash.
+func TestLabNTLMBindFailures(t *testing.T) {
+	_, dc, _ := labDC(t, "lab.test")
+	locked, lockedPW := lockedUser(t, dc)
+	tests := []struct {
+		name, principal, password string
+		want                      []string
+	}{
+		{"wrong password", dc.NetBIOS + `\Administrator`, "Not-The-Password-1!",
+			[]string{"ntlm bind as Administrator", "LDAP result 49", "wrong password"}},
+		// The account exists in lab.test only; EXTERN (trusted) is asked
+		// to check it, and the message says which domain the DC is in.
+		{"wrong domain", `EXTERN\` + locked, lockedPW,
+			[]string{"ntlm bind as " + locked, "domain EXTERN", "LDAP result 49", "this DC is in domain " + dc.NetBIOS}},
+		{"locked account", dc.NetBIOS + `\` + locked, lockedPW,
+			[]string{"ntlm bind as " + locked, "LDAP result 49", "locked"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := labCtx(t)
+			c, err := ldapx.Dial(ctx, ldapx.Options{Address: dc.IP})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			err = c.Bind(ctx, ldapx.Credentials{Mechanism: ldapx.MechNTLM, Principal: tt.principal, Password: tt.password})
+			if err == nil {
+				t.Fatal("the bind succeeded")
+			}
+			msg := err.Error()
+			t.Logf("%s: %v", tt.name, msg)
+			for _, w := range tt.want {
+				if !strings.Contains(strings.ToLower(msg), strings.ToLower(w)) {
+					t.Errorf("error lacks %q: %s", w, msg)
+				}
+			}
+			if strings.Contains(msg, tt.password) || strings.Contains(strings.ToLower(msg), ntHashHex(tt.password)) {
+				t.Error("the error carries the password or its NT hash")
+			}
+			if strings.Contains(msg, "clock skew") || strings.Contains(msg, "realm") {
+				t.Errorf("an NTLM error must not list Kerberos causes: %s", msg)
+			}
+		})
+	}
+}
