@@ -64,3 +64,9 @@ func (c *Conn) channelBindings() ([]byte, error) {
 	}
 	return channelBindingHash(tlsServerEndPoint(st.PeerCertificates[0])), nil
 }
+
+// ChannelBinding returns the channel binding hash (RFC 5929
+// tls-server-end-point, as MD5 of the GSS channel bindings) that this
+// connection's Kerberos or NTLM bind sent, or nil where the connection has
+// no TLS or the bind was simple.
+func (c *Conn) ChannelBinding() []byte { return append([]byte(nil), c.sentChannelBinding...) }

@@ -43,6 +43,9 @@ type saslGSSAPI struct {
 	// sign or seal on top of TLS ("Sign or Seal are not allowed if TLS is
 	// used"), so no layer is chosen there when the server offers none.
 	overTLS bool
+	// channelBindings is the hash of the TLS channel (RFC 5929
+	// tls-server-end-point) for the authenticator's Bnd field; nil on plain LDAP.
+	channelBindings []byte
 
 	// set while the context is established
 	sessionKey types.EncryptionKey
@@ -90,8 +93,8 @@ func (g *saslGSSAPI) apReq(tkt messages.Ticket, key types.EncryptionKey, apOptio
 	}
 	auth.Cksum = types.Checksum{
 		CksumType: chksumtype.GSSAPI,
-		Checksum: gssChecksum(gssapi.ContextFlagMutual | gssapi.ContextFlagSequence |
-			gssapi.ContextFlagInteg | gssapi.ContextFlagConf),
+		Checksum: gssChecksum(gssapi.ContextFlagMutual|gssapi.ContextFlagSequence|
+			gssapi.ContextFlagInteg|gssapi.ContextFlagConf, g.channelBindings),
 	}
 	g.authCTime = auth.CTime
 	g.authCusec = auth.Cusec
@@ -116,11 +119,13 @@ func (g *saslGSSAPI) apReq(tkt messages.Ticket, key types.EncryptionKey, apOptio
 	return asn1tools.AddASNAppTag(inner, 0), nil
 }
 
-// gssChecksum builds the RFC 4121 4.1.1 authenticator checksum: 16 zero
-// bytes of channel bindings and the context flags, little-endian.
-func gssChecksum(ctxFlags uint32) []byte {
+// gssChecksum builds the RFC 4121 4.1.1 authenticator checksum: the
+// channel binding hash (Bnd; 16 zero bytes without a channel) and the
+// context flags, little-endian.
+func gssChecksum(ctxFlags uint32, channelBindings []byte) []byte {
 	b := make([]byte, 24)
 	binary.LittleEndian.PutUint32(b[0:4], 16)
+	copy(b[4:20], channelBindings)
 	binary.LittleEndian.PutUint32(b[20:24], ctxFlags)
 	return b
 }

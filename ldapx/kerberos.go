@@ -76,7 +76,12 @@ func (c *Conn) bindKerberos(ctx context.Context, creds Credentials) error {
 		return fail("service ticket for "+spn, principal, realm, err)
 	}
 
-	g := &saslGSSAPI{cl: cl, conn: c.layer, overTLS: c.tls}
+	cb, err := c.channelBindings()
+	if err != nil {
+		return fail("channel binding", principal, realm, err)
+	}
+	c.sentChannelBinding = cb
+	g := &saslGSSAPI{cl: cl, conn: c.layer, overTLS: c.tls, channelBindings: cb}
 	stop := c.watch(ctx)
 	err = c.l.GSSAPIBindRequest(g, &ldap.GSSAPIBindRequest{ServicePrincipalName: spn})
 	stop()

@@ -1,6 +1,12 @@
 package ldapx_test
 
 import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"os/exec"
@@ -122,6 +128,72 @@ func TestLabNTLMBindFailures(t *testing.T) {
 			}
 			if strings.Contains(msg, "clock skew") || strings.Contains(msg, "realm") {
 				t.Errorf("an NTLM error must not list Kerberos causes: %s", msg)
+			}
+		})
+	}
+}
+
+// labCertBinding computes, independently of ldapx, the channel binding hash
+// of a lab DC's certificate (tls/dcN.pem, SHA-256-signed): MD5 over the
+// gss_channel_bindings_struct with no addresses and the application data
+// "tls-server-end-point:" || SHA-256(certificate DER) (RFC 5929 4.1).
+func labCertBinding(t *testing.T, env *labenv.Env, n int) []byte {
+	t.Helper()
+	pemBytes, err := os.ReadFile(filepath.Join(env.Dir, "tls", fmt.Sprintf("dc%d.pem", n)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(pemBytes)
+	if blk == nil {
+		t.Fatal("no PEM block in the DC certificate")
+	}
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cert.SignatureAlgorithm != x509.SHA256WithRSA && cert.SignatureAlgorithm != x509.ECDSAWithSHA256 {
+		t.Fatalf("lab certificate signed with %v: this test computes the SHA-256 form", cert.SignatureAlgorithm)
+	}
+	h := sha256.Sum256(blk.Bytes)
+	app := append([]byte("tls-server-end-point:"), h[:]...)
+	st := make([]byte, 20)
+	binary.LittleEndian.PutUint32(st[16:], uint32(len(app)))
+	sum := md5.Sum(append(st, app...))
+	return sum[:]
+}
+
+// Over LDAPS both Kerberos and NTLM send the channel binding of the DC's
+// certificate (what Windows DCs with LDAP channel binding enforced demand);
+// on plain LDAP there is no channel to bind to. Samba does not enforce
+// channel binding, so what is checked is what the bind sent.
+func TestLabChannelBindingSentOverLDAPS(t *testing.T) {
+	env, dc, pw := labDC(t, "lab.test")
+	want := labCertBinding(t, env, 1)
+	tests := []struct {
+		name  string
+		creds ldapx.Credentials
+	}{
+		{"ntlm", ldapx.Credentials{Mechanism: ldapx.MechNTLM, Principal: dc.NetBIOS + `\Administrator`, Password: pw}},
+		{"kerberos", ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator@" + dc.Realm, Password: pw,
+			Krb5ConfigPath: env.Krb5Config}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := labCtx(t)
+			c, err := ldapx.Dial(ctx, ldapx.Options{Address: dc.FQDN, Security: ldapx.SecurityLDAPS, CAFile: env.CAFile,
+				Resolver: labResolver(t, dc)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			err = c.Bind(ctx, tt.creds)
+			t.Logf("%s bind over LDAPS: %v", tt.name, err)
+			if got := c.ChannelBinding(); !bytes.Equal(got, want) {
+				t.Fatalf("sent channel binding %x, want %x (from %s's certificate)", got, want, dc.FQDN)
+			}
+			plain := dialBind(t, ctx, ldapx.Options{Address: dc.IP}, tt.creds)
+			if cb := plain.ChannelBinding(); cb != nil {
+				t.Fatalf("plain LDAP sent channel binding %x", cb)
 			}
 		})
 	}

@@ -36,7 +36,11 @@ func (c *Conn) bindNTLM(ctx context.Context, creds Credentials) error {
 	fail := func(step string, err error) error {
 		ae := ldapAuthError(MechNTLM, user, domain, err)
 		ae.Step = step
-		if ae.Hint == usualCauses {
+		if c.tls && ae.LDAPCode == ldap.LDAPResultStrongAuthRequired {
+			ae.Hint = "over TLS NTLM binds without signing or sealing (AD and Samba forbid them on top of TLS), but this DC demands them: " +
+				"Samba's default \"ldap server require strong auth = yes\" refuses SASL over TLS either way; " +
+				"use NTLM on plain LDAP (389), where every message is sealed"
+		} else if ae.Hint == usualCauses {
 			ae.Hint = ntlmCauses
 		} else if strings.HasPrefix(ae.Hint, "AD: wrong password (52e); ") {
 			ae.Hint = "AD: wrong password (52e); " + ntlmCauses
@@ -58,6 +62,7 @@ func (c *Conn) bindNTLM(ctx context.Context, creds Credentials) error {
 	if err != nil {
 		return fail("channel binding", err)
 	}
+	c.sentChannelBinding = cb
 	nc := &ntlmClient{
 		user: user, domain: domain, ntHash: ntlmHash(creds.Password),
 		sessionSecurity: !c.tls, channelBindings: cb,
