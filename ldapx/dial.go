@@ -83,6 +83,9 @@ type Conn struct {
 	// sentChannelBinding is the channel binding hash the bind sent (nil
 	// on plain LDAP and for simple binds).
 	sentChannelBinding []byte
+	// forceSPNEGO makes Kerberos binds use GSS-SPNEGO even where the DC
+	// offers GSSAPI (tests: Samba offers both).
+	forceSPNEGO bool
 	// capped is set once the DC capped an unpaged search: later searches
 	// on this connection are paged from their first request.
 	capped atomic.Bool

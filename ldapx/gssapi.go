@@ -46,6 +46,9 @@ type saslGSSAPI struct {
 	// channelBindings is the hash of the TLS channel (RFC 5929
 	// tls-server-end-point) for the authenticator's Bnd field; nil on plain LDAP.
 	channelBindings []byte
+	// spnego: the context is for SASL GSS-SPNEGO (no RFC 4752 negotiation;
+	// the context flags select integrity).
+	spnego bool
 
 	// set while the context is established
 	sessionKey types.EncryptionKey
@@ -91,10 +94,16 @@ func (g *saslGSSAPI) apReq(tkt messages.Ticket, key types.EncryptionKey, apOptio
 	if err != nil {
 		return nil, fmt.Errorf("build Kerberos authenticator: %w", err)
 	}
+	ctxFlags := uint32(gssapi.ContextFlagMutual | gssapi.ContextFlagSequence | gssapi.ContextFlagInteg)
+	if !g.spnego {
+		// In SASL GSSAPI the layer is chosen in the negotiation after the
+		// context (RFC 4752); in GSS-SPNEGO the context flags choose it, and
+		// this client speaks the integrity layer only.
+		ctxFlags |= gssapi.ContextFlagConf
+	}
 	auth.Cksum = types.Checksum{
 		CksumType: chksumtype.GSSAPI,
-		Checksum: gssChecksum(gssapi.ContextFlagMutual|gssapi.ContextFlagSequence|
-			gssapi.ContextFlagInteg|gssapi.ContextFlagConf, g.channelBindings),
+		Checksum:  gssChecksum(ctxFlags, g.channelBindings),
 	}
 	g.authCTime = auth.CTime
 	g.authCusec = auth.Cusec

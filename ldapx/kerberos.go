@@ -83,17 +83,35 @@ func (c *Conn) bindKerberos(ctx context.Context, creds Credentials) error {
 	c.sentChannelBinding = cb
 	g := &saslGSSAPI{cl: cl, conn: c.layer, overTLS: c.tls, channelBindings: cb}
 	stop := c.watch(ctx)
-	err = c.l.GSSAPIBindRequest(g, &ldap.GSSAPIBindRequest{ServicePrincipalName: spn})
-	stop()
+	defer stop()
+	if !c.forceSPNEGO {
+		err = c.l.GSSAPIBindRequest(g, &ldap.GSSAPIBindRequest{ServicePrincipalName: spn})
+		if err == nil {
+			if g.layer == saslLayerIntegrity {
+				c.layer.enableWrite(g.wrapper, g.serverMax)
+			}
+			return nil
+		}
+		if !ldap.IsErrorWithCode(err, ldap.LDAPResultAuthMethodNotSupported) {
+			// The reader may already be armed for a layer that never came
+			// up: the connection cannot be trusted for anything else.
+			c.l.Close()
+			return fail("SASL GSSAPI bind to "+c.RemoteAddr(), principal, realm, err)
+		}
+		// The DC does not offer SASL GSSAPI (nothing was armed at the first
+		// step): try Kerberos inside GSS-SPNEGO on the same connection.
+		g = &saslGSSAPI{cl: cl, conn: c.layer, overTLS: c.tls, channelBindings: cb}
+	}
+	if c.tls {
+		return fail("SASL GSS-SPNEGO bind to "+c.RemoteAddr(), principal, realm,
+			errors.New("Kerberos in GSS-SPNEGO over TLS is not supported (its context flags would ask for a layer on top of TLS); use plain LDAP, where the bind signs every message"))
+	}
+	w, err := c.bindKerberosSPNEGO(ctx, g, spn)
 	if err != nil {
-		// The reader may already be armed for a layer that never came up:
-		// the connection cannot be trusted for anything else.
 		c.l.Close()
-		return fail("SASL GSSAPI bind to "+c.RemoteAddr(), principal, realm, err)
+		return fail("SASL GSS-SPNEGO bind (Kerberos) to "+c.RemoteAddr(), principal, realm, err)
 	}
-	if g.layer == saslLayerIntegrity {
-		c.layer.enableWrite(g.wrapper, g.serverMax)
-	}
+	c.layer.enableWrite(w, 0)
 	return nil
 }
 

@@ -29,7 +29,7 @@ type layerConn struct {
 	// intercept, while set, receives whole plain LDAP messages instead of
 	// go-ldap's reader: a bind this package runs itself (SASL GSS-SPNEGO,
 	// which go-ldap cannot send) reads its responses there.
-	intercept atomic.Pointer[chan []byte]
+	intercept atomic.Pointer[interception]
 
 	rmu       sync.Mutex
 	rw        securityLayer // non-nil once reads are unwrapped
@@ -50,6 +50,20 @@ type securityLayer interface {
 }
 
 type armedLayer struct{ l securityLayer }
+
+// interception hands one bind response to the bind code. The reader waits
+// for done before it reads on, so a security layer the bind arms on seeing
+// the response (its keys may come from it) is in place for the very next
+// message.
+type interception struct {
+	msg  chan []byte // capacity 1
+	fail chan error  // capacity 1: the connection failed while waiting
+	done chan struct{}
+}
+
+func newInterception() *interception {
+	return &interception{msg: make(chan []byte, 1), fail: make(chan error, 1), done: make(chan struct{})}
+}
 
 func newLayerConn(c net.Conn) *layerConn {
 	return &layerConn{Conn: c, br: bufio.NewReaderSize(c, 64<<10)}
@@ -124,20 +138,37 @@ func (c *layerConn) Read(p []byte) (int, error) {
 		}
 		hdr, length, err := readBERHeader(c.br)
 		if err != nil {
+			c.interceptFailed(err)
 			return 0, err
 		}
-		if ch := c.intercept.Load(); ch != nil {
+		if ic := c.intercept.Load(); ic != nil {
 			msg := make([]byte, len(hdr)+int(length))
 			copy(msg, hdr)
 			if _, err := io.ReadFull(c.br, msg[len(hdr):]); err != nil {
+				c.interceptFailed(unexpected(err))
 				return 0, unexpected(err)
 			}
+			select {
+			case ic.msg <- msg:
+			default: // a second message in one exchange: not a bind response
+			}
+			<-ic.done
 			c.messageDone()
-			*ch <- msg
 			continue
 		}
 		c.pending = hdr
 		c.remaining = length
+	}
+}
+
+// interceptFailed tells a bind waiting for its response that the
+// connection failed instead.
+func (c *layerConn) interceptFailed(err error) {
+	if ic := c.intercept.Load(); ic != nil {
+		select {
+		case ic.fail <- err:
+		default:
+		}
 	}
 }
 

@@ -198,3 +198,32 @@ func TestLabChannelBindingSentOverLDAPS(t *testing.T) {
 		})
 	}
 }
+
+// Kerberos inside SASL GSS-SPNEGO (the path for DCs that offer no plain
+// GSSAPI): the AP-REQ as SPNEGO's optimistic token, the AP-REP in the reply,
+// and every later message signed; a search over it reads every SPN holder.
+func TestLabKerberosThroughSPNEGOSignsPlainLDAP(t *testing.T) {
+	env, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	c, err := ldapx.Dial(ctx, ldapx.Options{Address: dc.FQDN, Resolver: labResolver(t, dc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ldapx.ForceSPNEGO(c)
+	if err := c.Bind(ctx, ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator@" + dc.Realm, Password: pw,
+		Krb5ConfigPath: env.Krb5Config}); err != nil {
+		t.Fatalf("Kerberos bind through GSS-SPNEGO: %v", err)
+	}
+	if !c.Signed() {
+		t.Fatal("no signing layer after the SPNEGO bind")
+	}
+	root, err := c.ReadRootDSE(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := readAccounts(t, ctx, c, root.DefaultNamingContext)
+	if want := ldbSPNs(t, dc); len(got) != len(want) {
+		t.Fatalf("read %d SPN holders, the DC's database has %d", len(got), len(want))
+	}
+}

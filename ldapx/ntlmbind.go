@@ -78,25 +78,29 @@ func (c *Conn) bindNTLM(ctx context.Context, creds Credentials) error {
 
 	// 1. NegTokenInit with the NEGOTIATE message; the DC answers with the
 	// CHALLENGE inside a negTokenResp.
-	res, err := c.saslStep(ctx, 1, saslMechSPNEGO, spnegoInit(mechs, nc.negotiateMessage()))
+	var challenge []byte
+	err = c.saslStep(ctx, 1, saslMechSPNEGO, spnegoInit(mechs, nc.negotiateMessage()), func(res *saslResult) error {
+		if res.code != ldap.LDAPResultSaslBindInProgress {
+			return res.resultError()
+		}
+		resp, err := parseNegTokenResp(res.serverCreds)
+		if err != nil {
+			return err
+		}
+		if resp.State == negReject {
+			return errors.New("the DC rejected NTLM in SPNEGO")
+		}
+		if resp.SupportedMech != nil && !resp.SupportedMech.Equal(oidNTLMSSP) {
+			return fmt.Errorf("the DC chose SPNEGO mechanism %v, not NTLMSSP", resp.SupportedMech)
+		}
+		challenge = resp.ResponseToken
+		return nil
+	})
 	if err != nil {
-		return fail("SASL GSS-SPNEGO bind to "+c.RemoteAddr(), err)
-	}
-	if res.code != ldap.LDAPResultSaslBindInProgress {
-		return fail("NTLM negotiate", res.resultError())
-	}
-	resp, err := parseNegTokenResp(res.serverCreds)
-	if err != nil {
-		return fail("NTLM challenge", err)
-	}
-	if resp.State == negReject {
-		return fail("NTLM negotiate", errors.New("the DC rejected NTLM in SPNEGO"))
-	}
-	if resp.SupportedMech != nil && !resp.SupportedMech.Equal(oidNTLMSSP) {
-		return fail("NTLM negotiate", fmt.Errorf("the DC chose SPNEGO mechanism %v, not NTLMSSP", resp.SupportedMech))
+		return fail("NTLM negotiate (SASL GSS-SPNEGO bind to "+c.RemoteAddr()+")", err)
 	}
 	var dcDomains []string // the DC's own domain, NetBIOS and DNS names
-	if ch, err := parseChallenge(resp.ResponseToken); err == nil {
+	if ch, err := parseChallenge(challenge); err == nil {
 		dcDomains = []string{ch.nbDomain, ch.dnsDomain}
 		if nc.domain == "" {
 			// A bare user name: the account's domain is the DC's (Windows
@@ -104,7 +108,7 @@ func (c *Conn) bindNTLM(ctx context.Context, creds Credentials) error {
 			nc.domain, domain = ch.nbDomain, ch.nbDomain
 		}
 	}
-	auth, err := nc.authenticateMessage(resp.ResponseToken)
+	auth, err := nc.authenticateMessage(challenge)
 	if err != nil {
 		return fail("NTLM challenge", err)
 	}
@@ -120,42 +124,41 @@ func (c *Conn) bindNTLM(ctx context.Context, creds Credentials) error {
 	if err := sec.resetHandles(); err != nil {
 		return fail("NTLM session security", err)
 	}
-	if nc.sessionSecurity {
-		// The bind's final response is plain; everything after it is sealed.
-		c.layer.armRead(sec)
-	}
-	res, err = c.saslStep(ctx, 2, saslMechSPNEGO, spnegoResp(auth, mic))
+	var refused *saslResult
+	err = c.saslStep(ctx, 2, saslMechSPNEGO, spnegoResp(auth, mic), func(res *saslResult) error {
+		if res.code != ldap.LDAPResultSuccess {
+			refused = res
+			return res.resultError()
+		}
+		if len(res.serverCreds) > 0 {
+			final, err := parseNegTokenResp(res.serverCreds)
+			if err != nil {
+				return err
+			}
+			if final.State != negAcceptCompleted && final.State != -1 {
+				return fmt.Errorf("the DC ended SPNEGO in state %d, not accept-completed", final.State)
+			}
+			if final.MechListMIC != nil {
+				if err := sec.verifyServerMIC(mechs, final.MechListMIC); err != nil {
+					return fmt.Errorf("the DC's SPNEGO mechListMIC: %w", err)
+				}
+			}
+		}
+		if nc.sessionSecurity {
+			// The bind's response is plain; everything after it is sealed.
+			c.layer.armRead(sec)
+		}
+		return nil
+	})
 	if err != nil {
-		c.l.Close()
-		return fail("SASL GSS-SPNEGO bind to "+c.RemoteAddr(), err)
-	}
-	if res.code != ldap.LDAPResultSuccess {
-		c.l.Close() // the reader may be armed for a layer that never came up
-		err := fail("NTLM authenticate", res.resultError())
+		err := fail("NTLM authenticate", err)
 		var ae *AuthError
-		if errors.As(err, &ae) && res.code == ldap.LDAPResultInvalidCredentials && len(dcDomains) == 2 &&
+		if errors.As(err, &ae) && refused != nil && refused.code == ldap.LDAPResultInvalidCredentials && len(dcDomains) == 2 &&
 			!slices.ContainsFunc(dcDomains, func(d string) bool { return strings.EqualFold(d, domain) }) {
 			ae.Hint += fmt.Sprintf("; this DC is in domain %s (%s), and it asked domain %s to check the account: is the account in %s?",
 				dcDomains[0], dcDomains[1], domain, domain)
 		}
 		return err
-	}
-	if len(res.serverCreds) > 0 {
-		final, err := parseNegTokenResp(res.serverCreds)
-		if err != nil {
-			c.l.Close()
-			return fail("NTLM authenticate", err)
-		}
-		if final.State != negAcceptCompleted && final.State != -1 {
-			c.l.Close()
-			return fail("NTLM authenticate", fmt.Errorf("the DC ended SPNEGO in state %d, not accept-completed", final.State))
-		}
-		if final.MechListMIC != nil {
-			if err := sec.verifyServerMIC(mechs, final.MechListMIC); err != nil {
-				c.l.Close()
-				return fail("NTLM authenticate", fmt.Errorf("the DC's SPNEGO mechListMIC: %w", err))
-			}
-		}
 	}
 	if nc.sessionSecurity {
 		c.layer.enableWrite(sec, 0)

@@ -157,10 +157,12 @@ type saslResult struct {
 const saslMessageID = 0x7ff00000
 
 // saslStep sends one SASL bind request with mechanism mech and token and
-// returns the DC's response. go-ldap's reader is parked in layerConn.Read
-// meanwhile; the response is intercepted there. Nothing else may use the
-// connection during the exchange (a bind never runs beside other requests).
-func (c *Conn) saslStep(ctx context.Context, step int, mech string, token []byte) (*saslResult, error) {
+// hands the DC's response to handle. go-ldap's reader is parked in
+// layerConn.Read meanwhile; the response is intercepted there, and the
+// reader reads on only after handle returned, so handle may arm the
+// security layer for the next message. Nothing else may use the connection
+// during the exchange (a bind never runs beside other requests).
+func (c *Conn) saslStep(ctx context.Context, step int, mech string, token []byte, handle func(*saslResult) error) error {
 	id := int64(saslMessageID + step)
 	env := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "LDAP Request")
 	env.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, id, "MessageID"))
@@ -173,23 +175,32 @@ func (c *Conn) saslStep(ctx context.Context, step int, mech string, token []byte
 	req.AppendChild(auth)
 	env.AppendChild(req)
 
-	ch := make(chan []byte, 1)
-	c.layer.intercept.Store(&ch)
-	defer c.layer.intercept.Store(nil)
+	ic := newInterception()
+	c.layer.intercept.Store(ic)
+	defer func() {
+		c.layer.intercept.Store(nil)
+		close(ic.done)
+	}()
 	if _, err := c.layer.Write(env.Bytes()); err != nil {
-		return nil, fmt.Errorf("send SASL %s bind request: %w", mech, err)
+		return fmt.Errorf("send SASL %s bind request: %w", mech, err)
 	}
 	timer := time.NewTimer(c.opts.timeout())
 	defer timer.Stop()
 	var msg []byte
 	select {
-	case msg = <-ch:
+	case msg = <-ic.msg:
+	case err := <-ic.fail:
+		return fmt.Errorf("the DC closed or broke the connection during the SASL %s bind: %w", mech, err)
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	case <-timer.C:
-		return nil, fmt.Errorf("SASL %s bind: no response within %v", mech, c.opts.timeout())
+		return fmt.Errorf("SASL %s bind: no response within %v", mech, c.opts.timeout())
 	}
-	return parseBindResponse(msg, id)
+	res, err := parseBindResponse(msg, id)
+	if err != nil {
+		return err
+	}
+	return handle(res)
 }
 
 // parseBindResponse reads an LDAPMessage holding a BindResponse. It never
