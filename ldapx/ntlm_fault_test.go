@@ -25,6 +25,7 @@ const (
 	faultReject                          // SPNEGO negState reject
 	faultNoTargetInfo                    // a CHALLENGE without target information (NTLMv1-only server)
 	faultWrongOperation                  // answer the bind with a search result
+	faultNoSPNEGO                        // offer only the sicily NTLM bind (no GSS-SPNEGO), then drop it
 )
 
 func ldapResponse(id int64, tag ber.Tag, code int64, extra ...*ber.Packet) []byte {
@@ -41,13 +42,13 @@ func ldapResponse(id int64, tag ber.Tag, code int64, extra ...*ber.Packet) []byt
 	return p.Bytes()
 }
 
-func rootDSEEntry(id int64) []byte {
+func rootDSEEntry(id int64, mech string) []byte {
 	p := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "LDAP Response")
 	p.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, id, "MessageID"))
 	e := ber.Encode(ber.ClassApplication, ber.TypeConstructed, ldap.ApplicationSearchResultEntry, nil, "Entry")
 	e.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, "", "DN"))
 	attrs := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "Attributes")
-	for _, kv := range [][2]string{{"supportedSASLMechanisms", "GSS-SPNEGO"}, {"dnsHostName", "dc1.fault.test"}} {
+	for _, kv := range [][2]string{{"supportedSASLMechanisms", mech}, {"dnsHostName", "dc1.fault.test"}} {
 		a := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "Attribute")
 		a.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, kv[0], "Type"))
 		vals := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSet, nil, "Values")
@@ -87,13 +88,17 @@ func serveBindFault(t *testing.T, fault bindFault) string {
 			id, _ := req.Children[0].Value.(int64)
 			switch req.Children[1].Tag {
 			case ldap.ApplicationSearchRequest:
-				c.Write(rootDSEEntry(id))
+				mech := "GSS-SPNEGO"
+				if fault == faultNoSPNEGO {
+					mech = "DIGEST-MD5"
+				}
+				c.Write(rootDSEEntry(id, mech))
 				c.Write(ldapResponse(id, ldap.ApplicationSearchResultDone, 0))
 			case ldap.ApplicationBindRequest:
 				srv := testServer{challenge: make([]byte, 8), targetInfo: avList(avPair{avNbDomainName, utf16le("FAULT")})}
 				full := uint32(0xe2898235)
 				switch fault {
-				case faultClose:
+				case faultClose, faultNoSPNEGO:
 					return
 				case faultSilent:
 					block := make([]byte, 1)
@@ -134,6 +139,7 @@ func TestNTLMBindFaults(t *testing.T) {
 		{faultReject, "rejected NTLM"},
 		{faultNoTargetInfo, "NTLMv2 needs it"},
 		{faultWrongOperation, "not a bind response"},
+		{faultNoSPNEGO, "sicily NTLM bind (the DC offers no GSS-SPNEGO)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

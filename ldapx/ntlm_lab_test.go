@@ -178,24 +178,26 @@ func TestLabChannelBindingSentOverLDAPS(t *testing.T) {
 			Krb5ConfigPath: env.Krb5Config}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ctx := labCtx(t)
-			c, err := ldapx.Dial(ctx, ldapx.Options{Address: dc.FQDN, Security: ldapx.SecurityLDAPS, CAFile: env.CAFile,
-				Resolver: labResolver(t, dc)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			err = c.Bind(ctx, tt.creds)
-			t.Logf("%s bind over LDAPS: %v", tt.name, err)
-			if got := c.ChannelBinding(); !bytes.Equal(got, want) {
-				t.Fatalf("sent channel binding %x, want %x (from %s's certificate)", got, want, dc.FQDN)
-			}
-			plain := dialBind(t, ctx, ldapx.Options{Address: dc.IP}, tt.creds)
-			if cb := plain.ChannelBinding(); cb != nil {
-				t.Fatalf("plain LDAP sent channel binding %x", cb)
-			}
-		})
+		for _, sec := range []ldapx.Security{ldapx.SecurityLDAPS, ldapx.SecurityStartTLS} {
+			t.Run(tt.name+" "+string(sec), func(t *testing.T) {
+				ctx := labCtx(t)
+				c, err := ldapx.Dial(ctx, ldapx.Options{Address: dc.FQDN, Security: sec, CAFile: env.CAFile,
+					Resolver: labResolver(t, dc)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				err = c.Bind(ctx, tt.creds)
+				t.Logf("%s bind over %s: %v", tt.name, sec, err)
+				if got := c.ChannelBinding(); !bytes.Equal(got, want) {
+					t.Fatalf("sent channel binding %x, want %x (from %s's certificate)", got, want, dc.FQDN)
+				}
+				plain := dialBind(t, ctx, ldapx.Options{Address: dc.IP}, tt.creds)
+				if cb := plain.ChannelBinding(); cb != nil {
+					t.Fatalf("plain LDAP sent channel binding %x", cb)
+				}
+			})
+		}
 	}
 }
 
