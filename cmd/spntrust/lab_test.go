@@ -281,6 +281,8 @@ func TestLabAuditFindsExactlyTheSeededConditions(t *testing.T) {
 		"SPN-DNS-MISSING ghost.lab.test",
 		"SPN-DNS-PTR shared.lab.test",
 		"SPN-DUPLICATE mssqlsvc/sql01.lab.test:1433",
+		"SPN-KERBEROASTABLE lab.test\\svc-aeskeys", // encryption types unset (the KDC default)
+		"SPN-KERBEROASTABLE lab.test\\svc-ntonly",  // (the same, and only an NT hash)
 		"SPN-KERBEROASTABLE lab.test\\svc-rc4",
 		"SPN-KERBEROASTABLE lab.test\\svc-sql",
 		"SPN-MALFORMED http://bad.lab.test,http/bad.lab.test:eighty,http/bad lab.test",
