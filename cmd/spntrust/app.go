@@ -47,7 +47,7 @@ var errFindings = errors.New("findings at or above --fail-on")
 type App struct {
 	Version string
 	Build   buildinfo.Info // what `spntrust version` prints; Version alone when empty
-	Stdin   *os.File // for the password prompt; nil in tests
+	Stdin   *os.File       // for the password prompt; nil in tests
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Now     func() time.Time
