@@ -2,6 +2,7 @@ package ldapx_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,5 +35,32 @@ func TestLabKeyProbeNamesTheKeysTheKDCHolds(t *testing.T) {
 				t.Fatalf("outcome %s etypes %v, want %s %v", k.Outcome, k.Etypes, tt.outcome, tt.etypes)
 			}
 		})
+	}
+}
+
+func TestLabAESKeysSinceIsTheRODCGroupCreation(t *testing.T) {
+	env, dc, pw := labDC(t, "lab.test")
+	ctx := labCtx(t)
+	c := dialBind(t, ctx, ldapx.Options{Address: dc.IP}, ldapx.Credentials{Mechanism: ldapx.MechKerberos,
+		Principal: "Administrator@" + dc.Realm, Password: pw, Krb5ConfigPath: env.Krb5Config})
+	root, err := c.ReadRootDSE(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := dc.LDBSearch(root.DefaultNamingContext, "sub", "(sAMAccountName=Read-only Domain Controllers)", "whenCreated", "objectSid")
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("ldbsearch: %v (%d entries)", err, len(entries))
+	}
+	want, err := ldapx.ParseGeneralizedTime(entries[0].First("whenCreated"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid := strings.TrimSuffix(entries[0].First("objectSid"), "-521")
+	got, err := c.ReadAESKeysSince(ctx, root.DefaultNamingContext, sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Equal(want) {
+		t.Fatalf("AES keys since %v, want %v (the group's whenCreated)", got, want)
 	}
 }
