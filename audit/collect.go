@@ -23,6 +23,7 @@ type Directory interface {
 	ReadDCs(ctx context.Context, configNC string) ([]ldapx.DomainController, error)
 	ReadSPNAccounts(ctx context.Context, baseDN string, fn func(ldapx.SPNAccount) error) (ldapx.SearchStats, error)
 	ReadTrusts(ctx context.Context, domainDN string) ([]ldapx.Trust, error)
+	ReadAESKeysSince(ctx context.Context, baseDN, domainSID string) (time.Time, error)
 	ReadDNSZones(ctx context.Context, container string) ([]ldapx.DNSZoneEntry, error)
 	ReadDNSNodes(ctx context.Context, base string, fn func(ldapx.DNSNode) error) (ldapx.SearchStats, error)
 	Close() error
@@ -59,8 +60,18 @@ type Config struct {
 	// AD-integrated zones read over LDAP, concurrently with the accounts,
 	// and the DNS server is asked only for names those zones do not hold;
 	// or DNSSourceServer: the DNS server is asked for every name.
-	DNSSource     string
+	DNSSource string
+	// SkipKDCClocks makes no KDC exchange at all: no clock samples and no
+	// key probes (tests whose fake DCs have no KDC).
 	SkipKDCClocks bool
+	// SkipKeyProbes leaves out the credential-free AS-REQ per SPN holder
+	// that reads the key types the KDC holds (collect_keys.go).
+	SkipKeyProbes bool
+	// KeyProbeLimit bounds the accounts asked about (0: DefaultKeyProbeLimit);
+	// KeyProbeRate paces the requests per second (0: DefaultKeyProbeRate).
+	KeyProbeLimit int
+	KeyProbeRate  int
+	KeyProber     KeyProber // nil: ldapx.ProbeAccountKeys
 	// Phase, when set, is told how long each phase of the collection took
 	// ("ldap", "dns", "kdc"; "ldap.zones" is the part of "ldap" spent reading
 	// the AD DNS zones on second connections), so a benchmark can say where
@@ -180,6 +191,9 @@ func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
 		start = time.Now()
 		c.collectKDCClocks(ctx)
 		phase("kdc", start)
+		start = time.Now()
+		c.collectAccountKeys(ctx)
+		phase("kdc.keys", start)
 	}
 	c.finish()
 	return c.snap, nil
@@ -562,6 +576,14 @@ func (c *collector) readDomain(ctx context.Context, dir Directory, d *Domain) {
 	}
 	for _, t := range trusts {
 		d.Trusts = append(d.Trusts, convertTrust(t))
+	}
+	if d.SID != "" {
+		if since, err := dir.ReadAESKeysSince(ctx, d.DN, d.SID); err != nil {
+			c.gap("domain:"+d.DNSName, "AES key marker (Read-only Domain Controllers group)", err)
+		} else {
+			since = since.UTC()
+			d.AESKeysSince = &since
+		}
 	}
 	c.mu.Lock()
 	c.snap.Accounts = append(c.snap.Accounts, accounts...)

@@ -28,6 +28,9 @@ type fakeDirectory struct {
 	// afterAccounts runs after the accounts are delivered, before the
 	// account search returns (to observe what happens meanwhile).
 	afterAccounts func()
+	// aesSince is the whenCreated of the domain's Read-only Domain
+	// Controllers group; zero: the group does not exist.
+	aesSince time.Time
 }
 
 func dnOf(domain string) string { return "DC=" + strings.ReplaceAll(domain, ".", ",DC=") }
@@ -63,6 +66,12 @@ func (f *fakeDirectory) ReadSPNAccounts(_ context.Context, _ string, fn func(lda
 }
 func (f *fakeDirectory) ReadTrusts(context.Context, string) ([]ldapx.Trust, error) {
 	return f.trusts, nil
+}
+func (f *fakeDirectory) ReadAESKeysSince(context.Context, string, string) (time.Time, error) {
+	if f.aesSince.IsZero() {
+		return time.Time{}, errors.New("the domain has no Read-only Domain Controllers group")
+	}
+	return f.aesSince, nil
 }
 
 // The fake's zone DNs are "DC=<zone>,<container>".

@@ -54,6 +54,7 @@ func convertAccount(a ldapx.SPNAccount, domain string) Account {
 		AdminCount:         a.AdminCount,
 		DNSHostName:        strings.ToLower(a.DNSHostName),
 		SPNs:               append([]string{}, a.SPNs...),
+		OperatingSystem:    a.OperatingSystem,
 	}
 	if a.HasSupportedEncryptionTypes {
 		v := a.SupportedEncryptionTypes

@@ -36,7 +36,19 @@ type Collection struct {
 	Target       string    `json:"target,omitempty"` // --domain or --server as given
 	DCsContacted []string  `json:"dcsContacted,omitempty"`
 	Gaps         []Gap     `json:"gaps,omitempty"`
+	// KeyProbes says whether the accounts' key types were asked of the KDCs
+	// (a credential-free AS-REQ each): "done", "skipped" (--key-probes=false)
+	// or "partial" (a limit or failures left some unprobed; see Gaps).
+	// Empty in snapshots made before the probe existed.
+	KeyProbes string `json:"keyProbes,omitempty"`
 }
+
+// Key probe states of a collection.
+const (
+	KeyProbesDone    = "done"
+	KeyProbesSkipped = "skipped"
+	KeyProbesPartial = "partial"
+)
 
 // Partial reports whether anything could not be collected.
 func (c Collection) Partial() bool { return len(c.Gaps) > 0 }
@@ -78,6 +90,11 @@ type Domain struct {
 	// AccountsCollected is false when the domain's accounts could not be read,
 	// so an empty account list does not pass for "no SPNs".
 	AccountsCollected bool `json:"accountsCollected"`
+	// AESKeysSince is when the domain began generating AES keys: the
+	// whenCreated of its "Read-only Domain Controllers" group (RID 521),
+	// created when the domain first reached the Windows Server 2008 level.
+	// A password last set before it has no AES keys. Nil when not read.
+	AESKeysSince *time.Time `json:"aesKeysSince,omitempty"`
 }
 
 // DC is one domain controller.
@@ -131,6 +148,54 @@ type Account struct {
 	SupportedEncryptionTypes *uint32  `json:"supportedEncryptionTypes,omitempty"`
 	DNSHostName              string   `json:"dnsHostName,omitempty"`
 	SPNs                     []string `json:"spns"`
+	// OperatingSystem is a computer's operatingSystem attribute.
+	OperatingSystem string `json:"operatingSystem,omitempty"`
+	// Keys is what the KDC said of the account's long-term keys; nil when
+	// it was not asked.
+	Keys *AccountKeys `json:"keys,omitempty"`
+}
+
+// AccountKeys is the answer of one credential-free AS-REQ for an account.
+type AccountKeys struct {
+	// Outcome: "keys" (the KDC named the key types in PA-ETYPE-INFO2),
+	// "no-preauth" (it sent an AS-REP: the account needs no
+	// pre-authentication; its encryption type is the key named), "unknown"
+	// (no such principal), "no-keys", "revoked" (disabled, locked,
+	// expired) or "error".
+	Outcome string `json:"outcome"`
+	// Etypes are the key types named (IANA numbers: 17/18 AES, 23 RC4,
+	// 1/3 DES): the strongest the KDC holds of AES, RC4 and DES.
+	Etypes []int32 `json:"etypes,omitempty"`
+	Error  string  `json:"error,omitempty"`
+}
+
+// Key probe outcomes (AccountKeys.Outcome).
+const (
+	KeysListed    = "keys"
+	KeysNoPreauth = "no-preauth"
+	KeysUnknown   = "unknown"
+	KeysNone      = "no-keys"
+	KeysRevoked   = "revoked"
+	KeysError     = "error"
+)
+
+// Kerberos encryption type numbers (IANA) the RC4 checks reason about.
+const (
+	EtypeDESCBCCRC = 1
+	EtypeDESCBCMD5 = 3
+	EtypeAES128    = 17
+	EtypeAES256    = 18
+	EtypeRC4       = 23
+)
+
+// HasAES reports whether the KDC named an AES key.
+func (k *AccountKeys) HasAES() bool {
+	for _, e := range k.Etypes {
+		if e == EtypeAES128 || e == EtypeAES256 {
+			return true
+		}
+	}
+	return false
 }
 
 // Trust is one trustedDomain object of a domain.
@@ -229,4 +294,8 @@ type TicketProbe struct {
 	ErrorCode   int      `json:"errorCode,omitempty"`
 	ErrorName   string   `json:"errorName,omitempty"`
 	Error       string   `json:"error,omitempty"`
+	// TicketEtype and SessionEtype are the encryption types of an issued
+	// ticket's encrypted part (the service's key) and of its session key.
+	TicketEtype  int32 `json:"ticketEtype,omitempty"`
+	SessionEtype int32 `json:"sessionEtype,omitempty"`
 }

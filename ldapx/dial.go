@@ -80,6 +80,12 @@ type Conn struct {
 	ip    string // address actually connected to
 	tls   bool
 	bound Mechanism
+	// sentChannelBinding is the channel binding hash the bind sent (nil
+	// on plain LDAP and for simple binds).
+	sentChannelBinding []byte
+	// forceSPNEGO makes Kerberos binds use GSS-SPNEGO even where the DC
+	// offers GSSAPI (tests: Samba offers both).
+	forceSPNEGO bool
 	// capped is set once the DC capped an unpaged search: later searches
 	// on this connection are paged from their first request.
 	capped atomic.Bool

@@ -16,6 +16,8 @@ import (
 	"github.com/jcmturner/gokrb5/v8/config"
 	"github.com/jcmturner/gokrb5/v8/credentials"
 	"github.com/jcmturner/gokrb5/v8/keytab"
+
+	"github.com/spntrust/spntrust/statuscode"
 )
 
 // bindKerberos does a SASL GSSAPI bind with the RFC 4752 integrity layer.
@@ -76,19 +78,42 @@ func (c *Conn) bindKerberos(ctx context.Context, creds Credentials) error {
 		return fail("service ticket for "+spn, principal, realm, err)
 	}
 
-	g := &saslGSSAPI{cl: cl, conn: c.layer, overTLS: c.tls}
-	stop := c.watch(ctx)
-	err = c.l.GSSAPIBindRequest(g, &ldap.GSSAPIBindRequest{ServicePrincipalName: spn})
-	stop()
+	cb, err := c.channelBindings()
 	if err != nil {
-		// The reader may already be armed for a layer that never came up:
-		// the connection cannot be trusted for anything else.
+		return fail("channel binding", principal, realm, err)
+	}
+	c.sentChannelBinding = cb
+	g := &saslGSSAPI{cl: cl, conn: c.layer, overTLS: c.tls, channelBindings: cb}
+	stop := c.watch(ctx)
+	defer stop()
+	if !c.forceSPNEGO {
+		err = c.l.GSSAPIBindRequest(g, &ldap.GSSAPIBindRequest{ServicePrincipalName: spn})
+		if err == nil {
+			if g.layer == saslLayerIntegrity {
+				c.layer.enableWrite(g.wrapper, g.serverMax)
+			}
+			return nil
+		}
+		if !ldap.IsErrorWithCode(err, ldap.LDAPResultAuthMethodNotSupported) {
+			// The reader may already be armed for a layer that never came
+			// up: the connection cannot be trusted for anything else.
+			c.l.Close()
+			return fail("SASL GSSAPI bind to "+c.RemoteAddr(), principal, realm, err)
+		}
+		// The DC does not offer SASL GSSAPI (nothing was armed at the first
+		// step): try Kerberos inside GSS-SPNEGO on the same connection.
+		g = &saslGSSAPI{cl: cl, conn: c.layer, overTLS: c.tls, channelBindings: cb}
+	}
+	if c.tls {
+		return fail("SASL GSS-SPNEGO bind to "+c.RemoteAddr(), principal, realm,
+			errors.New("Kerberos in GSS-SPNEGO over TLS is not supported (its context flags would ask for a layer on top of TLS); use plain LDAP, where the bind signs every message"))
+	}
+	w, err := c.bindKerberosSPNEGO(ctx, g, spn)
+	if err != nil {
 		c.l.Close()
-		return fail("SASL GSSAPI bind to "+c.RemoteAddr(), principal, realm, err)
+		return fail("SASL GSS-SPNEGO bind (Kerberos) to "+c.RemoteAddr(), principal, realm, err)
 	}
-	if g.layer == saslLayerIntegrity {
-		c.layer.enableWrite(g.wrapper, g.serverMax)
-	}
+	c.layer.enableWrite(w, 0)
 	return nil
 }
 
@@ -111,10 +136,10 @@ func ctxDo(ctx context.Context, f func() error) error {
 func kerberosAuthError(step, principal, realm string, err error) *AuthError {
 	ae := &AuthError{Mechanism: MechKerberos, Principal: principal, Realm: realm, Step: step, Err: err}
 	if code, ok := KRBErrorCode(err); ok {
-		cls := ClassifyKRBError(code)
+		cls := statuscode.ClassifyKerberos(code)
 		ae.Kerberos = &cls
 		ae.Hint = cls.Hint
-		if cls.Problem == KerberosBadCredentials || cls.Problem == KerberosUnknownClient {
+		if cls.Problem == statuscode.KerberosBadCredentials || cls.Problem == statuscode.KerberosUnknownClient {
 			ae.Hint += "; " + usualCauses
 		}
 		return ae

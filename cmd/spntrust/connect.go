@@ -40,6 +40,9 @@ type targetOptions struct {
 	workers      int
 	probeTickets bool
 	probeLimit   int
+	keyProbes    bool
+	keyLimit     int
+	keyRate      int
 	timings      bool
 }
 
@@ -51,8 +54,8 @@ func (o *targetOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.dnsSource, "dns-source", audit.DNSSourceAuto, "where SPN host answers come from: auto (the AD-integrated zones, read over LDAP alongside the accounts; the DNS server for names they do not hold) or dns (ask the DNS server for every name)")
 	f.StringVar(&o.paging, "paging", string(ldapx.PagingWhenCapped), "when LDAP searches are paged: auto (ask for all results at once; page only when the DC caps the search at its MaxPageSize, as Windows DCs do, and from then on) or always (page every search, as ldapsearch -E pr=1000 does)")
 	f.StringVar(&o.user, "user", "", "principal to bind as: user@REALM, DOMAIN\\user or user; empty with Kerberos: the credential cache's owner")
-	f.StringVar(&o.auth, "auth", "kerberos", "authentication: kerberos (GSSAPI with signing), ntlm, or simple (only over LDAPS/StartTLS)")
-	f.StringVar(&o.security, "security", "", "transport: plain (389; Kerberos signs every message), ldaps (636) or starttls; default: plain for kerberos/ntlm, ldaps for simple")
+	f.StringVar(&o.auth, "auth", "kerberos", "authentication: kerberos (GSSAPI with signing), ntlm (NTLMv2 in GSS-SPNEGO, sealed; --user DOMAIN\\name), or simple (only over LDAPS/StartTLS)")
+	f.StringVar(&o.security, "security", "", "transport: plain (389; Kerberos signs and NTLM seals every message), ldaps (636) or starttls (both with channel binding); default: plain for kerberos/ntlm, ldaps for simple")
 	f.StringVar(&o.passwordFile, "password-file", "", "read the password from this file (first line); else $"+passwordEnv+", else a prompt, else the Kerberos credential cache")
 	f.StringVar(&o.keytab, "keytab", "", "Kerberos keytab holding the --user principal's keys")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM file of the CA(s) that sign the DCs' certificates (LDAPS/StartTLS); default: the system pool")
@@ -62,6 +65,9 @@ func (o *targetOptions) register(cmd *cobra.Command) {
 	f.IntVar(&o.workers, "workers", 4, "domains collected at once (DNS queries: four times as many)")
 	f.BoolVar(&o.probeTickets, "probe-tickets", false, "ask the KDC for a ticket for each SPN a client would request and record the referral path (Kerberos only)")
 	f.IntVar(&o.probeLimit, "probe-limit", audit.DefaultProbeLimit, "at most this many ticket requests per audit")
+	f.BoolVar(&o.keyProbes, "key-probes", true, "ask each SPN holder's KDC which key types it holds (AES, RC4, DES) with one credential-free AS-REQ per account: no password is sent and no logon fails, so badPwdCount is untouched; --key-probes=false to skip")
+	f.IntVar(&o.keyLimit, "key-probe-limit", audit.DefaultKeyProbeLimit, "at most this many accounts asked about their keys per audit (the rest are judged from pwdLastSet)")
+	f.IntVar(&o.keyRate, "key-probe-rate", audit.DefaultKeyProbeRate, "key probes per second, all KDCs together")
 	f.BoolVar(&o.timings, "timings", false, "print how long each collection phase took (LDAP, DNS, KDC) to stderr")
 }
 
@@ -118,6 +124,9 @@ func (o *targetOptions) validate() error {
 	}
 	if o.probeLimit < 1 {
 		return usageError("--probe-limit must be at least 1")
+	}
+	if o.keyLimit < 1 || o.keyRate < 1 {
+		return usageError("--key-probe-limit %d and --key-probe-rate %d: both must be at least 1 (--key-probes=false skips the probes)", o.keyLimit, o.keyRate)
 	}
 	if o.workers < 1 || o.workers > 64 {
 		return usageError("--workers %d: use 1-64", o.workers)
@@ -233,7 +242,8 @@ func (a *App) collect(ctx context.Context, o *targetOptions) (*audit.Snapshot, e
 		Domain: o.domain, Server: o.server, FollowTrusts: o.followTrusts,
 		Connect: sess.directory, Resolver: resolver, Now: a.Now, Timeout: o.timeout, Workers: o.workers,
 		ToolVersion: a.Version, Host: host, Principal: creds.Principal, AuthMethod: o.auth, DNSServer: o.dnsServer,
-		DNSSource: o.dnsSource,
+		DNSSource:     o.dnsSource,
+		SkipKeyProbes: !o.keyProbes, KeyProbeLimit: o.keyLimit, KeyProbeRate: o.keyRate,
 		Phase: func(name string, took time.Duration) {
 			if o.timings {
 				fmt.Fprintf(a.Stderr, "spntrust: timing: %s %.3fs\n", name, took.Seconds())
