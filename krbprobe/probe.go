@@ -21,6 +21,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/types"
 
 	"github.com/spntrust/spntrust/ldapx"
+	"github.com/spntrust/spntrust/statuscode"
 )
 
 // maxReferrals bounds a referral chain (a misconfigured trust can loop).
@@ -72,7 +73,7 @@ func (p *Prober) Request(ctx context.Context, spn string) Result {
 	fail := func(err error) Result {
 		res.Err = err
 		if code, ok := ldapx.KRBErrorCode(err); ok {
-			c := ldapx.ClassifyKRBError(code)
+			c := statuscode.ClassifyKerberos(code)
 			res.ErrorCode, res.ErrorName = code, c.Name
 		}
 		return res
