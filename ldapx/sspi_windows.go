@@ -14,7 +14,8 @@ import (
 
 	"github.com/alexbrainman/sspi"
 	"github.com/go-ldap/ldap/v3"
-	"golang.org/x/sys/windows"
+
+	"github.com/spntrust/spntrust/internal/onwine"
 )
 
 // On Windows, a Kerberos bind without a password, keytab or credential
@@ -266,16 +267,13 @@ func (w *sspiLayer) Unwrap(tok []byte) ([]byte, error) {
 	return append([]byte(nil), b[1].Bytes()...), nil
 }
 
-// onWine reports whether this process runs under wine (ntdll exports
-// wine_get_version). Wine's Kerberos package (MIT krb5 underneath) lays the
-// buffers of EncryptMessage/DecryptMessage out differently from Windows: it
-// reads no SECBUFFER_STREAM, and it puts the token's first len(data) bytes in
-// the data buffer and the rest in the token buffer. Only the buffer layout
+// Wine's Kerberos package (MIT krb5 underneath) lays the buffers of
+// EncryptMessage/DecryptMessage out differently from Windows: it reads no
+// SECBUFFER_STREAM, and it puts the token's first len(data) bytes in the
+// data buffer and the rest in the token buffer. Only the buffer layout
 // differs; the token on the wire and its checks (done by gss_wrap/gss_unwrap)
 // are the same. This is what lets the SSPI bind be tested under wine.
-var onWine = sync.OnceValue(func() bool {
-	return windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
-})
+var onWine = onwine.Detected
 
 func (w *sspiLayer) wrapWine(data []byte) ([]byte, error) {
 	tok := make([]byte, w.trailer+w.blockSize+64)
