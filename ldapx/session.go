@@ -146,7 +146,9 @@ type Connector[C io.Closer] interface {
 type ConnectorFunc[C io.Closer] func(ctx context.Context, address string) (C, error)
 
 // Connect implements Connector.
-func (f ConnectorFunc[C]) Connect(ctx context.Context, address string) (C, error) { return f(ctx, address) }
+func (f ConnectorFunc[C]) Connect(ctx context.Context, address string) (C, error) {
+	return f(ctx, address)
+}
 
 // DialBinder is the Connector of live sessions: Dial with Options (Address
 // replaced by the DC's), then Bind with Credentials.

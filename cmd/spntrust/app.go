@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/spntrust/spntrust/ldapx"
 )
 
 // Exit codes, documented in README.md.
@@ -48,6 +50,9 @@ type App struct {
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Now     func() time.Time
+	// DCNames resolves the names of the DCs that are dialled; nil means
+	// the system resolver (Go's: /etc/hosts, nsswitch). Tests inject one.
+	DCNames ldapx.HostResolver
 }
 
 // Main runs the command line and returns the process exit code.
