@@ -24,8 +24,8 @@ import (
 //	SPNTRUST_FINDINGS_OUT=/tmp/new go test ./checks -run TestRunAllFindingsOnGeneratedEstates   # after
 //	diff -r /tmp/old /tmp/new
 var synthFindingsSHA256 = map[int]string{
-	10_000: "ff8094254ba7bd379c8eaab0c0a2e7aa7d3af8792b2e13a190947636aad5ec7e",
-	30_000: "56aa937d835dfba0fb7b75239779e73e5dca9c7f53066acd2961fb6336e61841",
+	10_000: "a445cb9f96f1d6158420857b9967db84ae8e22c68adcda37b462a93a33f31f56",
+	30_000: "4f80aca5b2ff5265ebda15a2dcfadade70f89a1e078d7008fb02761298994449",
 }
 
 func TestRunAllFindingsOnGeneratedEstatesAreUnchanged(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/spntrust/spntrust/statuscode"
 )
 
 // Mechanism names an authentication method.
@@ -74,7 +76,7 @@ type AuthError struct {
 	Realm     string
 	Step      string // what was being done: "login", "service ticket", "bind", ...
 	LDAPCode  uint16 // LDAP result code, 0 when the failure was not an LDAP result
-	Kerberos  *KRBErrorClass
+	Kerberos  *statuscode.KerberosError
 	Hint      string
 	Err       error
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/jcmturner/gokrb5/v8/config"
 	"github.com/jcmturner/gokrb5/v8/credentials"
 	"github.com/jcmturner/gokrb5/v8/keytab"
+
+	"github.com/spntrust/spntrust/statuscode"
 )
 
 // bindKerberos does a SASL GSSAPI bind with the RFC 4752 integrity layer.
@@ -134,10 +136,10 @@ func ctxDo(ctx context.Context, f func() error) error {
 func kerberosAuthError(step, principal, realm string, err error) *AuthError {
 	ae := &AuthError{Mechanism: MechKerberos, Principal: principal, Realm: realm, Step: step, Err: err}
 	if code, ok := KRBErrorCode(err); ok {
-		cls := ClassifyKRBError(code)
+		cls := statuscode.ClassifyKerberos(code)
 		ae.Kerberos = &cls
 		ae.Hint = cls.Hint
-		if cls.Problem == KerberosBadCredentials || cls.Problem == KerberosUnknownClient {
+		if cls.Problem == statuscode.KerberosBadCredentials || cls.Problem == statuscode.KerberosUnknownClient {
 			ae.Hint += "; " + usualCauses
 		}
 		return ae

@@ -19,6 +19,7 @@ import (
 
 	"github.com/spntrust/spntrust/internal/labenv"
 	"github.com/spntrust/spntrust/ldapx"
+	"github.com/spntrust/spntrust/statuscode"
 )
 
 func labDC(t *testing.T, domain string) (*labenv.Env, *labenv.DC, string) {
@@ -299,7 +300,7 @@ func TestLabKerberosBadPasswordNamesPrincipalAndCause(t *testing.T) {
 	defer c2.Close()
 	err = c2.Bind(ctx, ldapx.Credentials{Mechanism: ldapx.MechKerberos, Principal: "Administrator", Password: bad})
 	var ae *ldapx.AuthError
-	if !errors.As(err, &ae) || ae.Kerberos == nil || ae.Kerberos.Problem != ldapx.KerberosBadCredentials {
+	if !errors.As(err, &ae) || ae.Kerberos == nil || ae.Kerberos.Problem != statuscode.KerberosBadCredentials {
 		t.Fatalf("want a bad-credentials AuthError, got %v", err)
 	}
 	msg := err.Error()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spntrust/spntrust/internal/buildinfo"
 	"github.com/spntrust/spntrust/ldapx"
 )
 
@@ -46,7 +47,8 @@ var errFindings = errors.New("findings at or above --fail-on")
 // so commands run in tests without a terminal.
 type App struct {
 	Version string
-	Stdin   *os.File // for the password prompt; nil in tests
+	Build   buildinfo.Info // what `spntrust version` prints; Version alone when empty
+	Stdin   *os.File       // for the password prompt; nil in tests
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Now     func() time.Time
@@ -115,10 +117,15 @@ carry Kerberos, clock skew — explains each finding and generates the remediati
 func (a *App) versionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the spntrust version",
+		Short: "Print the spntrust version, commit, build date and Go version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(a.Stdout, "spntrust %s\n", a.Version)
+			b := a.Build
+			if b.Version == "" {
+				b = buildinfo.Get()
+				b.Version = a.Version
+			}
+			fmt.Fprint(a.Stdout, b.String())
 			return nil
 		},
 	}

@@ -40,6 +40,7 @@ type targetOptions struct {
 	workers      int
 	probeTickets bool
 	probeLimit   int
+	etypes       string
 	keyProbes    bool
 	keyLimit     int
 	keyRate      int
@@ -65,6 +66,7 @@ func (o *targetOptions) register(cmd *cobra.Command) {
 	f.IntVar(&o.workers, "workers", 4, "domains collected at once (DNS queries: four times as many)")
 	f.BoolVar(&o.probeTickets, "probe-tickets", false, "ask the KDC for a ticket for each SPN a client would request and record the referral path (Kerberos only)")
 	f.IntVar(&o.probeLimit, "probe-limit", audit.DefaultProbeLimit, "at most this many ticket requests per audit")
+	f.StringVar(&o.etypes, "etypes", "windows", "encryption types the ticket probes offer: windows (AES256, AES128, RC4, as a current Windows client) or aes (AES only, as a client after RC4 removal)")
 	f.BoolVar(&o.keyProbes, "key-probes", true, "ask each SPN holder's KDC which key types it holds (AES, RC4, DES) with one credential-free AS-REQ per account: no password is sent and no logon fails, so badPwdCount is untouched; --key-probes=false to skip")
 	f.IntVar(&o.keyLimit, "key-probe-limit", audit.DefaultKeyProbeLimit, "at most this many accounts asked about their keys per audit (the rest are judged from pwdLastSet)")
 	f.IntVar(&o.keyRate, "key-probe-rate", audit.DefaultKeyProbeRate, "key probes per second, all KDCs together")
@@ -124,6 +126,9 @@ func (o *targetOptions) validate() error {
 	}
 	if o.probeLimit < 1 {
 		return usageError("--probe-limit must be at least 1")
+	}
+	if o.etypes != "windows" && o.etypes != "aes" {
+		return usageError("--etypes %q: use windows (AES and RC4, as Windows clients offer today) or aes (AES only)", o.etypes)
 	}
 	if o.keyLimit < 1 || o.keyRate < 1 {
 		return usageError("--key-probe-limit %d and --key-probe-rate %d: both must be at least 1 (--key-probes=false skips the probes)", o.keyLimit, o.keyRate)
@@ -300,5 +305,13 @@ func (a *App) probeTickets(ctx context.Context, o *targetOptions, snap *audit.Sn
 		return
 	}
 	defer cl.Destroy()
-	audit.ProbeTickets(ctx, snap, &krbprobe.Prober{Client: cl, Config: cfg, Timeout: o.timeout, Resolver: resolver}, o.probeLimit)
+	audit.ProbeTickets(ctx, snap, &krbprobe.Prober{Client: cl, Config: cfg, Timeout: o.timeout, Resolver: resolver, Etypes: probeEtypes(o.etypes)}, o.probeLimit)
+}
+
+// probeEtypes maps --etypes to the encryption types a ticket probe offers.
+func probeEtypes(name string) []int32 {
+	if name == "aes" {
+		return krbprobe.AESOnlyEtypes
+	}
+	return krbprobe.WindowsClientEtypes
 }
