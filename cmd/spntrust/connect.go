@@ -50,7 +50,7 @@ type targetOptions struct {
 func (o *targetOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.domain, "domain", "", "audit this domain's forest; DCs are found through DNS SRV records")
-	f.StringVar(&o.server, "server", "", "audit through this DC (host name or IP)")
+	f.StringVar(&o.server, "server", "", "audit through this DC (host name, resolved by the system resolver — /etc/hosts first — then --dns-server; or IP)")
 	f.StringVar(&o.dnsServer, "dns-server", "", "DNS server (IP[:port]) for SRV, KDC and SPN host lookups; default: /etc/resolv.conf")
 	f.StringVar(&o.dnsSource, "dns-source", audit.DNSSourceAuto, "where SPN host answers come from: auto (the AD-integrated zones, read over LDAP alongside the accounts; the DNS server for names they do not hold) or dns (ask the DNS server for every name)")
 	f.StringVar(&o.paging, "paging", string(ldapx.PagingWhenCapped), "when LDAP searches are paged: auto (ask for all results at once; page only when the DC caps the search at its MaxPageSize, as Windows DCs do, and from then on) or always (page every search, as ldapsearch -E pr=1000 does)")
