@@ -24,8 +24,8 @@ import (
 //	SPNTRUST_FINDINGS_OUT=/tmp/new go test ./checks -run TestRunAllFindingsOnGeneratedEstates   # after
 //	diff -r /tmp/old /tmp/new
 var synthFindingsSHA256 = map[int]string{
-	10_000: "ff8094254ba7bd379c8eaab0c0a2e7aa7d3af8792b2e13a190947636aad5ec7e",
-	30_000: "56aa937d835dfba0fb7b75239779e73e5dca9c7f53066acd2961fb6336e61841",
+	10_000: "96565168276a891320a7776958282c425d277e1b887b76867c2dffca7c2d06a9",
+	30_000: "d5ce38a4b06c311e0637d4bdb875ca1beba849b9bb8ec246938ee6954473e1a3",
 }
 
 func TestRunAllFindingsOnGeneratedEstatesAreUnchanged(t *testing.T) {
