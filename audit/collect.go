@@ -655,7 +655,9 @@ func (c *collector) collectDNS(ctx context.Context) {
 	for _, f := range c.snap.Forests {
 		roots[f.RootDomain] = true
 	}
+	var domainNames []string
 	for _, d := range c.snap.Domains {
+		domainNames = append(domainNames, d.DNSName)
 		srv = append(srv, RequiredSRVNames(d.DNSName, roots[d.DNSName])...)
 		for _, dc := range d.DCs {
 			hosts = append(hosts, HostQuery{Name: dc.FQDN})
@@ -670,6 +672,7 @@ func (c *collector) collectDNS(ctx context.Context) {
 	}
 	dns := collectDNS(dctx, q, c.cfg.IsNXDomain, hosts, srv, c.cfg.Workers*4, known)
 	dns.Server = c.cfg.DNSServer
+	c.judgeResolver(dctx, &dns, domainNames, c.zones)
 	if c.zones != nil {
 		dns.Zones = c.zones.read
 		sort.Slice(dns.Zones, func(i, j int) bool {

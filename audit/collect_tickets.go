@@ -78,7 +78,7 @@ func ProbeTickets(ctx context.Context, s *Snapshot, r TicketRequester, limit int
 	for _, t := range targets {
 		res := r.Request(ctx, t)
 		p := TicketProbe{SPN: t, ClientRealm: res.ClientRealm, Issued: res.Issued, Realm: res.Realm, Path: res.Path,
-			ErrorCode: int(res.ErrorCode), ErrorName: res.ErrorName}
+			ErrorCode: int(res.ErrorCode), ErrorName: res.ErrorName, TicketEtype: res.TicketEtype, SessionEtype: res.SessionEtype}
 		if res.Err != nil {
 			p.Error = res.Err.Error()
 		}

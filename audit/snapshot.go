@@ -219,6 +219,17 @@ type DNS struct {
 	// Zones lists the AD-integrated zones read over LDAP; host lookups
 	// whose Source says "directory" were answered from them.
 	Zones []DNSZone `json:"zones,omitempty"`
+	// Served says, per audited domain, whether the DNS server serves it
+	// (answers its SOA); empty in snapshots made before it was asked.
+	Served []ZoneService `json:"served,omitempty"`
+}
+
+// ZoneService is the DNS server's answer for one domain's SOA.
+type ZoneService struct {
+	Domain string `json:"domain"`
+	Status string `json:"status"`         // DNSOK: it serves the domain; else why not
+	Zone   string `json:"zone,omitempty"` // the zone whose SOA it answered
+	Error  string `json:"error,omitempty"`
 }
 
 // DNSZone is one AD-integrated DNS zone read from a DC's directory.
@@ -263,6 +274,10 @@ type SRVLookup struct {
 	Targets []SRVTarget `json:"targets,omitempty"`
 	Status  string      `json:"status"`
 	Error   string      `json:"error,omitempty"`
+	// Unreliable says why the answer is no evidence about the records: the
+	// DNS server does not serve the domain, or it denies a record the zones
+	// read over LDAP hold. Checks report such a lookup as not evaluated.
+	Unreliable string `json:"unreliable,omitempty"`
 }
 
 // SRVTarget is one SRV record.

@@ -21,7 +21,10 @@ var dnsSRVMissing = Check{
   forest, _gc._tcp.<forest root>. A record is missing when the lookup answered
   NXDOMAIN, no data, or only the "service not available" target ".". An SRV name
   the snapshot holds no answer for, or whose lookup failed (timeout, SERVFAIL), is
-  reported as not evaluated.
+  reported as not evaluated; so are the answers of a DNS server that does not
+  serve the domain (it has no SOA for it, or denies SRV records the AD zones read
+  over LDAP hold: a workstation's resolver, split horizon), which the collection
+  lists as a gap.
 
 Why it breaks Kerberos
   Clients find KDCs and DCs only through these records: Windows' DC locator asks
@@ -116,12 +119,18 @@ func runDNSSRVMissing(s *audit.Snapshot, _ Options) []Finding {
 	var out []Finding
 	unknown := map[string][]Evidence{} // domain → not evaluated names
 	var unknownOrder []string
+	unreliable := map[string]bool{} // domain → the DNS server's answers are no evidence
 	for _, req := range requiredSRVNames(s) {
 		r, ok := srvLookup(s, req.name)
 		why := ""
 		switch {
 		case !ok:
 			why = "no lookup in the snapshot"
+		case r.Unreliable != "":
+			// The DNS server does not serve the domain (or denies what
+			// its zones hold): its NXDOMAIN is no evidence of absence.
+			why = "answer is no evidence: " + r.Unreliable
+			unreliable[req.domain] = true
 		case r.Status == audit.DNSError:
 			why = "lookup failed: " + orUnknown(r.Error)
 		}
@@ -149,10 +158,14 @@ func runDNSSRVMissing(s *audit.Snapshot, _ Options) []Finding {
 			list = append(list, e.Key)
 			affected = append(affected, Object{Kind: "dns-name", Name: e.Key, Domain: dom})
 		}
+		title := fmt.Sprintf("%d SRV record(s) of %s not looked up: not known whether they exist", len(ev), dom)
+		if unreliable[dom] {
+			title = fmt.Sprintf("%d SRV record(s) of %s not evaluated: DNS server %s does not serve the domain", len(ev), dom, dnsServer(s))
+		}
 		out = append(out, Finding{
 			Severity: Info,
 			Status:   NotEvaluated,
-			Title:    fmt.Sprintf("%d SRV record(s) of %s not looked up: not known whether they exist", len(ev), dom),
+			Title:    title,
 			Domain:   dom,
 			Subject:  "srv records of " + normDNS(dom),
 			Affected: affected,

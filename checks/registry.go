@@ -117,6 +117,12 @@ func All() []Check {
 		timeSkew,
 		krbTicket,
 		krbCrossRealmPath,
+		// KRB-* RC4 removal (issue 19): keys and encryption types.
+		aesKeysMissing,
+		etypesNoAES,
+		desOnly,
+		krbtgtKeys,
+		osNoAES,
 	}
 }
 

@@ -16,6 +16,10 @@ func failingFixtures(t *testing.T) map[string]*audit.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
+	labRC4, err := audit.Load("../testdata/snapshots/lab-rc4.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	selective := trustWith("partner.test", 2, 3, 0x18, nil)
 	selective.FlatName = "PARTNER"
 	lowDomain := labSnapshot()
@@ -24,9 +28,15 @@ func failingFixtures(t *testing.T) map[string]*audit.Snapshot {
 	lowForest := labSnapshot()
 	lowForest.Forests[2].FunctionalLevel = 0
 	lowForest.Domains[2].FunctionalLevel = 0
+	oldOS := computer("old01", "HOST/old01", "HOST/old01.corp.example")
+	oldOS.OperatingSystem = "Windows Server 2003"
 	return map[string]*audit.Snapshot{
+		"des only":                  newSnapshot(withUAC(user("svc-web", "HTTP/web.corp.example"), audit.UACUseDESKeyOnly)),
+		"old operating system":      newSnapshot(oldOS),
+		"krbtgt without aes keys":   aesSince(newSnapshot(withPwdLastSet(withUAC(user("krbtgt", "kadmin/changepw"), audit.UACAccountDisable), before)), marker, auditAt),
 		"lab":                       labSnapshot(),
 		"seed":                      seed,
+		"lab with key types (rc4)":  labRC4,
 		"generated estate":          synthSnapshot(t, 10_000),
 		"external trust unfiltered": oneTrust(trustWith("extern.test", 2, 3, 0, nil)),
 		"tgt delegation":            oneTrust(trustWith("partner.test", 2, 3, 0x808, nil)),

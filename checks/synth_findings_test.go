@@ -24,8 +24,8 @@ import (
 //	SPNTRUST_FINDINGS_OUT=/tmp/new go test ./checks -run TestRunAllFindingsOnGeneratedEstates   # after
 //	diff -r /tmp/old /tmp/new
 var synthFindingsSHA256 = map[int]string{
-	10_000: "96565168276a891320a7776958282c425d277e1b887b76867c2dffca7c2d06a9",
-	30_000: "d5ce38a4b06c311e0637d4bdb875ca1beba849b9bb8ec246938ee6954473e1a3",
+	10_000: "a50a145916b7de7032167740b0b30adbeaa46d2d5eab910af02e7253062049e0",
+	30_000: "48de86b5d2c8cb89a890fb9f9018f88f2e42ab2790ca52f0553a634349fa3110",
 }
 
 func TestRunAllFindingsOnGeneratedEstatesAreUnchanged(t *testing.T) {

@@ -120,7 +120,10 @@ func (w *cmdWriter) header(p *Plan, kind, what, other string) {
 	w.rem("Safe to run twice: each step reads the account's SPNs with setspn -L first and")
 	w.rem("skips a change that is already done. Stops at the first error (exit code 1).")
 	w.line("setlocal EnableExtensions DisableDelayedExpansion")
-	w.line("where setspn >nul 2>&1 || (echo setspn.exe not found: run this on a machine with the AD DS tools. & exit /b 1)")
+	// "if errorlevel 1" on the next line rather than "||": the same on Windows, and
+	// wine 8's cmd.exe (where the scripts are tested) runs both sides of || and &&.
+	w.line("where setspn >nul 2>&1")
+	w.line("if errorlevel 1 (echo setspn.exe not found: run this on a machine with the AD DS tools.& exit /b 1)")
 }
 
 func (w *cmdWriter) footer(kind string) {
@@ -157,7 +160,8 @@ func (w *cmdWriter) accountChecks(accts []AccountChange) error {
 		if err != nil {
 			return err
 		}
-		w.line("call :account %s || exit /b 1", q)
+		w.line("call :account %s", q)
+		w.line("if errorlevel 1 exit /b 1")
 	}
 	return nil
 }
@@ -232,7 +236,8 @@ func (w *cmdWriter) setspn(op, label, refs, comment, risk, account, value string
 	w.line("  echo %s", cmdEscape(skip))
 	w.line(") else (")
 	w.line("  echo %s", cmdEscape(fmt.Sprintf("%s: setspn %s %s %s", label, op, value, account)))
-	w.line("  %s || exit /b 1", change)
+	w.line("  %s", change)
+	w.line("  if errorlevel 1 exit /b 1")
 	w.line("  call :has %s %s", acct, v)
 	w.line("  %s SPNTRUST_HAS (echo %s& exit /b 1)", failIf, cmdEscape(failed))
 	w.line(")")

@@ -92,11 +92,12 @@ func TestCMDScripts(t *testing.T) {
 			l = strings.TrimSpace(l)
 			if strings.HasPrefix(l, "setspn -D ") || strings.HasPrefix(l, "setspn -S ") {
 				changes++
-				if !strings.HasSuffix(l, "|| exit /b 1") {
+				// "if errorlevel 1", not "||": wine 8's cmd.exe runs both sides of ||.
+				if i+1 >= len(lines) || strings.TrimSpace(lines[i+1]) != "if errorlevel 1 exit /b 1" {
 					t.Errorf("%s.cmd: %q does not stop on error", kind, l)
 				}
 				// The state check comes first, the verification right after.
-				if i < 5 || !strings.HasPrefix(strings.TrimSpace(lines[i-5]), "call :has ") || !strings.HasPrefix(strings.TrimSpace(lines[i+1]), "call :has ") {
+				if i < 5 || i+2 >= len(lines) || !strings.HasPrefix(strings.TrimSpace(lines[i-5]), "call :has ") || !strings.HasPrefix(strings.TrimSpace(lines[i+2]), "call :has ") {
 					t.Errorf("%s.cmd: %q is not checked before and verified after", kind, l)
 				}
 			}

@@ -66,6 +66,7 @@ func (Markdown) Write(out io.Writer, r *Report) error {
 			fmt.Fprintf(w, "- %s: %s: %s\n", mdEscape(g.Scope), mdEscape(g.What), mdEscape(g.Error))
 		}
 	}
+	writeRC4Text(w, r.RC4Removal, func(h string) string { return "\n## " + mdEscape(h) + "\n\n" }, "- ", mdEscape)
 	if len(r.Findings) == 0 {
 		fmt.Fprintf(w, "\nNo findings.\n")
 		return bw.Flush()

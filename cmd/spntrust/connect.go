@@ -40,6 +40,7 @@ type targetOptions struct {
 	workers      int
 	probeTickets bool
 	probeLimit   int
+	etypes       string
 	keyProbes    bool
 	keyLimit     int
 	keyRate      int
@@ -49,7 +50,7 @@ type targetOptions struct {
 func (o *targetOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.domain, "domain", "", "audit this domain's forest; DCs are found through DNS SRV records")
-	f.StringVar(&o.server, "server", "", "audit through this DC (host name or IP)")
+	f.StringVar(&o.server, "server", "", "audit through this DC (host name, resolved by the system resolver — /etc/hosts first — then --dns-server; or IP)")
 	f.StringVar(&o.dnsServer, "dns-server", "", "DNS server (IP[:port]) for SRV, KDC and SPN host lookups; default: /etc/resolv.conf")
 	f.StringVar(&o.dnsSource, "dns-source", audit.DNSSourceAuto, "where SPN host answers come from: auto (the AD-integrated zones, read over LDAP alongside the accounts; the DNS server for names they do not hold) or dns (ask the DNS server for every name)")
 	f.StringVar(&o.paging, "paging", string(ldapx.PagingWhenCapped), "when LDAP searches are paged: auto (ask for all results at once; page only when the DC caps the search at its MaxPageSize, as Windows DCs do, and from then on) or always (page every search, as ldapsearch -E pr=1000 does)")
@@ -65,6 +66,7 @@ func (o *targetOptions) register(cmd *cobra.Command) {
 	f.IntVar(&o.workers, "workers", 4, "domains collected at once (DNS queries: four times as many)")
 	f.BoolVar(&o.probeTickets, "probe-tickets", false, "ask the KDC for a ticket for each SPN a client would request and record the referral path (Kerberos only)")
 	f.IntVar(&o.probeLimit, "probe-limit", audit.DefaultProbeLimit, "at most this many ticket requests per audit")
+	f.StringVar(&o.etypes, "etypes", "windows", "encryption types the ticket probes offer: windows (AES256, AES128, RC4, as a current Windows client) or aes (AES only, as a client after RC4 removal)")
 	f.BoolVar(&o.keyProbes, "key-probes", true, "ask each SPN holder's KDC which key types it holds (AES, RC4, DES) with one credential-free AS-REQ per account: no password is sent and no logon fails, so badPwdCount is untouched; --key-probes=false to skip")
 	f.IntVar(&o.keyLimit, "key-probe-limit", audit.DefaultKeyProbeLimit, "at most this many accounts asked about their keys per audit (the rest are judged from pwdLastSet)")
 	f.IntVar(&o.keyRate, "key-probe-rate", audit.DefaultKeyProbeRate, "key probes per second, all KDCs together")
@@ -125,6 +127,9 @@ func (o *targetOptions) validate() error {
 	if o.probeLimit < 1 {
 		return usageError("--probe-limit must be at least 1")
 	}
+	if o.etypes != "windows" && o.etypes != "aes" {
+		return usageError("--etypes %q: use windows (AES and RC4, as Windows clients offer today) or aes (AES only)", o.etypes)
+	}
 	if o.keyLimit < 1 || o.keyRate < 1 {
 		return usageError("--key-probe-limit %d and --key-probe-rate %d: both must be at least 1 (--key-probes=false skips the probes)", o.keyLimit, o.keyRate)
 	}
@@ -172,9 +177,24 @@ func (a *App) password(o *targetOptions) (string, error) {
 
 // session is an authenticated way to reach the directory and the KDCs.
 type session struct {
+	// resolver is the chosen DNS server (--dns-server, else the servers of
+	// /etc/resolv.conf): DC discovery, KDCs and the audit's observations.
 	resolver *ldapx.DNSResolver
-	creds    ldapx.Credentials
-	dial     func(ctx context.Context, address string) (*ldapx.Conn, error) // dial and bind
+	// names resolves the DC names that are dialled: the system resolver,
+	// then the --dns-server.
+	names ldapx.DCResolver
+	creds ldapx.Credentials
+	opts  ldapx.Options // the connection flags; Address is set per DC
+}
+
+// connector dials and binds one DC with the session's flags and credentials.
+func (s *session) connector() ldapx.DialBinder {
+	return ldapx.DialBinder{Options: s.opts, Credentials: s.creds}
+}
+
+// dial connects and binds to the DC at address.
+func (s *session) dial(ctx context.Context, address string) (*ldapx.Conn, error) {
+	return s.connector().Connect(ctx, address)
 }
 
 // directory adapts dial to the collector's Connector.
@@ -186,8 +206,22 @@ func (s *session) directory(ctx context.Context, address string) (audit.Director
 	return c, nil
 }
 
-// session builds the resolver, credentials and a dial-and-bind function
-// from the target flags.
+// directorySession is the discover → connect → bind → next DC session of
+// fix and probe.
+func (s *session) directorySession(timeout time.Duration) *ldapx.Session[*ldapx.Conn] {
+	return &ldapx.Session[*ldapx.Conn]{DNS: s.resolver, Connector: s.connector(), Timeout: timeout}
+}
+
+// unresolvedHint ends the error for a DC name that does not resolve.
+func unresolvedHint(o *targetOptions) string {
+	if o.dnsServer == "" {
+		return "give --dns-server with the IP address of a DNS server of the domain (a DC), or --server with the DC's IP address"
+	}
+	return "check the name, or give --server with the DC's IP address"
+}
+
+// session builds the resolvers, credentials and connection options from
+// the target flags.
 func (a *App) session(o *targetOptions) (*session, error) {
 	resolver, err := ldapx.NewDNSResolver(o.dnsServer, o.timeout/3)
 	if err != nil {
@@ -206,23 +240,18 @@ func (a *App) session(o *targetOptions) (*session, error) {
 	if o.insecure {
 		fmt.Fprintln(a.Stderr, "spntrust: WARNING: --insecure-skip-verify: DC certificates are not verified; anyone on the path can read and change this session")
 	}
-	sess := &session{resolver: resolver, creds: creds}
-	sess.dial = func(ctx context.Context, address string) (*ldapx.Conn, error) {
-		conn, err := ldapx.Dial(ctx, ldapx.Options{
-			Address: address, Security: ldapx.Security(o.security), CAFile: o.caFile,
-			InsecureSkipVerify: o.insecure, Timeout: o.timeout, Resolver: resolver, Now: a.Now,
-			Paging: ldapx.Paging(o.paging),
-		})
-		if err != nil {
-			return nil, err
-		}
-		if err := conn.Bind(ctx, sess.creds); err != nil {
-			conn.Close()
-			return nil, err
-		}
-		return conn, nil
+	names := ldapx.DCResolver{System: a.DCNames, Hint: unresolvedHint(o)}
+	if o.dnsServer != "" {
+		// Without --dns-server the system resolver has already asked the
+		// servers of /etc/resolv.conf.
+		names.DNS = resolver
+		names.DNSLabel = "DNS server " + strings.Join(resolver.Servers(), ", ") + " (--dns-server)"
 	}
-	return sess, nil
+	return &session{resolver: resolver, names: names, creds: creds, opts: ldapx.Options{
+		Security: ldapx.Security(o.security), CAFile: o.caFile,
+		InsecureSkipVerify: o.insecure, Timeout: o.timeout, Resolver: resolver, HostResolver: names, Now: a.Now,
+		Paging: ldapx.Paging(o.paging),
+	}}, nil
 }
 
 // collect runs a live collection with the target flags.
@@ -276,5 +305,13 @@ func (a *App) probeTickets(ctx context.Context, o *targetOptions, snap *audit.Sn
 		return
 	}
 	defer cl.Destroy()
-	audit.ProbeTickets(ctx, snap, &krbprobe.Prober{Client: cl, Config: cfg, Timeout: o.timeout, Resolver: resolver}, o.probeLimit)
+	audit.ProbeTickets(ctx, snap, &krbprobe.Prober{Client: cl, Config: cfg, Timeout: o.timeout, Resolver: resolver, Etypes: probeEtypes(o.etypes)}, o.probeLimit)
+}
+
+// probeEtypes maps --etypes to the encryption types a ticket probe offers.
+func probeEtypes(name string) []int32 {
+	if name == "aes" {
+		return krbprobe.AESOnlyEtypes
+	}
+	return krbprobe.WindowsClientEtypes
 }

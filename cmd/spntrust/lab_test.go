@@ -202,8 +202,23 @@ func TestLabTicketProbesFollowTheForestTrustButNotTheExternalOne(t *testing.T) {
 	if seed := probes["HTTP/mp01.lab.test"]; !seed.Issued {
 		t.Errorf("the seed's SPN gets a ticket (for the wrong account): %+v", seed)
 	}
-	if rc4 := probes["HTTP/legacy.lab.test"]; rc4.Issued || rc4.ErrorName != "KDC_ERR_ETYPE_NOSUPP" {
-		t.Errorf("an RC4-only service must fail for an AES-only client: %+v", rc4)
+	// The probe offers what a Windows client offers (AES and RC4): the
+	// RC4-only service gets its RC4 ticket today, and the ticket says so.
+	if rc4 := probes["HTTP/legacy.lab.test"]; !rc4.Issued || rc4.TicketEtype != 23 {
+		t.Errorf("an RC4-only service gets an RC4 ticket for a Windows client today: %+v", rc4)
+	}
+	if aes := probes["HTTP/modern.lab.test"]; !aes.Issued || aes.TicketEtype != 18 {
+		t.Errorf("an AES-only service gets an AES256 ticket: %+v", aes)
+	}
+	// --etypes aes asks as a client after RC4 removal: the RC4-only service fails.
+	snap, code, stderr = liveAudit(t, env, "--user", admin, "--password-file", env.AdminPasswordFile, "--probe-tickets", "--etypes", "aes")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, p := range snap.TicketProbes {
+		if p.SPN == "HTTP/legacy.lab.test" && (p.Issued || p.ErrorName != "KDC_ERR_ETYPE_NOSUPP") {
+			t.Errorf("an RC4-only service must fail for an AES-only client: %+v", p)
+		}
 	}
 }
 
@@ -273,9 +288,9 @@ func TestLabAuditFindsExactlyTheSeededConditions(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := []string{
+		"KRB-AES-KEYS lab.test\\svc-ntonly", // only an NT hash: the KDC names rc4-hmac (the live key probe)
 		"KRB-CROSS-REALM-PATH no referral lab.test -> extern.test",
-		"KRB-TICKET http/legacy",          // svc-rc4 is RC4-only: an AES-only client gets KDC_ERR_ETYPE_NOSUPP
-		"KRB-TICKET http/legacy.lab.test", // (the same account, FQDN form)
+		"KRB-ETYPES-NO-AES lab.test\\svc-rc4", // msDS-SupportedEncryptionTypes 0x4: RC4 tickets until RC4 is removed
 		"SPN-ACCOUNT-DISABLED lab.test\\svc-old",
 		"SPN-DNS-CNAME http/portal,http/portal.lab.test",
 		"SPN-DNS-MISSING ghost.lab.test",
