@@ -321,9 +321,15 @@ func (c *Conn) findKDCs(ctx context.Context, realm string) ([]string, error) {
 			out = append(out, net.JoinHostPort(a.String(), port))
 			continue
 		}
-		// gokrb5 would resolve names with the system resolver, which may
-		// not know the lab or foreign forest: hand it addresses.
-		addrs, err := r.LookupHost(ctx, s.Target)
+		// gokrb5 would resolve names with the system resolver alone, which
+		// may not know the lab or foreign forest: hand it addresses, from
+		// the DC resolver (system, then the chosen DNS server) where the
+		// connection has one, as for the DCs' LDAP.
+		var hr HostResolver = r
+		if c.opts.HostResolver != nil {
+			hr = c.opts.HostResolver
+		}
+		addrs, err := hr.LookupHost(ctx, s.Target)
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spntrust/spntrust/internal/buildinfo"
+	"github.com/spntrust/spntrust/ldapx"
 )
 
 // Exit codes, documented in README.md.
@@ -51,6 +52,9 @@ type App struct {
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Now     func() time.Time
+	// DCNames resolves the names of the DCs that are dialled; nil means
+	// the system resolver (Go's: /etc/hosts, nsswitch). Tests inject one.
+	DCNames ldapx.HostResolver
 }
 
 // Main runs the command line and returns the process exit code.

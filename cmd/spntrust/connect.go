@@ -50,7 +50,7 @@ type targetOptions struct {
 func (o *targetOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.domain, "domain", "", "audit this domain's forest; DCs are found through DNS SRV records")
-	f.StringVar(&o.server, "server", "", "audit through this DC (host name or IP)")
+	f.StringVar(&o.server, "server", "", "audit through this DC (host name, resolved by the system resolver — /etc/hosts first — then --dns-server; or IP)")
 	f.StringVar(&o.dnsServer, "dns-server", "", "DNS server (IP[:port]) for SRV, KDC and SPN host lookups; default: /etc/resolv.conf")
 	f.StringVar(&o.dnsSource, "dns-source", audit.DNSSourceAuto, "where SPN host answers come from: auto (the AD-integrated zones, read over LDAP alongside the accounts; the DNS server for names they do not hold) or dns (ask the DNS server for every name)")
 	f.StringVar(&o.paging, "paging", string(ldapx.PagingWhenCapped), "when LDAP searches are paged: auto (ask for all results at once; page only when the DC caps the search at its MaxPageSize, as Windows DCs do, and from then on) or always (page every search, as ldapsearch -E pr=1000 does)")
@@ -177,9 +177,24 @@ func (a *App) password(o *targetOptions) (string, error) {
 
 // session is an authenticated way to reach the directory and the KDCs.
 type session struct {
+	// resolver is the chosen DNS server (--dns-server, else the servers of
+	// /etc/resolv.conf): DC discovery, KDCs and the audit's observations.
 	resolver *ldapx.DNSResolver
-	creds    ldapx.Credentials
-	dial     func(ctx context.Context, address string) (*ldapx.Conn, error) // dial and bind
+	// names resolves the DC names that are dialled: the system resolver,
+	// then the --dns-server.
+	names ldapx.DCResolver
+	creds ldapx.Credentials
+	opts  ldapx.Options // the connection flags; Address is set per DC
+}
+
+// connector dials and binds one DC with the session's flags and credentials.
+func (s *session) connector() ldapx.DialBinder {
+	return ldapx.DialBinder{Options: s.opts, Credentials: s.creds}
+}
+
+// dial connects and binds to the DC at address.
+func (s *session) dial(ctx context.Context, address string) (*ldapx.Conn, error) {
+	return s.connector().Connect(ctx, address)
 }
 
 // directory adapts dial to the collector's Connector.
@@ -191,8 +206,22 @@ func (s *session) directory(ctx context.Context, address string) (audit.Director
 	return c, nil
 }
 
-// session builds the resolver, credentials and a dial-and-bind function
-// from the target flags.
+// directorySession is the discover → connect → bind → next DC session of
+// fix and probe.
+func (s *session) directorySession(timeout time.Duration) *ldapx.Session[*ldapx.Conn] {
+	return &ldapx.Session[*ldapx.Conn]{DNS: s.resolver, Connector: s.connector(), Timeout: timeout}
+}
+
+// unresolvedHint ends the error for a DC name that does not resolve.
+func unresolvedHint(o *targetOptions) string {
+	if o.dnsServer == "" {
+		return "give --dns-server with the IP address of a DNS server of the domain (a DC), or --server with the DC's IP address"
+	}
+	return "check the name, or give --server with the DC's IP address"
+}
+
+// session builds the resolvers, credentials and connection options from
+// the target flags.
 func (a *App) session(o *targetOptions) (*session, error) {
 	resolver, err := ldapx.NewDNSResolver(o.dnsServer, o.timeout/3)
 	if err != nil {
@@ -211,23 +240,18 @@ func (a *App) session(o *targetOptions) (*session, error) {
 	if o.insecure {
 		fmt.Fprintln(a.Stderr, "spntrust: WARNING: --insecure-skip-verify: DC certificates are not verified; anyone on the path can read and change this session")
 	}
-	sess := &session{resolver: resolver, creds: creds}
-	sess.dial = func(ctx context.Context, address string) (*ldapx.Conn, error) {
-		conn, err := ldapx.Dial(ctx, ldapx.Options{
-			Address: address, Security: ldapx.Security(o.security), CAFile: o.caFile,
-			InsecureSkipVerify: o.insecure, Timeout: o.timeout, Resolver: resolver, Now: a.Now,
-			Paging: ldapx.Paging(o.paging),
-		})
-		if err != nil {
-			return nil, err
-		}
-		if err := conn.Bind(ctx, sess.creds); err != nil {
-			conn.Close()
-			return nil, err
-		}
-		return conn, nil
+	names := ldapx.DCResolver{System: a.DCNames, Hint: unresolvedHint(o)}
+	if o.dnsServer != "" {
+		// Without --dns-server the system resolver has already asked the
+		// servers of /etc/resolv.conf.
+		names.DNS = resolver
+		names.DNSLabel = "DNS server " + strings.Join(resolver.Servers(), ", ") + " (--dns-server)"
 	}
-	return sess, nil
+	return &session{resolver: resolver, names: names, creds: creds, opts: ldapx.Options{
+		Security: ldapx.Security(o.security), CAFile: o.caFile,
+		InsecureSkipVerify: o.insecure, Timeout: o.timeout, Resolver: resolver, HostResolver: names, Now: a.Now,
+		Paging: ldapx.Paging(o.paging),
+	}}, nil
 }
 
 // collect runs a live collection with the target flags.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/checks"
-	"github.com/spntrust/spntrust/ldapx"
 	"github.com/spntrust/spntrust/remediate"
 )
 
@@ -261,37 +260,21 @@ func sameDomain(p *remediate.Plan, o targetOptions) error {
 }
 
 // fixDirectory connects and binds to the DC named by --server, or the first
-// reachable DC of --domain, and wraps it for remediate.
+// reachable DC of --domain (the directory session), and wraps it for
+// remediate.
 func (a *App) fixDirectory(ctx context.Context, o *targetOptions) (remediate.Directory, string, func(), error) {
 	sess, err := a.session(o)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	addrs := []string{o.server}
-	if o.server == "" {
-		srvs, err := ldapx.DiscoverDCs(ctx, sess.resolver, o.domain)
-		if err != nil {
-			return nil, "", nil, incompleteError(fmt.Errorf("find the DCs of %s: %w", o.domain, err))
-		}
-		addrs = nil
-		for _, s := range srvs {
-			addrs = append(addrs, s.Target)
-		}
+	conn, server, err := sess.directorySession(o.timeout).Connect(ctx, o.server, o.domain)
+	if err != nil {
+		return nil, "", nil, incompleteError(fmt.Errorf("connect to a DC to apply the changes: %w", err))
 	}
-	var errs []error
-	for _, addr := range addrs {
-		conn, err := sess.dial(ctx, addr)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		root, err := conn.ReadRootDSE(ctx)
-		if err != nil {
-			conn.Close()
-			errs = append(errs, err)
-			continue
-		}
-		return &ldapDirectory{conn: conn, baseDN: root.DefaultNamingContext}, addr, func() { conn.Close() }, nil
+	root, err := conn.ReadRootDSE(ctx)
+	if err != nil {
+		conn.Close()
+		return nil, "", nil, incompleteError(fmt.Errorf("connect to a DC to apply the changes: %s: %w", server, err))
 	}
-	return nil, "", nil, incompleteError(fmt.Errorf("connect to a DC to apply the changes: %w", errors.Join(errs...)))
+	return &ldapDirectory{conn: conn, baseDN: root.DefaultNamingContext}, server, func() { conn.Close() }, nil
 }
