@@ -55,9 +55,7 @@ func (a *App) checksCommand() *cobra.Command {
 		Use:   "explain ID",
 		Short: "Print a check's full explanation: what it finds, why it breaks Kerberos, how to fix it",
 		Args:  cobra.ExactArgs(1),
-		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-			return checks.IDs(checks.All()), cobra.ShellCompDirectiveNoFileComp
-		},
+		ValidArgsFunction: valueCompletion(checks.IDs(checks.All()), false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, ok := checks.Lookup(args[0])
 			if !ok {
