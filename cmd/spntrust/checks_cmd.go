@@ -52,9 +52,9 @@ func (a *App) checksCommand() *cobra.Command {
 	list.Flags().StringVar(&format, "format", "text", "output format: text or json")
 
 	explain := &cobra.Command{
-		Use:   "explain ID",
-		Short: "Print a check's full explanation: what it finds, why it breaks Kerberos, how to fix it",
-		Args:  cobra.ExactArgs(1),
+		Use:               "explain ID",
+		Short:             "Print a check's full explanation: what it finds, why it breaks Kerberos, how to fix it",
+		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: valueCompletion(checks.IDs(checks.All()), false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, ok := checks.Lookup(args[0])
