@@ -177,6 +177,9 @@ func (a *App) runAudit(ctx context.Context, opts *auditOptions) error {
 
 // snapshot loads the --from file or collects live, whichever the flags say.
 func (a *App) snapshot(ctx context.Context, from string, target *targetOptions) (*audit.Snapshot, error) {
+	if from == "" {
+		target.useMachineDomain(a.Stderr)
+	}
 	switch {
 	case from != "" && target.live():
 		return nil, usageError("--from replays a saved snapshot: it cannot be combined with --domain or --server")

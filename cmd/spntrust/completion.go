@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/audit/collect"
 	"github.com/spntrust/spntrust/checks"
 	"github.com/spntrust/spntrust/iislog"
 	"github.com/spntrust/spntrust/ldapx"
@@ -27,7 +27,7 @@ func flagValues() map[string][]string {
 		"fail-on":    severities,
 		"auth":       {"kerberos", "ntlm", "simple"},
 		"security":   {"plain", "ldaps", "starttls"},
-		"dns-source": {audit.DNSSourceAuto, audit.DNSSourceServer},
+		"dns-source": {collect.DNSSourceAuto, collect.DNSSourceServer},
 		"paging":     {string(ldapx.PagingWhenCapped), string(ldapx.PagingAlways)},
 		"strategy":   {string(remediate.MovePort), string(remediate.Remove)},
 		"checks":     ids,
