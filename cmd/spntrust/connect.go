@@ -11,8 +11,11 @@ import (
 	"golang.org/x/term"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/audit/pipeline"
 	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/ldapx"
+	"github.com/spntrust/spntrust/probe"
+	"github.com/spntrust/spntrust/remediate"
 )
 
 // passwordEnv is the environment variable a password may come from.
@@ -161,9 +164,26 @@ func (a *App) password(o *targetOptions) (string, error) {
 	return "", nil
 }
 
+// Connector reaches the live directory the target flags name. The factory
+// injects it (App.Connector); the default, ldapConnector, discovers, dials
+// and binds over LDAP, and command tests inject a fake, so commands run
+// without sockets.
+type Connector interface {
+	// Collector is the live source of audit, remediate and fix.
+	Collector(t *targetOptions) pipeline.Collector
+	// FixDirectory connects to a DC to change SPNs (fix --apply, --rollback);
+	// it returns the DC's name and a function closing the connection.
+	FixDirectory(ctx context.Context, t *targetOptions) (remediate.Directory, string, func(), error)
+	// ProbeDeps connects to the directory and KDC for probe.
+	ProbeDeps(ctx context.Context, o *probeOptions) (probe.Deps, func(), error)
+}
+
+// ldapConnector is the Connector over LDAP, DNS and Kerberos.
+type ldapConnector struct{ app *App }
+
 // session is an authenticated way to reach the directory and the KDCs.
 type session struct {
-	resolver *ldapx.DNSResolver
+	resolver audit.Resolver
 	creds    ldapx.Credentials
 	dial     func(ctx context.Context, address string) (*ldapx.Conn, error) // dial and bind
 }
@@ -180,7 +200,7 @@ func (s *session) directory(ctx context.Context, address string) (audit.Director
 // session builds the resolver, credentials and a dial-and-bind function
 // from the target flags.
 func (a *App) session(o *targetOptions) (*session, error) {
-	resolver, err := ldapx.NewDNSResolver(o.dnsServer, o.timeout/3)
+	resolver, err := a.resolver(o.dnsServer, o.timeout/3)
 	if err != nil {
 		return nil, usageError("--dns-server: %v", err)
 	}
@@ -214,6 +234,13 @@ func (a *App) session(o *targetOptions) (*session, error) {
 		return conn, nil
 	}
 	return sess, nil
+}
+
+// Collector collects live with the target flags.
+func (c *ldapConnector) Collector(o *targetOptions) pipeline.Collector {
+	return pipeline.CollectorFunc(func(ctx context.Context) (*audit.Snapshot, error) {
+		return c.app.collect(ctx, o)
+	})
 }
 
 // collect runs a live collection with the target flags.
@@ -252,7 +279,7 @@ func (a *App) collect(ctx context.Context, o *targetOptions) (*audit.Snapshot, e
 
 // probeTickets requests service tickets as a client would; a failure to get
 // a Kerberos client is a gap, not a failed audit.
-func (a *App) probeTickets(ctx context.Context, o *targetOptions, snap *audit.Snapshot, creds ldapx.Credentials, resolver *ldapx.DNSResolver) {
+func (a *App) probeTickets(ctx context.Context, o *targetOptions, snap *audit.Snapshot, creds ldapx.Credentials, resolver audit.Resolver) {
 	domain := o.domain
 	if domain == "" && len(snap.Domains) > 0 {
 		domain = snap.Collection.Target
