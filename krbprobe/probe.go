@@ -21,6 +21,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/types"
 
 	"github.com/spntrust/spntrust/ldapx"
+	"github.com/spntrust/spntrust/statuscode"
 )
 
 // maxReferrals bounds a referral chain (a misconfigured trust can loop).
@@ -37,7 +38,19 @@ type Result struct {
 	ErrorCode   int32
 	ErrorName   string
 	Err         error
+	// TicketEtype encrypts the ticket (the service account's key);
+	// SessionEtype is the session key's type. Set when Issued.
+	TicketEtype, SessionEtype int32
 }
+
+// Encryption types a ticket request offers.
+var (
+	// WindowsClientEtypes is what a current Windows client offers by
+	// default: AES256, AES128 and still RC4-HMAC (unless a policy removed it).
+	WindowsClientEtypes = []int32{18, 17, 23}
+	// AESOnlyEtypes is what a client offers once RC4 is removed.
+	AESOnlyEtypes = []int32{18, 17}
+)
 
 // Prober requests tickets with one logged-in client.
 type Prober struct {
@@ -47,6 +60,9 @@ type Prober struct {
 	// Resolver finds the KDCs of realms the configuration does not name
 	// (the realms a referral leads to); nil: only configured realms.
 	Resolver ldapx.Resolver
+	// Etypes are the encryption types each request offers, in order of
+	// preference; nil: WindowsClientEtypes.
+	Etypes []int32
 }
 
 // Request asks for a ticket for spn starting at the client's realm and
@@ -57,7 +73,7 @@ func (p *Prober) Request(ctx context.Context, spn string) Result {
 	fail := func(err error) Result {
 		res.Err = err
 		if code, ok := ldapx.KRBErrorCode(err); ok {
-			c := ldapx.ClassifyKRBError(code)
+			c := statuscode.ClassifyKerberos(code)
 			res.ErrorCode, res.ErrorName = code, c.Name
 		}
 		return res
@@ -67,9 +83,16 @@ func (p *Prober) Request(ctx context.Context, spn string) Result {
 	if err != nil {
 		return fail(fmt.Errorf("get a TGT for %s: %w", realm, err))
 	}
+	etypes := p.Etypes
+	if len(etypes) == 0 {
+		etypes = WindowsClientEtypes
+	}
 	sname := types.NewPrincipalName(nametype.KRB_NT_SRV_INST, spn)
 	cfg := *p.Config
 	cfg.LibDefaults.Canonicalize = true // ask for referrals, as Windows clients do
+	// The offered types are part of the request body the authenticator's
+	// checksum covers, so they are set before the request is built.
+	cfg.LibDefaults.DefaultTGSEnctypeIDs = etypes
 	for hop := 0; hop <= maxReferrals; hop++ {
 		res.Path = append(res.Path, realm)
 		req, err := messages.NewTGSReq(p.Client.Credentials.CName(), realm, &cfg, tgt, key, sname, false)
@@ -102,6 +125,7 @@ func (p *Prober) Request(ctx context.Context, spn string) Result {
 			continue
 		}
 		res.Issued = true
+		res.TicketEtype, res.SessionEtype = rep.Ticket.EncPart.EType, rep.DecryptedEncPart.Key.KeyType
 		res.Realm = rep.Ticket.Realm
 		res.Principal = rep.Ticket.SName.PrincipalNameString()
 		return res

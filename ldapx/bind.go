@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/spntrust/spntrust/statuscode"
 )
 
 // Mechanism names an authentication method.
@@ -74,7 +76,7 @@ type AuthError struct {
 	Realm     string
 	Step      string // what was being done: "login", "service ticket", "bind", ...
 	LDAPCode  uint16 // LDAP result code, 0 when the failure was not an LDAP result
-	Kerberos  *KRBErrorClass
+	Kerberos  *statuscode.KerberosError
 	Hint      string
 	Err       error
 }
@@ -83,7 +85,11 @@ func (e *AuthError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s bind as %s", e.Mechanism, orUnknown(e.Principal))
 	if e.Realm != "" {
-		fmt.Fprintf(&b, " (realm %s)", e.Realm)
+		label := "realm"
+		if e.Mechanism != MechKerberos {
+			label = "domain" // NTLM and simple binds name a domain, not a Kerberos realm
+		}
+		fmt.Fprintf(&b, " (%s %s)", label, e.Realm)
 	}
 	fmt.Fprintf(&b, " failed at %s", e.Step)
 	if e.Kerberos != nil {
@@ -161,26 +167,6 @@ func (c *Conn) bindSimple(ctx context.Context, creds Credentials) error {
 	defer stop()
 	if err := c.l.Bind(user, creds.Password); err != nil {
 		return ldapAuthError(MechSimple, user, creds.Realm, err)
-	}
-	return nil
-}
-
-func (c *Conn) bindNTLM(ctx context.Context, creds Credentials) error {
-	domain, user := creds.Realm, creds.Principal
-	if i := strings.IndexByte(user, '\\'); i >= 0 {
-		domain, user = user[:i], user[i+1:]
-	} else if i := strings.LastIndexByte(user, '@'); i >= 0 {
-		domain, user = user[i+1:], user[:i]
-	}
-	stop := c.watch(ctx)
-	defer stop()
-	if err := c.l.NTLMBind(domain, user, creds.Password); err != nil {
-		ae := ldapAuthError(MechNTLM, user, domain, err)
-		if ae.LDAPCode == 0 || ae.LDAPCode == ldap.ErrorNetwork {
-			ae.Hint = "go-ldap's NTLM bind is Microsoft's \"sicily\" exchange, which Samba DCs answer by closing the connection (EOF) " +
-				"and which carries no signing for DCs that require it; use --auth kerberos"
-		}
-		return ae
 	}
 	return nil
 }

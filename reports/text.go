@@ -38,6 +38,7 @@ func (Text) Write(out io.Writer, r *Report) error {
 			fmt.Fprintf(w, "  - %s: %s: %s\n", g.Scope, g.What, strings.ReplaceAll(g.Error, "\n", "; "))
 		}
 	}
+	writeRC4Text(w, r.RC4Removal, func(h string) string { return "\n" + strings.ToUpper(h[:12]) + h[12:] + "\n" }, "  - ", func(s string) string { return s })
 	for _, sev := range checks.Severities {
 		var group []checks.Finding
 		for _, f := range r.Findings {
@@ -152,7 +153,7 @@ func writeTextBody(w io.Writer, f checks.Finding) {
 	for _, o := range f.Remediation {
 		prefix := fmt.Sprintf("    Fix (%s): ", o.Name)
 		fmt.Fprintf(w, "%s%s\n", prefix, wrap(o.Summary, len(prefix), 6, 96))
-		for _, s := range o.Steps {
+		for _, s := range o.Steps() {
 			fmt.Fprintf(w, "      %s\n", s)
 		}
 	}

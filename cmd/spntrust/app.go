@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/internal/buildinfo"
 	"github.com/spntrust/spntrust/internal/exitcode"
 	"github.com/spntrust/spntrust/ldapx"
 )
@@ -40,16 +40,17 @@ var (
 // socket or the wall clock.
 type App struct {
 	Version string
-	Stdin   *os.File // for the password prompt; nil in tests
+	Build   buildinfo.Info // what `spntrust version` prints; Version alone when empty
+	Stdin   *os.File       // for the password prompt; nil in tests
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Now     func() time.Time
+	// DCNames resolves the names of the DCs that are dialled; nil means
+	// the system resolver (Go's: /etc/hosts, nsswitch). Tests inject one.
+	DCNames ldapx.HostResolver
 	// Connector reaches the live directory named by the target flags;
-	// nil: LDAP (ldapConnector, connect.go).
+	// nil: LDAP (ldapConnector, connect.go). Command tests inject a fake.
 	Connector Connector
-	// Resolver builds the DNS resolver for --dns-server; nil: ldapx's,
-	// which asks that server (or /etc/resolv.conf's) with miekg/dns.
-	Resolver func(server string, timeout time.Duration) (audit.Resolver, error)
 }
 
 // cmdEnv is what a run function takes from the factory; every options
@@ -72,14 +73,6 @@ func (a *App) env() cmdEnv {
 		now = time.Now
 	}
 	return cmdEnv{Version: a.Version, Stdout: a.Stdout, Stderr: a.Stderr, Now: now, Connector: c}
-}
-
-// resolver builds the DNS resolver the session uses.
-func (a *App) resolver(server string, timeout time.Duration) (audit.Resolver, error) {
-	if a.Resolver != nil {
-		return a.Resolver(server, timeout)
-	}
-	return ldapx.NewDNSResolver(server, timeout)
 }
 
 // Main runs the command line and returns the process exit code.
@@ -136,16 +129,22 @@ carry Kerberos, clock skew — explains each finding and generates the remediati
 		a.iislogCommand(),
 		a.versionCommand(),
 	)
+	registerCompletions(root)
 	return root
 }
 
 func (a *App) versionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the spntrust version",
+		Short: "Print the spntrust version, commit, build date and Go version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(a.Stdout, "spntrust %s\n", a.Version)
+			b := a.Build
+			if b.Version == "" {
+				b = buildinfo.Get()
+				b.Version = a.Version
+			}
+			fmt.Fprint(a.Stdout, b.String())
 			return nil
 		},
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/spntrust/spntrust/audit/pipeline"
 	"github.com/spntrust/spntrust/baseline"
@@ -15,9 +16,10 @@ import (
 // reportOptions are the flags of the report side of the pipeline: writers,
 // --fail-on, and the baseline and history processors.
 type reportOptions struct {
-	format  string
-	outputs []string // FILE, or FORMAT=FILE (repeatable)
-	failOn  string
+	format     string
+	formatFlag *pflag.Flag // to tell a given --format from its default
+	outputs    []string    // FILE, or FORMAT=FILE (repeatable)
+	failOn     string
 	// --baseline and --history (baseline_cmd.go, diff_cmd.go).
 	baselinePath string
 	historyPath  string
@@ -25,7 +27,8 @@ type reportOptions struct {
 
 func (o *reportOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.format, "format", "text", "report format for stdout or a plain --output FILE: "+strings.Join(reports.FormatNames(), ", "))
+	f.StringVar(&o.format, "format", "text", "report format for stdout or a plain --output FILE (default there: the format its extension names): "+strings.Join(reports.FormatNames(), ", "))
+	o.formatFlag = f.Lookup("format")
 	f.StringArrayVarP(&o.outputs, "output", "o", nil, "write the report to FILE instead of stdout; FORMAT=FILE writes that format (repeatable)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding has this severity or higher (critical, high, medium, low, info); default: never")
 	f.StringVar(&o.baselinePath, "baseline", "", "mark findings accepted in this baseline file (spntrust baseline create); only new or expired ones count toward --fail-on")
@@ -85,7 +88,15 @@ func (o *reportOptions) parse(env cmdEnv) (*reportStage, error) {
 		if spec == "" {
 			return nil, usageError("--output: empty file name")
 		}
-		st.outputs = append(st.outputs, pipeline.Output{Writer: plain, Format: o.format, Path: spec})
+		format, err := plainOutputFormat(spec, o.format, formatGiven(o))
+		if err != nil {
+			return nil, err
+		}
+		w, err := reports.ForFormat(format)
+		if err != nil {
+			return nil, usageError("--output %s: %v", spec, err)
+		}
+		st.outputs = append(st.outputs, pipeline.Output{Writer: w, Format: format, Path: spec})
 	}
 	return st, nil
 }
@@ -133,6 +144,12 @@ func auditRun(ctx context.Context, opts *auditOptions) error {
 	if err != nil {
 		return err
 	}
+	// Every file this run writes, checked before a live audit connects.
+	if err := checkPaths(append(outputPathChecks(stage.outputs),
+		pathCheck{flag: "--save-snapshot", path: opts.saveSnapshot},
+		pathCheck{flag: "--history", path: opts.report.historyPath})...); err != nil {
+		return err
+	}
 	src, err := source(opts.cmdEnv, opts.from, &opts.target)
 	if err != nil {
 		return err
@@ -151,6 +168,9 @@ func auditRun(ctx context.Context, opts *auditOptions) error {
 // whichever the flags say; a live one is collected through the factory's
 // connector.
 func source(env cmdEnv, from string, target *targetOptions) (pipeline.Source, error) {
+	if from == "" {
+		target.useMachineDomain(env.Stderr)
+	}
 	switch {
 	case from != "" && target.live():
 		return nil, usageError("--from replays a saved snapshot: it cannot be combined with --domain or --server")

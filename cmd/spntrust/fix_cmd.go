@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spntrust/spntrust/audit/pipeline"
-	"github.com/spntrust/spntrust/ldapx"
 	"github.com/spntrust/spntrust/remediate"
 )
 
@@ -86,6 +85,13 @@ func fixRun(ctx context.Context, opts *fixOptions) error {
 	}
 	if opts.target.live() {
 		if err := opts.target.validate(); err != nil {
+			return err
+		}
+	}
+	if opts.apply {
+		// The backup is written before the first change: a directory it
+		// cannot go into must stop the run before anything is read.
+		if err := checkPaths(pathCheck{flag: "--backup-dir", path: backupPath(opts.backupDir, opts.Now())}); err != nil {
 			return err
 		}
 	}
@@ -209,37 +215,21 @@ func sameDomain(p *remediate.Plan, o targetOptions) error {
 }
 
 // FixDirectory connects and binds to the DC named by --server, or the first
-// reachable DC of --domain, and wraps it for remediate.
+// reachable DC of --domain (the directory session), and wraps it for
+// remediate.
 func (c *ldapConnector) FixDirectory(ctx context.Context, o *targetOptions) (remediate.Directory, string, func(), error) {
 	sess, err := c.app.session(o)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	addrs := []string{o.server}
-	if o.server == "" {
-		srvs, err := ldapx.DiscoverDCs(ctx, sess.resolver, o.domain)
-		if err != nil {
-			return nil, "", nil, incompleteError(fmt.Errorf("find the DCs of %s: %w", o.domain, err))
-		}
-		addrs = nil
-		for _, s := range srvs {
-			addrs = append(addrs, s.Target)
-		}
+	conn, server, err := sess.directorySession(o.timeout).Connect(ctx, o.server, o.domain)
+	if err != nil {
+		return nil, "", nil, incompleteError(fmt.Errorf("connect to a DC to apply the changes: %w", err))
 	}
-	var errs []error
-	for _, addr := range addrs {
-		conn, err := sess.dial(ctx, addr)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		root, err := conn.ReadRootDSE(ctx)
-		if err != nil {
-			conn.Close()
-			errs = append(errs, err)
-			continue
-		}
-		return &ldapDirectory{conn: conn, baseDN: root.DefaultNamingContext}, addr, func() { conn.Close() }, nil
+	root, err := conn.ReadRootDSE(ctx)
+	if err != nil {
+		conn.Close()
+		return nil, "", nil, incompleteError(fmt.Errorf("connect to a DC to apply the changes: %s: %w", server, err))
 	}
-	return nil, "", nil, incompleteError(fmt.Errorf("connect to a DC to apply the changes: %w", errors.Join(errs...)))
+	return &ldapDirectory{conn: conn, baseDN: root.DefaultNamingContext}, server, func() { conn.Close() }, nil
 }

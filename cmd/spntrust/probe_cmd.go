@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/audit/collect"
 	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/ldapx"
 	"github.com/spntrust/spntrust/probe"
@@ -219,11 +220,11 @@ func (c *ldapConnector) ProbeDeps(ctx context.Context, o *probeOptions) (probe.D
 		Dir: dir, Mappings: dir.mappings, IncludePort: o.includePort, ClientRealm: o.clientRealm,
 		MaxSkew: o.maxSkew, WarnSkew: o.warnSkew,
 	}
-	if addrs, err := sess.resolver.LookupHost(ctx, dcHost); err == nil && len(addrs) > 0 {
+	if addrs, err := sess.names.LookupHost(ctx, dcHost); err == nil && len(addrs) > 0 {
 		kdc := netip.AddrPortFrom(addrs[0], 88).String()
 		realm := strings.ToUpper(dir.domain)
 		deps.KDCClock = func(ctx context.Context) (audit.ClockSample, error) {
-			return audit.KDCClock(ctx, kdc, realm, o.target.timeout, a.Now)
+			return collect.KDCClock(ctx, kdc, realm, o.target.timeout, a.Now)
 		}
 	}
 	if o.target.auth == "kerberos" {
@@ -264,44 +265,27 @@ func (d *probeDirectory) SPNHolders(ctx context.Context, spns []string) ([]probe
 // probeDirectory connects to a DC of the target domain and reads what the
 // probe needs once: naming contexts, NetBIOS name and sPNMappings.
 func (a *App) probeDirectory(ctx context.Context, sess *session, o *targetOptions) (*probeDirectory, string, error) {
-	candidates := []string{o.server}
-	if o.server == "" {
-		recs, err := ldapx.DiscoverDCs(ctx, sess.resolver, o.domain)
-		if err != nil {
-			return nil, "", err
-		}
-		candidates = candidates[:0]
-		for _, r := range recs {
-			candidates = append(candidates, r.Target)
-		}
+	conn, dc, err := sess.directorySession(o.timeout).Connect(ctx, o.server, o.domain)
+	if err != nil {
+		return nil, "", err
 	}
-	var errs []error
-	for _, dc := range candidates {
-		conn, err := sess.dial(ctx, dc)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", dc, err))
-			continue
-		}
-		dse, err := conn.ReadRootDSE(ctx)
-		if err != nil {
-			conn.Close()
-			errs = append(errs, fmt.Errorf("%s: %w", dc, err))
-			continue
-		}
-		d := &probeDirectory{conn: conn, baseDN: dse.DefaultNamingContext, domain: ldapx.DNToDomain(dse.DefaultNamingContext)}
-		if m, err := conn.ReadSPNMappings(ctx, dse.ConfigurationNamingContext); err == nil {
-			d.mappings = m.Aliases
-		}
-		if parts, err := conn.ReadPartitions(ctx, dse.ConfigurationNamingContext); err == nil {
-			for _, p := range parts {
-				if strings.EqualFold(p.NCName, d.baseDN) {
-					d.netbios = p.NetBIOSName
-				}
+	dse, err := conn.ReadRootDSE(ctx)
+	if err != nil {
+		conn.Close()
+		return nil, "", fmt.Errorf("%s: %w", dc, err)
+	}
+	d := &probeDirectory{conn: conn, baseDN: dse.DefaultNamingContext, domain: ldapx.DNToDomain(dse.DefaultNamingContext)}
+	if m, err := conn.ReadSPNMappings(ctx, dse.ConfigurationNamingContext); err == nil {
+		d.mappings = m.Aliases
+	}
+	if parts, err := conn.ReadPartitions(ctx, dse.ConfigurationNamingContext); err == nil {
+		for _, p := range parts {
+			if strings.EqualFold(p.NCName, d.baseDN) {
+				d.netbios = p.NetBIOSName
 			}
 		}
-		return d, firstNonEmptyString(dse.DNSHostName, dc), nil
 	}
-	return nil, "", errors.Join(errs...)
+	return d, firstNonEmptyString(dse.DNSHostName, dc), nil
 }
 
 func firstNonEmptyString(v ...string) string {

@@ -123,6 +123,9 @@ func remediateRun(ctx context.Context, opts *remediateOptions) error {
 			formats = append(formats, f)
 		}
 	}
+	if err := checkPaths(pathCheck{flag: "--out", path: opts.out, isDir: true}); err != nil {
+		return err
+	}
 	src, err := source(opts.cmdEnv, opts.plan.from, &opts.target)
 	if err != nil {
 		return err
