@@ -228,7 +228,7 @@ func (c *ldapConnector) ProbeDeps(ctx context.Context, o *probeOptions) (probe.D
 		}
 	}
 	if o.target.auth == "kerberos" {
-		cl, cfg, err := ldapx.KerberosClient(ctx, sess.creds, sess.resolver, dir.domain)
+		cl, cfg, err := dir.conn.KerberosClient(ctx, sess.creds, dir.domain)
 		if err != nil {
 			closeAll()
 			return probe.Deps{}, nil, incompleteError(err)
