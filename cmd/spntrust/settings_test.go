@@ -253,3 +253,40 @@ func TestLiveCommandsRunOverAnInjectedConnector(t *testing.T) {
 		t.Errorf("connections asked for %v", fake.targets)
 	}
 }
+
+// TestCommandsParseIntoOptions drives the commands as cli/cli's tests do:
+// the run function is replaced, so flags are checked without running.
+func TestCommandsParseIntoOptions(t *testing.T) {
+	f := &App{Version: "test", Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
+	var got *auditOptions
+	cmd := newCmdAudit(f, func(_ context.Context, o *auditOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--from", "snap.json", "--stale-days", "30", "--skip", "SPN-DNS-PTR", "--fail-on", "high", "-o", "json=r.json"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	set, err := got.settings.settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.from != "snap.json" || set.Options.StaleDays != 30 || !slices.Equal(set.Skip, []string{"SPN-DNS-PTR"}) ||
+		got.report.failOn != "high" || !slices.Equal(got.report.outputs, []string{"json=r.json"}) {
+		t.Errorf("options = %+v, settings %+v", got, set)
+	}
+	if got.Connector == nil || got.Now == nil {
+		t.Error("the run function gets no connector or clock from the factory")
+	}
+
+	var fix *fixOptions
+	cmd = newCmdFix(f, func(_ context.Context, o *fixOptions) error { fix = o; return nil })
+	cmd.SetArgs([]string{"--from", "snap.json", "--port", "8080", "--password-age-days", "10", "--finding", "abc"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	set, err = fix.plan.settings.settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Options.MovePort != 8080 || set.Options.PasswordAgeDays != 10 || !slices.Equal(fix.findings, []string{"abc"}) {
+		t.Errorf("fix settings %+v, findings %v", set, fix.findings)
+	}
+}
