@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var dnsDCPTR = Check{
@@ -142,23 +144,24 @@ func dcPTRFinding(s *audit.Snapshot, d audit.Domain, dc audit.DC, ev []Evidence,
 	if len(dc.Addresses) > 0 {
 		ev = append(ev, Evidence{Key: "addresses known to the directory", Value: strings.Join(dc.Addresses, ", ")})
 	}
-	var steps []string
+	var steps []Action
 	if len(wrong) == 0 {
 		host, zone, _ := strings.Cut(fqdn, ".")
 		addr := "<address>"
 		if len(dc.Addresses) > 0 {
 			addr = dc.Addresses[0]
 		}
-		steps = append(steps,
-			fmt.Sprintf("On the DC: ipconfig /registerdns (Samba AD: samba_dnsupdate --verbose --all-names), or add it: Add-DnsServerResourceRecordA -ZoneName %s -Name %s -IPv4Address %s -CreatePtr", zone, host, addr),
-		)
+		steps = append(steps, Action{Type: ActionManual, Domain: d.DNSName, Host: fqdn, Note: "register the DC's A record",
+			Say: action.Say("On the DC: ", action.CmdLine("ipconfig", "/registerdns"), " (Samba AD: ", action.ShLine("samba_dnsupdate", "--verbose", "--all-names"), "), or add it: ",
+				action.PS("Add-DnsServerResourceRecordA", "-ZoneName", action.Value(zone), "-Name", action.Value(host), "-IPv4Address", action.Value(addr), "-CreatePtr"))})
 	}
 	for _, p := range wrong {
 		zone, rel := reverseZone(p.addr)
-		steps = append(steps, replacePTRSteps(p, fqdn)...)
-		steps = append(steps, fmt.Sprintf("Samba AD instead: samba-tool dns add %s %s %s PTR %s -U Administrator", resolverOrDC(s), zone, rel, fqdn))
+		steps = append(steps, replacePTRActions(p, fqdn)...)
+		steps = append(steps, Action{Type: ActionManual, Domain: d.DNSName, Host: fqdn, Value: p.addr, Note: "Samba AD: add the PTR with samba-tool",
+			Say: action.Say("Samba AD instead: ", action.ShLine("samba-tool", "dns", "add", action.Value(resolverOrDC(s)), action.Value(zone), action.Value(rel), "PTR", action.D(fqdn), "-U", "Administrator"))})
 	}
-	steps = append(steps, fmt.Sprintf("Verify: Resolve-DnsName %s, then Resolve-DnsName <each address> -Type PTR (the zone name assumes a /24 reverse zone; adjust to yours).", fqdn))
+	steps = append(steps, verifyPTRAction(fqdn))
 	return Finding{
 		Severity:    Medium,
 		Title:       fmt.Sprintf("A and PTR of DC %s disagree", fqdn),
@@ -170,8 +173,7 @@ func dcPTRFinding(s *audit.Snapshot, d audit.Domain, dc audit.DC, ev []Evidence,
 		Remediation: []Option{{
 			Name:    "fix-ptr",
 			Summary: fmt.Sprintf("Make %s and the reverse records of its addresses agree.", fqdn),
-			Steps:   steps,
-			Actions: []Action{{Type: ActionManual, Domain: d.DNSName, Host: fqdn, Note: "make the DC's A and PTR records agree"}},
+			Actions: steps,
 		}},
 	}
 }
@@ -195,15 +197,23 @@ func reverseZone(addr string) (zone, rel string) {
 	return strings.Join(nib[16:], ".") + ".ip6.arpa", strings.Join(nib[:16], ".")
 }
 
-// replacePTRSteps are the PowerShell lines that make p's address name fqdn
-// alone: remove each PTR it has, add the right one.
-func replacePTRSteps(p ptrProblem, fqdn string) []string {
+// replacePTRActions make p's address name fqdn alone: remove each PTR it
+// has, add the right one (PowerShell's DnsServer module).
+func replacePTRActions(p ptrProblem, fqdn string) []Action {
 	zone, rel := reverseZone(p.addr)
-	var steps []string
+	var steps []Action
 	for _, n := range p.names {
-		steps = append(steps, fmt.Sprintf("Remove-DnsServerResourceRecord -ZoneName %s -RRType Ptr -Name %s -RecordData %s -Force", zone, rel, ensureDot(n)))
+		steps = append(steps, Action{Type: ActionManual, Host: fqdn, Domain: zone, Value: p.addr, Note: "remove the PTR naming " + n,
+			Say: action.Say(action.PS("Remove-DnsServerResourceRecord", "-ZoneName", action.Value(zone), "-RRType", "Ptr", "-Name", action.Value(rel), "-RecordData", action.D(ensureDot(n)), "-Force"))})
 	}
-	return append(steps, fmt.Sprintf("Add-DnsServerResourceRecordPtr -ZoneName %s -Name %s -PtrDomainName %s", zone, rel, ensureDot(fqdn)))
+	return append(steps, Action{Type: ActionManual, Host: fqdn, Domain: zone, Value: p.addr, Note: "add the PTR naming " + fqdn,
+		Say: action.Say(action.PS("Add-DnsServerResourceRecordPtr", "-ZoneName", action.Value(zone), "-Name", action.Value(rel), "-PtrDomainName", action.D(ensureDot(fqdn))))})
+}
+
+// verifyPTRAction looks name and its addresses up again.
+func verifyPTRAction(name string) Action {
+	return Action{Type: ActionAdvice, Host: name, Say: action.Say("Verify: ", action.PS("Resolve-DnsName", action.D(name)), ", then ",
+		action.PS("Resolve-DnsName", "<each address>", "-Type", "PTR"), " (the zone name assumes a /24 reverse zone; adjust to yours).")}
 }
 
 func ensureDot(n string) string {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var dnsSRVMissing = Check{
@@ -177,11 +179,15 @@ func runDNSSRVMissing(s *audit.Snapshot, _ Options) []Finding {
 
 func srvMissingFinding(s *audit.Snapshot, req requiredSRV, answer string) Finding {
 	n := normDNS(req.domain)
-	steps := []string{
-		"On each DC of " + req.domain + ": nltest /dsregdns (or Restart-Service Netlogon), so it registers its SRV records again.",
-		"On Samba AD DCs instead: samba_dnsupdate --verbose --all-names",
-		fmt.Sprintf("Make sure the zone %s (and _msdcs.%s for forest records) accepts secure dynamic updates from the DCs, and that the DCs use an AD-integrated DNS server.", n, n),
-		fmt.Sprintf("Verify: Resolve-DnsName -Type SRV %s -Server %s   (or: dig SRV %s @%s)", req.name, resolverOrDC(s), req.name, resolverOrDC(s)),
+	server := action.Value(resolverOrDC(s))
+	steps := []Action{
+		{Type: ActionManual, Domain: req.domain, Host: req.name, Note: "re-register DC SRV records (nltest /dsregdns, samba_dnsupdate --all-names)",
+			Say: action.Say("On each DC of "+req.domain+": ", action.CmdLine("nltest", "/dsregdns"), " (or ", action.PS("Restart-Service", "Netlogon"), "), so it registers its SRV records again.")},
+		{Type: ActionManual, Domain: req.domain, Host: req.name,
+			Say: action.Say("On Samba AD DCs instead: ", action.ShLine("samba_dnsupdate", "--verbose", "--all-names"))},
+		{Type: ActionManual, Domain: req.domain, Note: fmt.Sprintf("Make sure the zone %s (and _msdcs.%s for forest records) accepts secure dynamic updates from the DCs, and that the DCs use an AD-integrated DNS server.", n, n)},
+		{Type: ActionAdvice, Host: req.name, Say: action.Say("Verify: ", action.PS("Resolve-DnsName", "-Type", "SRV", action.D(req.name), "-Server", server),
+			"   (or: ", action.ShLine("dig", "SRV", action.D(req.name), "@"+resolverOrDC(s)), ")")},
 	}
 	return Finding{
 		Severity: High,
@@ -200,8 +206,7 @@ func srvMissingFinding(s *audit.Snapshot, req requiredSRV, answer string) Findin
 		Remediation: []Option{{
 			Name:    "register-dc-records",
 			Summary: "Have the DCs register their SRV records again.",
-			Steps:   steps,
-			Actions: []Action{{Type: ActionManual, Domain: req.domain, Host: req.name, Note: "re-register DC SRV records (nltest /dsregdns, samba_dnsupdate --all-names)"}},
+			Actions: steps,
 		}},
 	}
 }

@@ -85,7 +85,7 @@ func TestDNSSRVMissingEvidenceAndRemediation(t *testing.T) {
 		t.Errorf("finding: %+v", f)
 	}
 	steps := stepsText(f)
-	for _, want := range []string{"nltest /dsregdns", "samba_dnsupdate --verbose --all-names", "Resolve-DnsName -Type SRV _kerberos._tcp.lab.test -Server 127.0.0.11"} {
+	for _, want := range []string{"nltest /dsregdns", "samba_dnsupdate --verbose --all-names", "Resolve-DnsName -Type SRV '_kerberos._tcp.lab.test' -Server '127.0.0.11'"} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("steps lack %q:\n%s", want, steps)
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var dnsSRVTarget = Check{
@@ -108,15 +110,22 @@ func srvTargetFinding(s *audit.Snapshot, u *srvTargetUse, h audit.HostLookup) Fi
 	if dom == "" && len(u.srv) > 0 {
 		dom = domainOfName(s, u.srv[0])
 	}
-	var steps []string
+	var steps []Action
 	for _, name := range dedupeStrings(u.srv) {
 		zone, rel := srvZone(name, dom)
-		steps = append(steps, fmt.Sprintf("If %s is gone: Get-DnsServerResourceRecord -ZoneName %s -Name '%s' -RRType Srv | Where-Object { $_.RecordData.DomainName -eq '%s.' } | Remove-DnsServerResourceRecord -ZoneName %s -Force",
-			u.target, zone, rel, u.target, zone))
+		steps = append(steps, Action{Type: ActionManual, Domain: dom, Host: u.target, Value: name, Note: "remove the stale SRV records naming " + u.target,
+			Say: action.Say(fmt.Sprintf("If %s is gone: ", u.target),
+				action.PS("Get-DnsServerResourceRecord", "-ZoneName", action.Value(zone), "-Name", action.D(rel), "-RRType", "Srv",
+					"|", "Where-Object", "{", "$_.RecordData.DomainName", "-eq", action.D(u.target+"."), "}",
+					"|", "Remove-DnsServerResourceRecord", "-ZoneName", action.Value(zone), "-Force"))})
 	}
 	steps = append(steps,
-		fmt.Sprintf("If %s is a demoted DC, clean up its metadata instead (Remove-ADDomainController -Identity <DC> -ForceRemoval, or ntdsutil \"metadata cleanup\"): that removes its records.", u.target),
-		fmt.Sprintf("If %s is a live DC: ipconfig /registerdns on it (Samba AD: samba_dnsupdate --verbose --all-names), then Resolve-DnsName %s -Server %s", u.target, u.target, resolverOrDC(s)),
+		Action{Type: ActionManual, Host: u.target, Note: "clean up the metadata of a demoted DC",
+			Say: action.Say(fmt.Sprintf("If %s is a demoted DC, clean up its metadata instead (", u.target),
+				action.PS("Remove-ADDomainController", "-Identity", "<DC>", "-ForceRemoval"), ", or ", action.CmdLine("ntdsutil", `"metadata cleanup"`), "): that removes its records.")},
+		Action{Type: ActionManual, Host: u.target, Note: "register the live DC's A record",
+			Say: action.Say(fmt.Sprintf("If %s is a live DC: ", u.target), action.CmdLine("ipconfig", "/registerdns"), " on it (Samba AD: ",
+				action.ShLine("samba_dnsupdate", "--verbose", "--all-names"), "), then ", action.PS("Resolve-DnsName", action.D(u.target), "-Server", action.Value(resolverOrDC(s))))},
 	)
 	return Finding{
 		Severity: High,
@@ -136,8 +145,7 @@ func srvTargetFinding(s *audit.Snapshot, u *srvTargetUse, h audit.HostLookup) Fi
 		Remediation: []Option{{
 			Name:    "fix-srv-target",
 			Summary: fmt.Sprintf("Remove the stale SRV records naming %s, or give %s its A record.", u.target, u.target),
-			Steps:   steps,
-			Actions: []Action{{Type: ActionManual, Domain: dom, Host: u.target, Note: "remove stale SRV records or register the target's A record"}},
+			Actions: steps,
 		}},
 	}
 }

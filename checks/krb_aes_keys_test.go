@@ -53,7 +53,7 @@ func TestAESKeysMissing(t *testing.T) {
 			if len(f.Remediation) == 0 || f.Remediation[0].Name != "reset-password" {
 				t.Errorf("remediation %+v, want reset-password", f.Remediation)
 			}
-			for _, step := range f.Remediation[0].Steps {
+			for _, step := range f.Remediation[0].Steps() {
 				if strings.Contains(step, "-NewPassword '") || strings.Contains(step, "ConvertTo-SecureString") {
 					t.Errorf("a step carries a password: %s", step)
 				}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/spn"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var krbCrossRealmPath = Check{
@@ -156,11 +158,15 @@ func crossRealmFinding(d audit.Domain, t audit.Trust, realm string, probes []aud
 	}
 	affected = append(affected, trustObject(d, t))
 	partner := strings.ToUpper(t.Partner)
-	steps := []string{fmt.Sprintf("Follow the forest-trust remediation of TRUST-EXTERNAL-KERBEROS for %s <-> %s.", normDNS(d.DNSName), normDNS(t.Partner))}
+	steps := []Action{{Type: ActionManual, Domain: d.DNSName,
+		Note: fmt.Sprintf("replace external trust %s <-> %s with a forest trust", d.DNSName, t.Partner),
+		Say:  action.Say(fmt.Sprintf("Follow the forest-trust remediation of TRUST-EXTERNAL-KERBEROS for %s <-> %s.", normDNS(d.DNSName), normDNS(t.Partner)))}}
 	for _, h := range dedupeStrings(hostsOf(spns)) {
-		steps = append(steps, fmt.Sprintf("Meanwhile, on Windows clients that need Kerberos to %s: ksetup /addhosttorealmmap %s %s", h, h, partner))
+		steps = append(steps, Action{Type: ActionManual, Host: h, Value: partner, Note: "map the host to the realm on Windows clients",
+			Say: action.Say(fmt.Sprintf("Meanwhile, on Windows clients that need Kerberos to %s: ", h), action.CmdLine("ksetup", "/addhosttorealmmap", action.D(h), action.D(partner)))})
 	}
-	steps = append(steps, fmt.Sprintf("On MIT clients: krb5.conf [domain_realm] .%s = %s", normDNS(t.Partner), partner))
+	steps = append(steps, Action{Type: ActionManual, Value: partner, Note: "map the domain to the realm on MIT clients",
+		Say: action.Say(fmt.Sprintf("On MIT clients: krb5.conf [domain_realm] .%s = %s", normDNS(t.Partner), partner))})
 	return Finding{
 		Severity: High,
 		Title:    fmt.Sprintf("No referral from %s to %s for %d SPN(s) behind the external trust: clients fall back to NTLM", realm, partner, len(probes)),
@@ -180,9 +186,7 @@ func crossRealmFinding(d audit.Domain, t audit.Trust, realm string, probes []aud
 		Remediation: []Option{{
 			Name:    "forest-trust",
 			Summary: fmt.Sprintf("Replace the external trust %s <-> %s with a forest trust (see TRUST-EXTERNAL-KERBEROS).", d.DNSName, t.Partner),
-			Steps:   steps,
-			Actions: []Action{{Type: ActionManual, Domain: d.DNSName,
-				Note: fmt.Sprintf("replace external trust %s <-> %s with a forest trust", d.DNSName, t.Partner)}},
+			Actions: steps,
 		}},
 	}
 }

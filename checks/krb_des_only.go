@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var desOnly = Check{
@@ -50,21 +52,17 @@ func runDESOnly(s *audit.Snapshot, _ Options) []Finding {
 			{Key: "services", Value: serviceList(a)},
 			{Key: "msDS-SupportedEncryptionTypes", Value: etypesValue(a)},
 		}
-		steps := []string{}
-		if useDES {
-			ev = append(ev, Evidence{Key: "userAccountControl", Value: fmt.Sprintf("0x%x %v", a.UserAccountControl, audit.DecodeUAC(a.UserAccountControl))})
-			steps = append(steps, fmt.Sprintf("Set-ADAccountControl -Identity %s -Server %s -UseDESKeyOnly $false", psQuote(a.DN), a.Domain))
-		}
-		steps = append(steps, fmt.Sprintf("Set-ADObject -Identity %s -Server %s -Replace @{'msDS-SupportedEncryptionTypes'=24}", psQuote(a.DN), a.Domain))
 		fix := Option{
 			Name:    "allow-aes",
 			Summary: fmt.Sprintf("Let %s use AES instead of DES.", who),
-			Steps:   steps,
-			Actions: []Action{{Type: ActionSetEncTypes, AccountDN: a.DN, Account: who, Domain: a.Domain, Value: "24", Note: "AES128 + AES256"}},
 		}
 		if useDES {
-			fix.Actions = append(fix.Actions, Action{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "clear USE_DES_KEY_ONLY in userAccountControl"})
+			ev = append(ev, Evidence{Key: "userAccountControl", Value: fmt.Sprintf("0x%x %v", a.UserAccountControl, audit.DecodeUAC(a.UserAccountControl))})
+			fix.Actions = append(fix.Actions, Action{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "clear USE_DES_KEY_ONLY in userAccountControl",
+				Say: action.Say(action.PS("Set-ADAccountControl", "-Identity", action.D(a.DN), "-Server", action.D(a.Domain), "-UseDESKeyOnly", "$false"))})
 		}
+		fix.Actions = append(fix.Actions, Action{Type: ActionSetEncTypes, AccountDN: a.DN, Account: who, Domain: a.Domain, Value: "24", Note: "AES128 + AES256",
+			Say: setEncTypesSay(a, 24)})
 		out = append(out, Finding{
 			Title:       fmt.Sprintf("%s is restricted to DES: %s", who, serviceList(a)),
 			Domain:      a.Domain,

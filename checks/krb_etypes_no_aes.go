@@ -55,16 +55,14 @@ func runEtypesNoAES(s *audit.Snapshot, _ Options) []Finding {
 		aes := Option{
 			Name:    "allow-aes",
 			Summary: fmt.Sprintf("Allow AES for %s (0x18, AES only).", who),
-			Steps:   []string{fmt.Sprintf("Set-ADObject -Identity %s -Server %s -Replace @{'msDS-SupportedEncryptionTypes'=24}", psQuote(a.DN), a.Domain)},
 			Actions: []Action{{Type: ActionSetEncTypes, AccountDN: a.DN, Account: who, Domain: a.Domain, Value: "24",
-				Note: "AES128-CTS-HMAC-SHA1-96 + AES256-CTS-HMAC-SHA1-96"}},
+				Note: "AES128-CTS-HMAC-SHA1-96 + AES256-CTS-HMAC-SHA1-96", Say: setEncTypesSay(a, 24)}},
 		}
 		transitional := Option{
 			Name:    "add-aes",
 			Summary: fmt.Sprintf("Add AES to %s but keep RC4 for clients that still need it (0x3C).", who),
-			Steps:   []string{fmt.Sprintf("Set-ADObject -Identity %s -Server %s -Replace @{'msDS-SupportedEncryptionTypes'=60}", psQuote(a.DN), a.Domain)},
 			Actions: []Action{{Type: ActionSetEncTypes, AccountDN: a.DN, Account: who, Domain: a.Domain, Value: "60",
-				Note: "RC4-HMAC + AES128 + AES256 + AES256-SK (AES session keys)"}},
+				Note: "RC4-HMAC + AES128 + AES256 + AES256-SK (AES session keys)", Say: setEncTypesSay(a, 60)}},
 		}
 		options := []Option{aes, transitional}
 		keyNote := ""

@@ -45,13 +45,13 @@ func TestKrbtgtKeysResetsTwiceWithTheReplicationWait(t *testing.T) {
 	o := runKrbtgtKeys(s, DefaultOptions())[0].Remediation[0]
 	resets := 0
 	wait := false
-	for _, st := range o.Steps {
+	for _, st := range o.Steps() {
 		if len(st) > 20 && st[:20] == "Set-ADAccountPasswor" {
 			resets++
 		}
 		wait = wait || (len(st) > 8 && st[:8] == "repadmin")
 	}
 	if resets != 2 || !wait {
-		t.Fatalf("steps %q: want two resets with the replication wait between", o.Steps)
+		t.Fatalf("steps %q: want two resets with the replication wait between", o.Steps())
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var osNoAES = Check{
@@ -73,8 +75,8 @@ func runOSNoAES(s *audit.Snapshot, _ Options) []Finding {
 			Remediation: []Option{{
 				Name:    "replace",
 				Summary: fmt.Sprintf("Replace or upgrade %s and move its services to a supported server.", who),
-				Steps:   []string{"move the services (and their SPNs) to a server running a supported Windows version, then retire " + who},
-				Actions: []Action{{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "replace or upgrade the computer (no Kerberos AES before Vista / Server 2008)"}},
+				Actions: []Action{{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "replace or upgrade the computer (no Kerberos AES before Vista / Server 2008)",
+					Say: action.Say("move the services (and their SPNs) to a server running a supported Windows version, then retire " + who)}},
 			}},
 		})
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var levelDomain = Check{
@@ -60,16 +62,18 @@ func runLevelDomain(s *audit.Snapshot, opt Options) []Finding {
 			{Key: "domain functional level", Value: fmt.Sprintf("%d (%s)", d.FunctionalLevel, audit.FunctionalLevelName(d.FunctionalLevel))},
 			{Key: "minimum", Value: fmt.Sprintf("%d (%s)", min, audit.FunctionalLevelName(min))},
 		}
-		steps := []string{}
+		steps := []Action{}
 		if len(old) > 0 {
 			ev = append(ev, Evidence{Key: "DCs below the minimum", Value: strings.Join(old, ", ")})
-			steps = append(steps, "Upgrade or demote these DCs first: "+strings.Join(old, ", "))
+			steps = append(steps, Action{Type: ActionManual, Domain: d.DNSName, Note: "Upgrade or demote these DCs first: " + strings.Join(old, ", ")})
 		}
-		raise := fmt.Sprintf("Set-ADDomainMode -Identity %s -DomainMode %s", d.DNSName, domainModeName(min))
+		note := "raise the domain functional level to " + domainModeName(min)
 		steps = append(steps,
-			raise,
-			fmt.Sprintf("On Samba AD instead: samba-tool domain level raise --domain-level=%s", sambaLevelName(min)),
-			"Reset the krbtgt password twice (let replication finish in between) and the passwords of service accounts, so they get AES keys.",
+			Action{Type: ActionManual, Domain: d.DNSName, Value: domainModeName(min), Note: note,
+				Say: action.Say(action.PS("Set-ADDomainMode", "-Identity", action.D(d.DNSName), "-DomainMode", domainModeName(min)))},
+			Action{Type: ActionManual, Domain: d.DNSName, Value: domainModeName(min), Note: note + " (Samba AD)",
+				Say: action.Say("On Samba AD instead: ", action.ShLine("samba-tool", "domain", "level", "raise", "--domain-level="+sambaLevelName(min)))},
+			Action{Type: ActionManual, Domain: d.DNSName, Note: "Reset the krbtgt password twice (let replication finish in between) and the passwords of service accounts, so they get AES keys."},
 		)
 		out = append(out, Finding{
 			Severity: High,
@@ -83,8 +87,7 @@ func runLevelDomain(s *audit.Snapshot, opt Options) []Finding {
 			Remediation: []Option{{
 				Name:    "raise-domain-level",
 				Summary: fmt.Sprintf("Raise %s to %s.", d.DNSName, domainModeName(min)),
-				Steps:   steps,
-				Actions: []Action{{Type: ActionManual, Domain: d.DNSName, Value: domainModeName(min), Note: raise}},
+				Actions: steps,
 			}},
 		})
 	}

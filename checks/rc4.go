@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 // Helpers of the RC4-removal checks (KRB-AES-KEYS, KRB-ETYPES-NO-AES,
@@ -110,24 +112,35 @@ func serviceList(a *audit.Account) string {
 // typed by the operator at the prompt and never written anywhere.
 func resetPasswordOption(s *audit.Snapshot, a *audit.Account, twice bool) Option {
 	who := qualifiedName(s, a)
-	ident := psQuote(a.SAMAccountName)
-	prompt := fmt.Sprintf("$pw = Read-Host -AsSecureString 'New password for %s (25+ random characters)'", strings.ReplaceAll(who, "'", "''"))
-	reset := fmt.Sprintf("Set-ADAccountPassword -Identity %s -Server %s -Reset -NewPassword $pw", ident, a.Domain)
+	prompt := func(text string) Action {
+		return Action{Type: ActionManual, Account: who, Domain: a.Domain,
+			Say: action.Say(action.PS("$pw", "=", "Read-Host", "-AsSecureString", action.D(text)))}
+	}
+	reset := Action{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain,
+		Note: "reset the password (the operator types it; it is never written down) so AES keys are created, then update the service",
+		Say:  action.Say(action.PS("Set-ADAccountPassword", "-Identity", action.D(a.SAMAccountName), "-Server", action.D(a.Domain), "-Reset", "-NewPassword", "$pw"))}
+	update := Action{Type: ActionManual, Account: who, Note: "update the password in the service's configuration (service logon, application pool) and restart it"}
 	o := Option{
 		Name:    "reset-password",
 		Summary: fmt.Sprintf("Reset %s's password so the DC creates AES keys for it, then give the service the new password.", who),
-		Steps:   []string{prompt, reset, "update the password in the service's configuration (service logon, application pool) and restart it"},
-		Actions: []Action{{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain,
-			Note: "reset the password (the operator types it; it is never written down) so AES keys are created, then update the service"}},
+		Actions: []Action{prompt(fmt.Sprintf("New password for %s (25+ random characters)", who)), reset, update},
 	}
 	if twice {
 		o.Summary = fmt.Sprintf("Reset %s's password twice, waiting for replication to every DC in between, so both keys the KDC keeps have AES.", who)
-		o.Steps = []string{prompt, reset,
-			"repadmin /syncall /AdeP (or wait for replication to every DC, at least the maximum ticket lifetime, 10 hours by default)",
-			"$pw = Read-Host -AsSecureString 'Second new password'", reset}
-		o.Actions[0].Note = "reset the password twice with the replication wait in between (the operator types both; never written down)"
+		second := reset
+		second.Note = "reset the password twice with the replication wait in between (the operator types both; never written down)"
+		o.Actions = []Action{o.Actions[0], reset,
+			{Type: ActionManual, Domain: a.Domain, Note: "wait for replication to every DC",
+				Say: action.Say(action.CmdLine("repadmin", "/syncall", "/AdeP"), " (or wait for replication to every DC, at least the maximum ticket lifetime, 10 hours by default)")},
+			prompt("Second new password"), second}
 	}
 	return o
+}
+
+// setEncTypesSay writes msDS-SupportedEncryptionTypes of a directly.
+func setEncTypesSay(a *audit.Account, value int) []action.Part {
+	return action.Say(action.PS("Set-ADObject", "-Identity", action.D(a.DN), "-Server", action.D(a.Domain),
+		"-Replace", fmt.Sprintf("@{'msDS-SupportedEncryptionTypes'=%d}", value)))
 }
 
 // accountSubject is the domain\name subject of an account finding.

@@ -78,6 +78,11 @@ type Check struct {
 	// checked, why it breaks Kerberos, how to fix it, and the sources.
 	Explanation string
 	Run         func(s *audit.Snapshot, opt Options) []Finding
+	// NoFix says why the check's findings carry no remediation ("no
+	// automatic fix because …"); empty for every check whose failed
+	// findings carry actions. remediation_meta_test.go holds each check to
+	// one or the other.
+	NoFix string
 }
 
 // All lists every check, in one place. Keep IDs stable: baselines and

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var accountExpired = Check{
@@ -57,8 +59,8 @@ func runAccountExpired(s *audit.Snapshot, _ Options) []Finding {
 		f.Remediation = append(f.Remediation, Option{
 			Name:    "extend",
 			Summary: fmt.Sprintf("If %s should still run the service, lift or extend its expiry.", who),
-			Steps:   []string{fmt.Sprintf("Clear-ADAccountExpiration -Identity %s -Server %s", psQuote(a.SAMAccountName), a.Domain)},
-			Actions: []Action{{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "clear or extend accountExpires"}},
+			Actions: []Action{{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "clear or extend accountExpires",
+				Say: action.Say(action.PS("Clear-ADAccountExpiration", "-Identity", action.D(a.SAMAccountName), "-Server", action.D(a.Domain)))}},
 		})
 		out = append(out, f)
 	}

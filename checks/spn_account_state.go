@@ -8,6 +8,8 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/spn"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 // Shared by SPN-ACCOUNT-DISABLED, SPN-ACCOUNT-EXPIRED and SPN-ACCOUNT-STALE:
@@ -32,14 +34,13 @@ func accountStateFinding(s *audit.Snapshot, a *audit.Account, state string, user
 		Summary: "If the service still runs, move its SPN(s) to the account it runs as.",
 	}
 	for _, p := range ps {
-		move.Steps = append(move.Steps, fmt.Sprintf("setspn -D %s %s", shellArg(p.Raw), who))
 		move.Actions = append(move.Actions, Action{Type: ActionRemoveSPN, AccountDN: a.DN, Account: who, Domain: a.Domain, SPN: p.Raw})
 	}
 	for _, p := range ps {
-		move.Steps = append(move.Steps, fmt.Sprintf("setspn -S %s <DOMAIN\\account the service runs as>", shellArg(p.Raw)))
+		move.Actions = append(move.Actions, Action{Type: ActionManual, Account: who, Domain: a.Domain, SPN: p.Raw,
+			Note: "register the removed SPN on the account the service runs as",
+			Say:  action.Say(action.CmdLine("setspn", "-S", action.D(p.Raw), `<DOMAIN\account the service runs as>`))})
 	}
-	move.Actions = append(move.Actions, Action{Type: ActionManual, Account: who, Domain: a.Domain,
-		Note: "register the removed SPNs on the account the service runs as"})
 	ev = append([]Evidence{
 		{Key: "account", Value: fmt.Sprintf("%s (%s, %s)", who, a.Kind, a.DN)},
 		{Key: "spns", Value: strings.Join(a.SPNs, ", ")},

@@ -6,6 +6,8 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/spn"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var dnsCNAME = Check{
@@ -137,21 +139,20 @@ func cnameFinding(s *audit.Snapshot, idx spnIndex, k cnameKey, aliases []parsedS
 		case len(holders) == 1 && holders[0] == acct:
 			// Tickets already go to this account: only the alias needs to go.
 		case via == "" && len(holders) > 0:
-			register.Steps = append(register.Steps, fmt.Sprintf("%s is already held by %s: decide which account runs the service on %s; "+
-				"if it is %s, first run setspn -D %s on the current holder.", want.Raw, strings.Join(names(s, holders), ", "), k.canonical, who, want.Raw))
 			register.Actions = append(register.Actions, Action{Type: ActionManual, Account: who, Domain: acct.Domain, SPN: want.Raw,
-				Note: "canonical SPN already held by " + strings.Join(names(s, holders), ", ")})
+				Note: "canonical SPN already held by " + strings.Join(names(s, holders), ", "),
+				Say: action.Say(fmt.Sprintf("%s is already held by %s: decide which account runs the service on %s; "+
+					"if it is %s, first run ", want.Raw, strings.Join(names(s, holders), ", "), k.canonical, who),
+					action.CmdLine("setspn", "-D", action.D(want.Raw), "<current holder>"), " on the current holder.")})
 		default:
 			if via != "" {
-				register.Steps = append(register.Steps, fmt.Sprintf("Caution: %s then no longer goes to %s (which holds %s); do this only if no service on %s runs as that account.",
-					want.Raw, strings.Join(names(s, holders), ", "), via, k.canonical))
+				register.Actions = append(register.Actions, Action{Type: ActionAdvice, Note: fmt.Sprintf("Caution: %s then no longer goes to %s (which holds %s); do this only if no service on %s runs as that account.",
+					want.Raw, strings.Join(names(s, holders), ", "), via, k.canonical)})
 			}
-			register.Steps = append(register.Steps, fmt.Sprintf("setspn -S %s %s", want.Raw, who))
 			register.Actions = append(register.Actions, Action{Type: ActionAddSPN, AccountDN: acct.DN, Account: who, Domain: acct.Domain, SPN: want.Raw})
 		}
 	}
 	for _, p := range aliases {
-		register.Steps = append(register.Steps, fmt.Sprintf("setspn -D %s %s", shellArg(p.Raw), who))
 		register.Actions = append(register.Actions, Action{Type: ActionRemoveSPN, AccountDN: acct.DN, Account: who, Domain: acct.Domain, SPN: p.Raw})
 	}
 
@@ -162,19 +163,22 @@ func cnameFinding(s *audit.Snapshot, idx spnIndex, k cnameKey, aliases []parsedS
 		zone, label = acct.Domain, alias
 	}
 	address := "<address of " + k.canonical + ">"
+	addressArg := any(address)
 	if len(h.A) > 0 {
 		address = h.A[0]
+		addressArg = action.D(address)
 	}
 	aRecord := Option{
 		Name:    "a-record",
 		Summary: fmt.Sprintf("Replace the CNAME %s → %s by an A record, so %s is itself canonical and the SPN is right.", alias, k.canonical, alias),
-		Steps: []string{
-			fmt.Sprintf("Remove-DnsServerResourceRecord -ZoneName %s -RRType CNAME -Name %s -Force", zone, label),
-			fmt.Sprintf("Add-DnsServerResourceRecordA -ZoneName %s -Name %s -IPv4Address %s", zone, label, address),
-			"Resolve-DnsName " + alias,
+		Actions: []Action{
+			{Type: ActionManual, Host: alias, Domain: zone,
+				Note: fmt.Sprintf("replace CNAME %s -> %s in zone %s by an A record (%s)", label, k.canonical, zone, address),
+				Say:  action.Say(action.PS("Remove-DnsServerResourceRecord", "-ZoneName", action.D(zone), "-RRType", "CNAME", "-Name", action.D(label), "-Force"))},
+			{Type: ActionManual, Host: alias, Domain: zone,
+				Say: action.Say(action.PS("Add-DnsServerResourceRecordA", "-ZoneName", action.D(zone), "-Name", action.D(label), "-IPv4Address", addressArg))},
+			{Type: ActionAdvice, Host: alias, Say: action.Say(action.PS("Resolve-DnsName", action.D(alias)))},
 		},
-		Actions: []Action{{Type: ActionManual, Host: alias, Domain: zone,
-			Note: fmt.Sprintf("replace CNAME %s -> %s in zone %s by an A record (%s)", label, k.canonical, zone, address)}},
 	}
 
 	ev := []Evidence{

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var dnsMissing = Check{
@@ -104,12 +106,12 @@ func dnsMissingFinding(s *audit.Snapshot, t hostSPNs, h audit.HostLookup) Findin
 	addDNS := Option{
 		Name:    "add-dns",
 		Summary: fmt.Sprintf("If the service still answers as %s, publish the name in DNS.", host),
-		Steps: []string{
-			fmt.Sprintf("Add-DnsServerResourceRecordA -ZoneName %s -Name %s -IPv4Address <address of the server>", zone, label),
-			"Resolve-DnsName " + host,
+		Actions: []Action{
+			{Type: ActionManual, Host: host, Domain: zone,
+				Note: fmt.Sprintf("create an A record %s in zone %s for the server that runs the service", label, zone),
+				Say:  action.Say(action.PS("Add-DnsServerResourceRecordA", "-ZoneName", action.D(zone), "-Name", action.D(label), "-IPv4Address", "<address of the server>"))},
+			{Type: ActionAdvice, Host: host, Say: action.Say(action.PS("Resolve-DnsName", action.D(host)))},
 		},
-		Actions: []Action{{Type: ActionManual, Host: host, Domain: zone,
-			Note: fmt.Sprintf("create an A record %s in zone %s for the server that runs the service", label, zone)}},
 	}
 	remove := removeSPNOption(s, "remove", fmt.Sprintf("If %s is retired, remove its SPN(s).", host), t.spns)
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var dnsPTR = Check{
@@ -143,11 +145,11 @@ func dnsPTRFinding(s *audit.Snapshot, p *ptrHost) Finding {
 		affected = append(affected, accountObject(a))
 	}
 	host, zone, _ := strings.Cut(p.canonical, ".")
-	var fixPTR []string
+	var fixPTR []Action
 	for _, w := range p.wrong {
-		fixPTR = append(fixPTR, replacePTRSteps(w, p.canonical)...)
+		fixPTR = append(fixPTR, replacePTRActions(w, p.canonical)...)
 	}
-	fixPTR = append(fixPTR, fmt.Sprintf("Verify: Resolve-DnsName %s, then Resolve-DnsName <each address> -Type PTR (the zone name assumes a /24 reverse zone; adjust to yours).", p.canonical))
+	fixPTR = append(fixPTR, verifyPTRAction(p.canonical))
 	return Finding{
 		Severity: Low,
 		Title:    fmt.Sprintf("Reverse DNS of SPN host %s names %s", p.canonical, strings.Join(others, ", ")),
@@ -163,29 +165,28 @@ func dnsPTRFinding(s *audit.Snapshot, p *ptrHost) Finding {
 			{
 				Name:    "fix-ptr",
 				Summary: fmt.Sprintf("If the address belongs to %s alone (the PTR is stale), make its PTR name %s.", p.canonical, p.canonical),
-				Steps:   fixPTR,
-				Actions: []Action{{Type: ActionManual, Host: p.canonical, Domain: zone,
-					Note: fmt.Sprintf("make the PTR of %s name %s", joinAddrs(p.wrong), p.canonical)}},
+				Actions: fixPTR,
 			},
 			{
 				Name:    "own-address",
 				Summary: fmt.Sprintf("If the address is shared with %s, give %s an address of its own, with its PTR.", strings.Join(others, ", "), p.canonical),
-				Steps: []string{
-					fmt.Sprintf("Remove-DnsServerResourceRecord -ZoneName %s -RRType A -Name %s -Force", zone, host),
-					fmt.Sprintf("Add-DnsServerResourceRecordA -ZoneName %s -Name %s -IPv4Address <new address> -CreatePtr", zone, host),
-					"Bind the site (or service) to the new address, then: Resolve-DnsName " + p.canonical + " and Resolve-DnsName <new address> -Type PTR",
+				Actions: []Action{
+					{Type: ActionManual, Host: p.canonical, Domain: zone, Note: fmt.Sprintf("give %s its own address with a PTR naming it", p.canonical),
+						Say: action.Say(action.PS("Remove-DnsServerResourceRecord", "-ZoneName", action.Value(zone), "-RRType", "A", "-Name", action.Value(host), "-Force"))},
+					{Type: ActionManual, Host: p.canonical, Domain: zone,
+						Say: action.Say(action.PS("Add-DnsServerResourceRecordA", "-ZoneName", action.Value(zone), "-Name", action.Value(host), "-IPv4Address", "<new address>", "-CreatePtr"))},
+					{Type: ActionManual, Host: p.canonical,
+						Say: action.Say("Bind the site (or service) to the new address, then: ", action.PS("Resolve-DnsName", action.D(p.canonical)), " and ", action.PS("Resolve-DnsName", "<new address>", "-Type", "PTR"))},
 				},
-				Actions: []Action{{Type: ActionManual, Host: p.canonical, Domain: zone,
-					Note: fmt.Sprintf("give %s its own address with a PTR naming it", p.canonical)}},
 			},
 			{
 				Name:    "clients-rdns-off",
 				Summary: "Where DNS cannot change: stop the affected clients from canonicalising through reverse DNS.",
-				Steps: []string{
-					"In /etc/krb5.conf [libdefaults]: rdns = false (MIT krb5 1.10+), and dns_canonicalize_hostname = fallback (1.18+)",
-					"Then on such a client: kvno " + p.spns[0].Raw + " (it must name the SPN as registered)",
+				Actions: []Action{
+					{Type: ActionManual, Host: p.canonical, Note: "set rdns = false on Linux/macOS Kerberos clients",
+						Say: action.Say("In /etc/krb5.conf [libdefaults]: rdns = false (MIT krb5 1.10+), and dns_canonicalize_hostname = fallback (1.18+)")},
+					{Type: ActionAdvice, SPN: p.spns[0].Raw, Say: action.Say("Then on such a client: ", action.ShLine("kvno", action.D(p.spns[0].Raw)), " (it must name the SPN as registered)")},
 				},
-				Actions: []Action{{Type: ActionManual, Host: p.canonical, Note: "set rdns = false on Linux/macOS Kerberos clients"}},
 			},
 		},
 	}

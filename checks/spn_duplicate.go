@@ -7,6 +7,8 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/spn"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var duplicateSPN = Check{
@@ -180,7 +182,7 @@ func duplicateFinding(s *audit.Snapshot, g *spnGroup) Finding {
 		o := Option{
 			Name:    "keep-on-" + strings.ToLower(keepName),
 			Summary: fmt.Sprintf("Keep %s on %s (if the service runs as %s) and remove it from the other account(s).", first, keepName, keepName),
-			Steps:   []string{"setspn -X -F"},
+			Actions: []Action{{Type: ActionAdvice, Say: action.Say(action.CmdLine("setspn", "-X", "-F"))}},
 		}
 		for _, other := range g.accounts {
 			if other == keep {
@@ -188,12 +190,11 @@ func duplicateFinding(s *audit.Snapshot, g *spnGroup) Finding {
 			}
 			otherName := qualifiedName(s, other)
 			if forestKey(s, other.Domain) != forestKey(s, keep.Domain) {
-				o.Steps = append(o.Steps, fmt.Sprintf("Run the next command as an administrator of %s (forest %s).", other.Domain, forestKey(s, other.Domain)))
+				o.Actions = append(o.Actions, Action{Type: ActionAdvice, Note: fmt.Sprintf("Run the next command as an administrator of %s (forest %s).", other.Domain, forestKey(s, other.Domain))})
 			}
-			o.Steps = append(o.Steps, fmt.Sprintf("setspn -D %s %s", shellArg(g.raw[other]), otherName))
 			o.Actions = append(o.Actions, Action{Type: ActionRemoveSPN, AccountDN: other.DN, Account: otherName, Domain: other.Domain, SPN: g.raw[other]})
 		}
-		o.Steps = append(o.Steps, "setspn -Q "+shellArg(first))
+		o.Actions = append(o.Actions, Action{Type: ActionAdvice, SPN: first, Say: action.Say(action.CmdLine("setspn", "-Q", action.D(first)))})
 		options = append(options, o)
 	}
 

@@ -179,17 +179,6 @@ func withHost(p spn.SPN, host string) spn.SPN {
 	return q
 }
 
-// shellArg quotes a value for cmd.exe and PowerShell when it holds a space.
-func shellArg(v string) string {
-	if strings.ContainsAny(v, " \t\"'") {
-		return `"` + strings.ReplaceAll(v, `"`, `\"`) + `"`
-	}
-	return v
-}
-
-// psQuote quotes a value for a PowerShell single-quoted string.
-func psQuote(v string) string { return "'" + strings.ReplaceAll(v, "'", "''") + "'" }
-
 // names lists accounts as DOMAIN\name, in order.
 func names(s *audit.Snapshot, accounts []*audit.Account) []string {
 	out := make([]string, 0, len(accounts))
@@ -204,7 +193,6 @@ func removeSPNOption(s *audit.Snapshot, name, summary string, ps []parsedSPN) Op
 	o := Option{Name: name, Summary: summary}
 	for _, p := range ps {
 		who := qualifiedName(s, p.account)
-		o.Steps = append(o.Steps, fmt.Sprintf("setspn -D %s %s", shellArg(p.Raw), who))
 		o.Actions = append(o.Actions, Action{Type: ActionRemoveSPN, AccountDN: p.account.DN, Account: who, Domain: p.account.Domain, SPN: p.Raw})
 	}
 	return o

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/spn"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var malformedSPN = Check{
@@ -78,15 +80,16 @@ func malformedFinding(s *audit.Snapshot, a *audit.Account, ps []parsedSPN) Findi
 		reasons = append(reasons, fmt.Sprintf("%q: %s", p.Raw, reason))
 		ev = append(ev, Evidence{Key: "malformed", Value: fmt.Sprintf("%q: %s", p.Raw, reason)})
 
-		fix.Steps = append(fix.Steps, fmt.Sprintf("setspn -D %s %s", shellArg(p.Raw), who),
-			fmt.Sprintf("If setspn refuses the value: Set-ADObject -Identity %s -Server %s -Remove @{servicePrincipalName=%s}", psQuote(a.DN), a.Domain, psQuote(p.Raw)))
-		fix.Actions = append(fix.Actions, Action{Type: ActionRemoveSPN, AccountDN: a.DN, Account: who, Domain: a.Domain, SPN: p.Raw})
+		fix.Actions = append(fix.Actions, Action{Type: ActionRemoveSPN, AccountDN: a.DN, Account: who, Domain: a.Domain, SPN: p.Raw},
+			Action{Type: ActionAdvice, AccountDN: a.DN, Domain: a.Domain, SPN: p.Raw, Say: action.Say("If setspn refuses the value: ",
+				action.PS("Set-ADObject", "-Identity", action.D(a.DN), "-Server", action.D(a.Domain), "-Remove", "@{servicePrincipalName="+action.PowerShellQuote(p.Raw)+"}"))})
 		if intended := intendedSPN(p); intended != "" && !holds(a, intended) {
-			fix.Steps = append(fix.Steps, fmt.Sprintf("setspn -S %s %s", intended, who))
 			fix.Actions = append(fix.Actions, Action{Type: ActionAddSPN, AccountDN: a.DN, Account: who, Domain: a.Domain, SPN: intended,
 				Note: "guessed from " + p.Raw + "; confirm it is the intended SPN"})
 		} else if intended == "" {
-			fix.Steps = append(fix.Steps, fmt.Sprintf("Register the SPN %q was meant to be: setspn -S <serviceclass>/<host>[:<port>] %s", p.Raw, who))
+			fix.Actions = append(fix.Actions, Action{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain,
+				Note: fmt.Sprintf("register the SPN %q was meant to be", p.Raw),
+				Say:  action.Say(fmt.Sprintf("Register the SPN %q was meant to be: ", p.Raw), action.CmdLine("setspn", "-S", "<serviceclass>/<host>[:<port>]", action.D(who)))})
 		}
 	}
 	return Finding{

@@ -6,6 +6,8 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/spn"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var shortnamePair = Check{
@@ -231,25 +233,24 @@ func shortnameFinding(s *audit.Snapshot, g pairGap) Finding {
 	add := Option{Name: "add-other-form", Summary: fmt.Sprintf("Register %s on %s too.", g.want.Raw, who)}
 	switch {
 	case g.via == "" && len(g.holders) > 0:
-		add.Steps = append(add.Steps,
-			"setspn -Q "+g.want.Raw,
-			fmt.Sprintf("%s is held by %s: if the service on %s runs as %s, remove it there first (setspn -D %s <holder>).",
-				g.want.Raw, strings.Join(names(s, g.holders), ", "), g.want.Host, who, g.want.Raw))
-		add.Actions = append(add.Actions, Action{Type: ActionManual, Account: who, Domain: acct.Domain, SPN: g.want.Raw,
-			Note: "already held by " + strings.Join(names(s, g.holders), ", ")})
+		add.Actions = append(add.Actions,
+			Action{Type: ActionAdvice, SPN: g.want.Raw, Say: action.Say(action.CmdLine("setspn", "-Q", action.D(g.want.Raw)))},
+			Action{Type: ActionManual, Account: who, Domain: acct.Domain, SPN: g.want.Raw,
+				Note: "already held by " + strings.Join(names(s, g.holders), ", "),
+				Say: action.Say(fmt.Sprintf("%s is held by %s: if the service on %s runs as %s, remove it there first (",
+					g.want.Raw, strings.Join(names(s, g.holders), ", "), g.want.Host, who), action.CmdLine("setspn", "-D", action.D(g.want.Raw), "<holder>"), ").")})
 	case g.via != "":
-		add.Steps = append(add.Steps, fmt.Sprintf("Caution: %s then no longer goes to %s through %s; do this only if no service on %s runs as that account (see SPN-USER-HOST-ALIAS).",
-			g.want.Raw, strings.Join(names(s, g.holders), ", "), g.via, g.want.Host))
+		add.Actions = append(add.Actions, Action{Type: ActionAdvice, Note: fmt.Sprintf("Caution: %s then no longer goes to %s through %s; do this only if no service on %s runs as that account (see SPN-USER-HOST-ALIAS).",
+			g.want.Raw, strings.Join(names(s, g.holders), ", "), g.via, g.want.Host)})
 	}
 	if !(g.via == "" && len(g.holders) > 0) {
-		add.Steps = append(add.Steps, fmt.Sprintf("setspn -S %s %s", g.want.Raw, who))
 		add.Actions = append(add.Actions, Action{Type: ActionAddSPN, AccountDN: acct.DN, Account: who, Domain: acct.Domain, SPN: g.want.Raw})
 	}
 	oneName := Option{
 		Name:    "one-name",
 		Summary: fmt.Sprintf("Make everyone use %s (redirect %s to it) and leave the SPNs as they are.", g.have.Host, g.want.Host),
-		Steps:   []string{fmt.Sprintf("Redirect requests for http://%s/ to http://%s/ (IIS: HTTP Redirect on a site bound to %s).", g.want.Host, g.have.Host, g.want.Host)},
-		Actions: []Action{{Type: ActionManual, Host: g.want.Host, Note: "redirect to " + g.have.Host}},
+		Actions: []Action{{Type: ActionManual, Host: g.want.Host, Note: "redirect to " + g.have.Host,
+			Say: action.Say(fmt.Sprintf("Redirect requests for http://%s/ to http://%s/ (IIS: HTTP Redirect on a site bound to %s).", g.want.Host, g.have.Host, g.want.Host))}},
 	}
 
 	ev := append([]Evidence{

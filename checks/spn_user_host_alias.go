@@ -161,21 +161,17 @@ func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Ac
 	remove := Option{Name: "remove", Summary: fmt.Sprintf("Remove the SPN(s) from %s; the computer's HOST SPN then covers the service again.", who)}
 	move := Option{Name: "move-port", Summary: fmt.Sprintf("Keep %s's site on %s but move it to port %d and register the port-qualified SPN.", who, spns[0].Host, opt.MovePort)}
 	for _, p := range spns {
-		remove.Steps = append(remove.Steps, fmt.Sprintf("setspn -D %s %s", p.Raw, who))
 		remove.Actions = append(remove.Actions, Action{Type: ActionRemoveSPN, AccountDN: user.DN, Account: who, Domain: user.Domain, SPN: p.Raw})
 	}
-	move.Steps = append(move.Steps, fmt.Sprintf("Move the site that runs as %s on %s to port %d (IIS: New-WebBinding -Name <site> -Protocol http -Port %d, then remove its port 80 binding).", who, spns[0].Host, opt.MovePort, opt.MovePort))
 	move.Actions = append(move.Actions, Action{Type: ActionMoveSitePort, AccountDN: user.DN, Account: who, Domain: user.Domain, Host: spns[0].Host, Port: opt.MovePort})
 	for _, p := range spns {
-		move.Steps = append(move.Steps, fmt.Sprintf("setspn -D %s %s", p.Raw, who))
 		move.Actions = append(move.Actions, Action{Type: ActionRemoveSPN, AccountDN: user.DN, Account: who, Domain: user.Domain, SPN: p.Raw})
 	}
 	for _, p := range spns {
 		moved := p.WithPort(opt.MovePort).Raw
-		move.Steps = append(move.Steps, fmt.Sprintf("setspn -S %s %s", moved, who))
 		move.Actions = append(move.Actions, Action{Type: ActionAddSPN, AccountDN: user.DN, Account: who, Domain: user.Domain, SPN: moved})
 	}
-	move.Steps = append(move.Steps, fmt.Sprintf("Clients must include the port in the SPN they request (Edge/IE FEATURE_INCLUDE_PORT_IN_SPN_KB908209, Chrome EnableAuthNegotiatePort), or give the moved site its own host name (A record) and register HTTP/<that name> on %s instead.", who))
+	move.Actions = append(move.Actions, Action{Type: ActionAdvice, Note: fmt.Sprintf("Clients must include the port in the SPN they request (Edge/IE FEATURE_INCLUDE_PORT_IN_SPN_KB908209, Chrome EnableAuthNegotiatePort), or give the moved site its own host name (A record) and register HTTP/<that name> on %s instead.", who)})
 
 	return Finding{
 		Severity: High,

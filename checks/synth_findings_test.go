@@ -24,8 +24,8 @@ import (
 //	SPNTRUST_FINDINGS_OUT=/tmp/new go test ./checks -run TestRunAllFindingsOnGeneratedEstates   # after
 //	diff -r /tmp/old /tmp/new
 var synthFindingsSHA256 = map[int]string{
-	10_000: "a445cb9f96f1d6158420857b9967db84ae8e22c68adcda37b462a93a33f31f56",
-	30_000: "4f80aca5b2ff5265ebda15a2dcfadade70f89a1e078d7008fb02761298994449",
+	10_000: "a50a145916b7de7032167740b0b30adbeaa46d2d5eab910af02e7253062049e0",
+	30_000: "48de86b5d2c8cb89a890fb9f9018f88f2e42ab2790ca52f0553a634349fa3110",
 }
 
 func TestRunAllFindingsOnGeneratedEstatesAreUnchanged(t *testing.T) {

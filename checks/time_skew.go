@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var timeSkew = Check{
@@ -236,26 +238,28 @@ func skewMeaning(sev Severity, opt Options) string {
 }
 
 func timeFixOption(s *audit.Snapshot, hosts ...string) Option {
-	var steps []string
-	pdc := "the PDC emulator of the forest root domain"
+	peers := action.CmdLine("w32tm", "/config", `/manualpeerlist:"<ntp servers>"`, "/syncfromflags:manual", "/reliable:yes", "/update")
+	pdc := action.Action{Type: ActionManual, Note: "make the forest root's PDC emulator the reliable time source",
+		Say: action.Say("On the PDC emulator of the forest root domain: ", peers)}
 	for _, f := range s.Forests {
 		if f.RootDomain != "" {
-			pdc = "the PDC emulator of " + f.RootDomain + " (Get-ADDomain " + f.RootDomain + " | Select-Object PDCEmulator)"
+			pdc.Domain = f.RootDomain
+			pdc.Say = action.Say("On the PDC emulator of "+f.RootDomain+" (", action.PS("Get-ADDomain", action.D(f.RootDomain), "|", "Select-Object", "PDCEmulator"), "): ", peers)
 			break
 		}
 	}
-	steps = append(steps,
-		"On "+pdc+`: w32tm /config /manualpeerlist:"<ntp servers>" /syncfromflags:manual /reliable:yes /update`,
-	)
+	steps := []Action{pdc}
 	for _, h := range hosts {
-		steps = append(steps, fmt.Sprintf("On %s: w32tm /config /syncfromflags:domhier /update; w32tm /resync /rediscover  (Samba AD on Linux: check chronyc tracking / ntpq -p)", h))
+		steps = append(steps, Action{Type: ActionManual, Host: h, Note: "synchronise time (w32tm /resync)",
+			Say: action.Say(fmt.Sprintf("On %s: ", h), action.CmdLine("w32tm", "/config", "/syncfromflags:domhier", "/update"), "; ", action.CmdLine("w32tm", "/resync", "/rediscover"),
+				"  (Samba AD on Linux: check ", action.ShLine("chronyc", "tracking"), " / ", action.ShLine("ntpq", "-p"), ")")})
 	}
-	steps = append(steps, "Check: w32tm /monitor, or w32tm /stripchart /computer:<dc> /samples:5; on the audit machine (Linux): chronyc tracking.")
+	steps = append(steps, Action{Type: ActionAdvice, Say: action.Say("Check: ", action.CmdLine("w32tm", "/monitor"), ", or ", action.CmdLine("w32tm", "/stripchart", "/computer:<dc>", "/samples:5"),
+		"; on the audit machine (Linux): ", action.ShLine("chronyc", "tracking"), ".")})
 	return Option{
 		Name:    "sync-time",
 		Summary: "Synchronise the clocks through the domain hierarchy.",
-		Steps:   steps,
-		Actions: []Action{{Type: ActionManual, Host: strings.Join(hosts, ","), Note: "synchronise time (w32tm /resync)"}},
+		Actions: steps,
 	}
 }
 

@@ -12,6 +12,7 @@ var trustInventory = Check{
 	Title:    "Trust inventory: kind, direction and transitivity of every trust",
 	Area:     "TRUST",
 	Severity: Info,
+	NoFix:    "no automatic fix because it is an inventory of every trust, healthy or not; the TRUST-* findings carry the fixes",
 	Explanation: `What is checked
   Every trustedDomain object of every collected domain, classified: parent-child,
   tree-root or shortcut (WITHIN_FOREST, told apart with the forest's own domains:

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 // TrustKind classifies a trust the way Active Directory Domains and Trusts
@@ -234,7 +236,7 @@ func orUnknown(v string) string {
 
 // setTrustAttributesStep is the exact PowerShell that writes a new
 // trustAttributes value on d's trustedDomain object.
-func setTrustAttributesStep(d audit.Domain, t audit.Trust, value uint32) string {
-	return fmt.Sprintf("Set-ADObject -Server %s -Identity '%s' -Replace @{trustAttributes=%d}   # was %d",
-		d.DNSName, strings.ReplaceAll(orUnknown(tdoDN(d, t)), "'", "''"), value, t.Attributes)
+func setTrustAttributesStep(prefix string, d audit.Domain, t audit.Trust, value uint32) []action.Part {
+	return action.Say(prefix, action.PS("Set-ADObject", "-Server", action.D(d.DNSName), "-Identity", action.D(orUnknown(tdoDN(d, t))),
+		"-Replace", fmt.Sprintf("@{trustAttributes=%d}", value)), fmt.Sprintf("   # was %d", t.Attributes))
 }

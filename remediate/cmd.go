@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/checks"
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 // CMD writes batch files that change SPNs with setspn: -D to remove, -S to
@@ -155,7 +156,7 @@ func (w *cmdWriter) accountChecks(accts []AccountChange) error {
 	w.line("")
 	w.rem("Every account this script changes must be readable before anything changes.")
 	for _, a := range accts {
-		q, err := cmdArg(a.Account)
+		q, err := cmdAccount(a.Account)
 		if err != nil {
 			return err
 		}
@@ -202,7 +203,7 @@ func (w *cmdWriter) add(label, refs, comment, risk, account, value string) error
 // of the account's SPNs: skip it when it is already done, so the script is
 // safe to run twice, and stop when the change did not take.
 func (w *cmdWriter) setspn(op, label, refs, comment, risk, account, value string) error {
-	acct, err := cmdArg(account)
+	acct, err := cmdAccount(account)
 	if err != nil {
 		return err
 	}
@@ -210,6 +211,11 @@ func (w *cmdWriter) setspn(op, label, refs, comment, risk, account, value string
 	if err != nil {
 		return err
 	}
+	t := checks.ActionRemoveSPN
+	if op == "-S" {
+		t = checks.ActionAddSPN
+	}
+	change := action.SetSPN(t, value, account)
 	// For a removal the work is done when the SPN is absent; for an add, when present.
 	doneIf, failIf := "if not defined", "if defined"
 	skip := fmt.Sprintf("%s: skip - %s is not on %s.", label, value, account)
@@ -230,7 +236,7 @@ func (w *cmdWriter) setspn(op, label, refs, comment, risk, account, value string
 	w.line("  echo %s", cmdEscape(skip))
 	w.line(") else (")
 	w.line("  echo %s", cmdEscape(fmt.Sprintf("%s: setspn %s %s %s", label, op, value, account)))
-	w.line("  setspn %s %s %s", op, v, acct)
+	w.line("  %s", change)
 	w.line("  if errorlevel 1 exit /b 1")
 	w.line("  call :has %s %s", acct, v)
 	w.line("  %s SPNTRUST_HAS (echo %s& exit /b 1)", failIf, cmdEscape(failed))
@@ -257,18 +263,21 @@ func cmdEscape(s string) string {
 	return b.String()
 }
 
-// cmdArg quotes an account name for setspn and for call. A double quote
-// cannot be passed safely and is refused (sAMAccountName cannot contain
-// one); % is refused because call expands it a second time.
-func cmdArg(s string) (string, error) {
-	if s == "" || strings.ContainsAny(s, "\"%\r\n") {
+// cmdAccount quotes an account name for setspn and for call with cmd.exe's
+// one quoting function (action.CmdArg), refusing what it cannot pass
+// safely: a double quote (sAMAccountName cannot contain one), % (call
+// expands it a second time), a line break, or nothing.
+func cmdAccount(s string) (string, error) {
+	q, ok := action.CmdArg(s)
+	if !ok {
 		return "", fmt.Errorf("account name %q cannot be passed safely to setspn in a batch file; use the ps1 or ldif format", s)
 	}
-	return `"` + s + `"`, nil
+	return q, nil
 }
 
-// cmdSPN checks that an SPN needs no quoting in a batch file or in a
-// for /f command (where ',', '=' and ';' split words) and quotes it.
+// cmdSPN checks that an SPN holds only characters a batch file passes
+// through call and compares in a for /f loop unchanged (',', '=' and ';'
+// split words there) and quotes it with action.CmdArg.
 func cmdSPN(s string) (string, error) {
 	for _, r := range s {
 		ok := r == '/' || r == ':' || r == '.' || r == '-' || r == '_' ||
@@ -277,7 +286,11 @@ func cmdSPN(s string) (string, error) {
 			return "", fmt.Errorf("SPN %q contains %q, which a batch file cannot pass safely to setspn; use the ps1 or ldif format", s, r)
 		}
 	}
-	return `"` + s + `"`, nil
+	q, ok := action.CmdArg(s)
+	if !ok {
+		return "", fmt.Errorf("SPN %q cannot be passed safely to setspn in a batch file; use the ps1 or ldif format", s)
+	}
+	return q, nil
 }
 
 func refList(refs []FindingRef) string {

@@ -3,6 +3,7 @@ package remediate
 import (
 	"bytes"
 	"flag"
+	"github.com/spntrust/spntrust/remediate/action"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,7 +142,7 @@ func TestPS1Scripts(t *testing.T) {
 }
 
 func TestQuoting(t *testing.T) {
-	if got := psQuote("O'Brien ‘x’"); got != "'O''Brien ‘‘x’’'" {
+	if got := action.PowerShellQuote("O'Brien ‘x’"); got != "'O''Brien ‘‘x’’'" {
 		t.Errorf("psQuote = %s", got)
 	}
 	if got := cmdEscape(`a & b (c) | <d> 100% ^`); got != `a ^& b ^(c^) ^| ^<d^> 100%% ^^` {
@@ -150,8 +151,8 @@ func TestQuoting(t *testing.T) {
 	if _, err := cmdSPN("HTTP/a,b"); err == nil {
 		t.Error("cmdSPN accepted a comma, which for /f splits on")
 	}
-	if _, err := cmdArg(`CORP\50%off`); err == nil {
-		t.Error("cmdArg accepted %, which call expands twice")
+	if _, err := cmdAccount(`CORP\50%off`); err == nil {
+		t.Error("cmdAccount accepted %, which call expands twice")
 	}
 	for v, safe := range map[string]bool{"HTTP/mp01": true, " lead": false, ":colon": false, "<lt": false, "trail ": false, "héllo": false, "": true} {
 		if ldifSafe(v) != safe {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/checks"
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 // Markdown renders PLAN.md: what will change, step by step, which finding
@@ -62,17 +63,16 @@ func Markdown(p *Plan, formats []string) ([]byte, error) {
 			ln("- What and why: %s", md(s.Comment))
 			ln("- Risk: %s", md(s.Risk))
 			switch s.Type {
-			case checks.ActionRemoveSPN:
-				ln("- Command: `setspn -D %s %s`", s.SPN, s.Account)
-			case checks.ActionAddSPN:
-				ln("- Command: `setspn -S %s %s`", s.SPN, s.Account)
+			case checks.ActionRemoveSPN, checks.ActionAddSPN:
+				ln("- Command: `%s`", action.SetSPN(s.Type, s.SPN, s.Account))
 			case checks.ActionMoveSitePort:
-				ln("- On `%s`, as an administrator: `.\\fix.ps1 -SiteName '<site>' -SkipSpn` (the site's name as IIS Manager shows it), or by hand:", s.Host)
+				ln("- On `%s`, as an administrator: `%s` (the site's name as IIS Manager shows it), or by hand:", s.Host,
+					action.PS(`.\fix.ps1`, "-SiteName", "'<site>'", "-SkipSpn"))
 				ln("")
 				ln("  ```")
-				ln(`  %%windir%%\system32\inetsrv\appcmd set site /site.name:"<site>" /+bindings.[protocol='http',bindingInformation='*:%d:']`, s.Port)
-				ln(`  %%windir%%\system32\inetsrv\appcmd set site /site.name:"<site>" /-bindings.[protocol='http',bindingInformation='*:80:']`)
-				ln(`  %%windir%%\system32\inetsrv\appcmd set config "<site>" -section:system.webServer/security/authentication/windowsAuthentication /useAppPoolCredentials:true /useKernelMode:true /commit:apphost`)
+				for _, c := range action.SiteMoveCommands("<site>", s.Port, false) {
+					ln("  %s", c)
+				}
 				ln("  ```")
 			}
 			ln("")

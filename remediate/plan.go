@@ -338,6 +338,10 @@ func (b *builder) addFinding(ref FindingRef, f checks.Finding, opt *checks.Optio
 				return fmt.Errorf("finding %s: move-site-port action without host or valid port", ref)
 			}
 		case checks.ActionManual:
+		case checks.ActionAdvice:
+			// Advice changes nothing (a check to run, a caution): the
+			// report prints it; the plan has no step for it.
+			continue
 		default:
 			return &skipError{fmt.Sprintf("action %s is not supported by the script writers; follow the report's steps", a.Type)}
 		}
@@ -349,6 +353,9 @@ func (b *builder) addFinding(ref FindingRef, f checks.Finding, opt *checks.Optio
 			N: len(b.plan.Steps) + 1, Finding: ref, Type: a.Type,
 			Account: a.Account, AccountDN: a.AccountDN, Domain: a.Domain,
 			SPN: a.SPN, Host: a.Host, Port: a.Port, Note: a.Note,
+		}
+		if step.Note == "" {
+			step.Note = a.Step()
 		}
 		if t.st != nil {
 			b.track(t.st, ref)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/checks"
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 // PowerShell writes scripts for Windows PowerShell 5.1 and PowerShell 7 with
@@ -40,7 +41,7 @@ func (PowerShell) Fix(p *Plan) ([]byte, error) {
 		default:
 			w.line("")
 			w.comment(fmt.Sprintf("Step %d of %d - %s: %s", s.N, len(p.Steps), s.Finding, s.Comment))
-			w.line("    Write-Warning %s", psQuote(fmt.Sprintf("Step %d is manual: %s", s.N, s.Note)))
+			w.line("    Write-Warning %s", action.PowerShellQuote(fmt.Sprintf("Step %d is manual: %s", s.N, s.Note)))
 		}
 	}
 	w.footer("fix")
@@ -68,10 +69,10 @@ func (PowerShell) Rollback(p *Plan) ([]byte, error) {
 		w.line("")
 		w.comment(fmt.Sprintf("Undoes step %d of the fix - %s: puts the site's bindings and authentication", s.N, s.Finding))
 		w.comment("settings back as Move-SpntrustSitePort saved them (a JSON file named after the site, next to this script).")
-		w.line("    if ($SiteName -and (Test-SpntrustThisHost -HostName %s)) {", psQuote(s.Host))
+		w.line("    if ($SiteName -and (Test-SpntrustThisHost -HostName %s)) {", action.PowerShellQuote(s.Host))
 		w.line("        Restore-SpntrustSitePort -SiteName $SiteName -Port %d", s.Port)
 		w.line("    } else {")
-		w.line("        Write-Warning %s", psQuote(fmt.Sprintf("Step %d (IIS) not undone here: on %s, run rollback.ps1 with -SiteName set to the name of the IIS site that runs as %s (add -SkipSpn if the SPNs are already restored).", s.N, s.Host, s.Account)))
+		w.line("        Write-Warning %s", action.PowerShellQuote(fmt.Sprintf("Step %d (IIS) not undone here: on %s, run rollback.ps1 with -SiteName set to the name of the IIS site that runs as %s (add -SkipSpn if the SPNs are already restored).", s.N, s.Host, s.Account)))
 		w.line("    }")
 	}
 	w.footer("rollback")
@@ -174,7 +175,7 @@ func (w *psWriter) header(p *Plan, kind string) {
 
 func (w *psWriter) footer(kind string) {
 	w.line("")
-	w.line("    Write-Host %s", psQuote(kind+".ps1 finished: every step done, already in place, or reported above."))
+	w.line("    Write-Host %s", action.PowerShellQuote(kind+".ps1 finished: every step done, already in place, or reported above."))
 	w.line("}")
 	w.line("finally {")
 	w.line("    Stop-Transcript | Out-Null")
@@ -201,7 +202,7 @@ func (w *psWriter) account(a AccountChange, remove, add []string) {
 	}
 	w.line("    if (-not $SkipSpn) {")
 	w.line("        Update-SpntrustAccountSpn -Identity %s -Server %s -Kind %s -Label %s -GlobalCatalog %s `",
-		psQuote(a.DN), psQuote(a.Domain), psQuote(string(a.Kind)), psQuote(a.Account), psQuote(gc+":3268"))
+		action.PowerShellQuote(a.DN), action.PowerShellQuote(a.Domain), action.PowerShellQuote(string(a.Kind)), action.PowerShellQuote(a.Account), action.PowerShellQuote(gc+":3268"))
 	w.line("            -Remove %s `", psArray(remove))
 	w.line("            -Add %s", psArray(add))
 	w.line("    }")
@@ -211,36 +212,17 @@ func (w *psWriter) siteMove(p *Plan, s Step) {
 	w.line("")
 	w.comment(fmt.Sprintf("Step %d of %d - %s: %s", s.N, len(p.Steps), s.Finding, s.Comment))
 	w.comment("Risk: " + s.Risk)
-	w.line("    if ($SiteName -and (Test-SpntrustThisHost -HostName %s)) {", psQuote(s.Host))
+	w.line("    if ($SiteName -and (Test-SpntrustThisHost -HostName %s)) {", action.PowerShellQuote(s.Host))
 	w.line("        Move-SpntrustSitePort -SiteName $SiteName -Port %d", s.Port)
 	w.line("    } else {")
-	w.line("        Write-Warning %s", psQuote(fmt.Sprintf("Step %d (IIS) not run here: on %s, run fix.ps1 with -SiteName set to the name of the IIS site that runs as %s (add -SkipSpn if the SPN changes are done).", s.N, s.Host, s.Account)))
+	w.line("        Write-Warning %s", action.PowerShellQuote(fmt.Sprintf("Step %d (IIS) not run here: on %s, run fix.ps1 with -SiteName set to the name of the IIS site that runs as %s (add -SkipSpn if the SPN changes are done).", s.N, s.Host, s.Account)))
 	w.line("    }")
-}
-
-// psQuote returns a single-quoted PowerShell string. PowerShell also takes
-// the typographic quotes U+2018-U+201B as single quotes, so those are
-// doubled too.
-func psQuote(s string) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for _, r := range s {
-		switch r {
-		case '\'', '\u2018', '\u2019', '\u201a', '\u201b':
-			b.WriteRune(r)
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('\'')
-	return b.String()
 }
 
 func psArray(v []string) string {
 	q := make([]string, len(v))
 	for i, s := range v {
-		q[i] = psQuote(s)
+		q[i] = action.PowerShellQuote(s)
 	}
 	return "@(" + strings.Join(q, ", ") + ")"
 }

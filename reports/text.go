@@ -153,7 +153,7 @@ func writeTextBody(w io.Writer, f checks.Finding) {
 	for _, o := range f.Remediation {
 		prefix := fmt.Sprintf("    Fix (%s): ", o.Name)
 		fmt.Fprintf(w, "%s%s\n", prefix, wrap(o.Summary, len(prefix), 6, 96))
-		for _, s := range o.Steps {
+		for _, s := range o.Steps() {
 			fmt.Fprintf(w, "      %s\n", s)
 		}
 	}
