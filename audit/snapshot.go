@@ -1,12 +1,17 @@
 // Package audit holds the Snapshot — everything one audit collected from the
-// directory, DNS and the KDC — and the code that collects, saves and loads it.
+// directory, DNS and the KDC — and the code that saves, loads and validates
+// it. It imports no network library: the collectors that talk to DCs, DNS
+// servers and KDCs are in audit/collect.
 //
 // Checks are pure functions of a Snapshot, so an audit can be replayed offline
 // from a saved file. A Snapshot never holds a secret: no password, key or
 // ticket is ever stored in it.
 package audit
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // SchemaVersion is the version of the Snapshot file format written by this
 // build. Load refuses any other version rather than guess at its meaning.
@@ -118,6 +123,30 @@ const (
 	KindGMSA     AccountKind = "groupManagedServiceAccount"
 	KindOther    AccountKind = "other"
 )
+
+// KindOf classifies an account by objectClass. Managed service accounts
+// derive from computer, so they are told apart first.
+func KindOf(classes []string) AccountKind {
+	has := func(name string) bool {
+		for _, c := range classes {
+			if strings.EqualFold(c, name) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("msDS-GroupManagedServiceAccount"):
+		return KindGMSA
+	case has("msDS-ManagedServiceAccount"):
+		return KindMSA
+	case has("computer"):
+		return KindComputer
+	case has("user"):
+		return KindUser
+	}
+	return KindOther
+}
 
 func (k AccountKind) valid() bool {
 	switch k {
@@ -239,6 +268,14 @@ type DNSZone struct {
 	Server    string `json:"server"`    // DC it was read from
 	Nodes     int    `json:"nodes"`     // names in the zone
 }
+
+// HostLookup.Source values: every answer of the lookup came from zone data
+// read from the directory, or some did and some came from the DNS server.
+// Empty: every answer came from the DNS server.
+const (
+	SourceDirectory       = "directory"
+	SourceDirectoryAndDNS = "directory+dns"
+)
 
 // Lookup outcomes.
 const (

@@ -180,6 +180,10 @@ func runDNSSRVMissing(s *audit.Snapshot, _ Options) []Finding {
 func srvMissingFinding(s *audit.Snapshot, req requiredSRV, answer string) Finding {
 	n := normDNS(req.domain)
 	server := action.Value(resolverOrDC(s))
+	at := action.Value("@" + resolverOrDC(s))
+	if _, placeholder := server.(string); placeholder {
+		at = "@" + resolverOrDC(s)
+	}
 	steps := []Action{
 		{Type: ActionManual, Domain: req.domain, Host: req.name, Note: "re-register DC SRV records (nltest /dsregdns, samba_dnsupdate --all-names)",
 			Say: action.Say("On each DC of "+req.domain+": ", action.CmdLine("nltest", "/dsregdns"), " (or ", action.PS("Restart-Service", "Netlogon"), "), so it registers its SRV records again.")},
@@ -187,7 +191,7 @@ func srvMissingFinding(s *audit.Snapshot, req requiredSRV, answer string) Findin
 			Say: action.Say("On Samba AD DCs instead: ", action.ShLine("samba_dnsupdate", "--verbose", "--all-names"))},
 		{Type: ActionManual, Domain: req.domain, Note: fmt.Sprintf("Make sure the zone %s (and _msdcs.%s for forest records) accepts secure dynamic updates from the DCs, and that the DCs use an AD-integrated DNS server.", n, n)},
 		{Type: ActionAdvice, Host: req.name, Say: action.Say("Verify: ", action.PS("Resolve-DnsName", "-Type", "SRV", action.D(req.name), "-Server", server),
-			"   (or: ", action.ShLine("dig", "SRV", action.D(req.name), "@"+resolverOrDC(s)), ")")},
+			"   (or: ", action.ShLine("dig", "SRV", action.D(req.name), at), ")")},
 	}
 	return Finding{
 		Severity: High,

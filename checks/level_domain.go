@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
-
-	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var levelDomain = Check{
@@ -67,14 +65,8 @@ func runLevelDomain(s *audit.Snapshot, opt Options) []Finding {
 			ev = append(ev, Evidence{Key: "DCs below the minimum", Value: strings.Join(old, ", ")})
 			steps = append(steps, Action{Type: ActionManual, Domain: d.DNSName, Note: "Upgrade or demote these DCs first: " + strings.Join(old, ", ")})
 		}
-		note := "raise the domain functional level to " + domainModeName(min)
-		steps = append(steps,
-			Action{Type: ActionManual, Domain: d.DNSName, Value: domainModeName(min), Note: note,
-				Say: action.Say(action.PS("Set-ADDomainMode", "-Identity", action.D(d.DNSName), "-DomainMode", domainModeName(min)))},
-			Action{Type: ActionManual, Domain: d.DNSName, Value: domainModeName(min), Note: note + " (Samba AD)",
-				Say: action.Say("On Samba AD instead: ", action.ShLine("samba-tool", "domain", "level", "raise", "--domain-level="+sambaLevelName(min)))},
-			Action{Type: ActionManual, Domain: d.DNSName, Note: "Reset the krbtgt password twice (let replication finish in between) and the passwords of service accounts, so they get AES keys."},
-		)
+		steps = append(steps, raiseLevelActions("domain", d.DNSName, domainModeName(min), sambaLevelName(min))...)
+		steps = append(steps, Action{Type: ActionManual, Domain: d.DNSName, Note: "Reset the krbtgt password twice (let replication finish in between) and the passwords of service accounts, so they get AES keys."})
 		out = append(out, Finding{
 			Severity: High,
 			Title:    fmt.Sprintf("Domain %s is at functional level %d (%s), below %d (%s)", d.DNSName, d.FunctionalLevel, audit.FunctionalLevelName(d.FunctionalLevel), min, audit.FunctionalLevelName(min)),

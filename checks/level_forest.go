@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
-
-	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var levelForest = Check{
@@ -66,12 +64,7 @@ func runLevelForest(s *audit.Snapshot, opt Options) []Finding {
 			ev = append(ev, Evidence{Key: "domains below the minimum", Value: strings.Join(low, ", ")})
 			steps = append(steps, Action{Type: ActionManual, Domain: f.RootDomain, Note: "Raise these domains first (see LEVEL-DOMAIN): " + strings.Join(low, ", ")})
 		}
-		note := "raise the forest functional level to " + forestModeName(min)
-		steps = append(steps,
-			Action{Type: ActionManual, Domain: f.RootDomain, Value: forestModeName(min), Note: note,
-				Say: action.Say(action.PS("Set-ADForestMode", "-Identity", action.D(f.RootDomain), "-ForestMode", forestModeName(min)))},
-			Action{Type: ActionManual, Domain: f.RootDomain, Value: forestModeName(min), Note: note + " (Samba AD)",
-				Say: action.Say("On Samba AD instead: ", action.ShLine("samba-tool", "domain", "level", "raise", "--forest-level="+sambaLevelName(min)))})
+		steps = append(steps, raiseLevelActions("forest", f.RootDomain, forestModeName(min), sambaLevelName(min))...)
 		why := fmt.Sprintf("The forest %s is below the minimum functional level %d (%s).", f.RootDomain, min, audit.FunctionalLevelName(min))
 		if f.FunctionalLevel < minForestTrustLevel {
 			why += " Below Windows Server 2003 it cannot hold a forest trust: Kerberos to other forests has no referrals."

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/statuscode"
 )
 
 // failingFixtures makes every check fail at least once: the shared
@@ -118,6 +119,18 @@ func TestNoFixChecksCarryNoRemediation(t *testing.T) {
 		for _, f := range Run(s, All(), Options{}) {
 			if c, _ := Lookup(f.CheckID); c.NoFix != "" && len(f.Remediation) > 0 {
 				t.Errorf("%s: %s declares %q but its finding %q carries remediation", name, c.ID, c.NoFix, f.Title)
+			}
+		}
+	}
+}
+
+// The one table of codes names the checks that find each code's cause
+// (`spntrust explain` prints them); every name must be a registered check.
+func TestStatusCodesNameRegisteredChecks(t *testing.T) {
+	for _, c := range statuscode.All() {
+		for _, id := range c.Checks {
+			if _, ok := Lookup(id); !ok {
+				t.Errorf("%s %s names check %s, which is not registered", c.Family, c.Name, id)
 			}
 		}
 	}

@@ -40,6 +40,10 @@ func (c *Conn) bindKerberos(ctx context.Context, creds Credentials) error {
 		dcDomain = dcHost[i+1:]
 	}
 	spn := "ldap/" + dcHost
+	if sspiCurrentUser(creds) {
+		// Windows, no secret given: the logged-on user's tickets (sspi_windows.go).
+		return c.bindSSPI(ctx, spn, fail)
+	}
 
 	var setupErr error // a failure before the AS exchange
 	login := func() (*client.Client, string, string, error) {

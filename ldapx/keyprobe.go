@@ -14,6 +14,8 @@ import (
 	"github.com/jcmturner/gokrb5/v8/iana/patype"
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/types"
+
+	"github.com/spntrust/spntrust/statuscode"
 )
 
 // Which long-term keys does the KDC hold for an account? The keys are
@@ -110,7 +112,7 @@ func parseKeyProbeReply(keys *AccountKeys, reply []byte) error {
 		return nil
 	default:
 		keys.Outcome = KeysError
-		return fmt.Errorf("key probe %s: KDC answered %s (%d)", keys.Principal, errorcode.Lookup(kerr.ErrorCode), kerr.ErrorCode)
+		return fmt.Errorf("key probe %s: KDC answered %s", keys.Principal, statuscode.ClassifyKerberos(kerr.ErrorCode).Label())
 	}
 	var pas types.PADataSequence
 	if err := pas.Unmarshal(kerr.EData); err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/audit/collect"
 	"github.com/spntrust/spntrust/spn"
 )
 
@@ -91,11 +92,11 @@ type Identity struct {
 
 // Options and dependencies of a probe.
 type Deps struct {
-	DNS         audit.DNSQuerier
+	DNS         collect.DNSQuerier
 	IsNXDomain  func(error) bool
 	Dir         Directory
-	Tickets     audit.TicketRequester // nil: no ticket step (no Kerberos credentials)
-	ClientRealm string                // asserted client realm; "" = the credentials'
+	Tickets     collect.TicketRequester // nil: no ticket step (no Kerberos credentials)
+	ClientRealm string                  // asserted client realm; "" = the credentials'
 	KDCClock    func(ctx context.Context) (audit.ClockSample, error)
 	Mappings    map[string]string // sPNMappings alias → class; nil: unknown
 	IncludePort bool              // clients configured to put non-default ports in the SPN
@@ -160,7 +161,7 @@ func Run(ctx context.Context, t Target, id Identity, d Deps) (r Result) {
 	}()
 
 	// 1. Resolve as a client does.
-	h := audit.LookupHost(ctx, d.DNS, audit.HostQuery{Name: t.Host}, d.IsNXDomain)
+	h := collect.LookupHost(ctx, d.DNS, collect.HostQuery{Name: t.Host}, d.IsNXDomain)
 	dnsStep := Step{Name: "dns", Evidence: []Evidence{{"name", t.Host}, {"status", h.Status}}}
 	if len(h.CNAMEs) > 0 {
 		dnsStep.Evidence = append(dnsStep.Evidence, Evidence{"cname chain", strings.Join(append([]string{t.Host}, h.CNAMEs...), " → ")})

@@ -111,6 +111,7 @@ carry Kerberos, clock skew — explains each finding and generates the remediati
 		a.iislogCommand(),
 		a.versionCommand(),
 	)
+	registerCompletions(root)
 	return root
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/baseline"
@@ -17,12 +18,13 @@ import (
 
 // reportOptions are the flags every command that produces a report shares.
 type reportOptions struct {
-	format  string
-	outputs []string // FILE, or FORMAT=FILE (repeatable)
-	failOn  string
-	include []string
-	skip    []string
-	opt     checks.Options
+	format     string
+	formatFlag *pflag.Flag // to tell a given --format from its default
+	outputs    []string    // FILE, or FORMAT=FILE (repeatable)
+	failOn     string
+	include    []string
+	skip       []string
+	opt        checks.Options
 	// --baseline and --history (baseline_cmd.go, diff_cmd.go); parse loads
 	// the baseline so a bad file fails before any collection.
 	baselinePath string
@@ -32,7 +34,8 @@ type reportOptions struct {
 
 func (o *reportOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.format, "format", "text", "report format for stdout or a plain --output FILE: "+strings.Join(reports.FormatNames(), ", "))
+	f.StringVar(&o.format, "format", "text", "report format for stdout or a plain --output FILE (default there: the format its extension names): "+strings.Join(reports.FormatNames(), ", "))
+	o.formatFlag = f.Lookup("format")
 	f.StringArrayVarP(&o.outputs, "output", "o", nil, "write the report to FILE instead of stdout; FORMAT=FILE writes that format (repeatable)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding has this severity or higher (critical, high, medium, low, info); default: never")
 	f.StringSliceVar(&o.include, "checks", nil, "run only these check IDs (comma-separated)")
@@ -105,7 +108,15 @@ func (o *reportOptions) parse() (outs []output, failOn checks.Severity, list []c
 		if spec == "" {
 			return nil, "", nil, usageError("--output: empty file name")
 		}
-		outs = append(outs, output{writer: plain, format: o.format, path: spec})
+		format, err := plainOutputFormat(spec, o.format, formatGiven(o))
+		if err != nil {
+			return nil, "", nil, err
+		}
+		w, err := reports.ForFormat(format)
+		if err != nil {
+			return nil, "", nil, usageError("--output %s: %v", spec, err)
+		}
+		outs = append(outs, output{writer: w, format: format, path: spec})
 	}
 	return outs, failOn, list, nil
 }
@@ -142,6 +153,12 @@ func (a *App) runAudit(ctx context.Context, opts *auditOptions) error {
 	if err != nil {
 		return err
 	}
+	// Every file this run writes, checked before a live audit connects.
+	if err := checkPaths(append(outputPathChecks(outs),
+		pathCheck{flag: "--save-snapshot", path: opts.saveSnapshot},
+		pathCheck{flag: "--history", path: opts.report.historyPath})...); err != nil {
+		return err
+	}
 	snap, err := a.snapshot(ctx, opts.from, &opts.target)
 	if err != nil {
 		return err
@@ -160,6 +177,9 @@ func (a *App) runAudit(ctx context.Context, opts *auditOptions) error {
 
 // snapshot loads the --from file or collects live, whichever the flags say.
 func (a *App) snapshot(ctx context.Context, from string, target *targetOptions) (*audit.Snapshot, error) {
+	if from == "" {
+		target.useMachineDomain(a.Stderr)
+	}
 	switch {
 	case from != "" && target.live():
 		return nil, usageError("--from replays a saved snapshot: it cannot be combined with --domain or --server")

@@ -52,12 +52,10 @@ func (a *App) checksCommand() *cobra.Command {
 	list.Flags().StringVar(&format, "format", "text", "output format: text or json")
 
 	explain := &cobra.Command{
-		Use:   "explain ID",
-		Short: "Print a check's full explanation: what it finds, why it breaks Kerberos, how to fix it",
-		Args:  cobra.ExactArgs(1),
-		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-			return checks.IDs(checks.All()), cobra.ShellCompDirectiveNoFileComp
-		},
+		Use:               "explain ID",
+		Short:             "Print a check's full explanation: what it finds, why it breaks Kerberos, how to fix it",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: valueCompletion(checks.IDs(checks.All()), false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, ok := checks.Lookup(args[0])
 			if !ok {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/audit/collect"
 	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/ldapx"
 )
@@ -52,7 +53,7 @@ func (o *targetOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.domain, "domain", "", "audit this domain's forest; DCs are found through DNS SRV records")
 	f.StringVar(&o.server, "server", "", "audit through this DC (host name, resolved by the system resolver — /etc/hosts first — then --dns-server; or IP)")
 	f.StringVar(&o.dnsServer, "dns-server", "", "DNS server (IP[:port]) for SRV, KDC and SPN host lookups; default: /etc/resolv.conf")
-	f.StringVar(&o.dnsSource, "dns-source", audit.DNSSourceAuto, "where SPN host answers come from: auto (the AD-integrated zones, read over LDAP alongside the accounts; the DNS server for names they do not hold) or dns (ask the DNS server for every name)")
+	f.StringVar(&o.dnsSource, "dns-source", collect.DNSSourceAuto, "where SPN host answers come from: auto (the AD-integrated zones, read over LDAP alongside the accounts; the DNS server for names they do not hold) or dns (ask the DNS server for every name)")
 	f.StringVar(&o.paging, "paging", string(ldapx.PagingWhenCapped), "when LDAP searches are paged: auto (ask for all results at once; page only when the DC caps the search at its MaxPageSize, as Windows DCs do, and from then on) or always (page every search, as ldapsearch -E pr=1000 does)")
 	f.StringVar(&o.user, "user", "", "principal to bind as: user@REALM, DOMAIN\\user or user; empty with Kerberos: the credential cache's owner")
 	f.StringVar(&o.auth, "auth", "kerberos", "authentication: kerberos (GSSAPI with signing), ntlm (NTLMv2 in GSS-SPNEGO, sealed; --user DOMAIN\\name), or simple (only over LDAPS/StartTLS)")
@@ -65,11 +66,11 @@ func (o *targetOptions) register(cmd *cobra.Command) {
 	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound on each network exchange and each DC's reads")
 	f.IntVar(&o.workers, "workers", 4, "domains collected at once (DNS queries: four times as many)")
 	f.BoolVar(&o.probeTickets, "probe-tickets", false, "ask the KDC for a ticket for each SPN a client would request and record the referral path (Kerberos only)")
-	f.IntVar(&o.probeLimit, "probe-limit", audit.DefaultProbeLimit, "at most this many ticket requests per audit")
+	f.IntVar(&o.probeLimit, "probe-limit", collect.DefaultProbeLimit, "at most this many ticket requests per audit")
 	f.StringVar(&o.etypes, "etypes", "windows", "encryption types the ticket probes offer: windows (AES256, AES128, RC4, as a current Windows client) or aes (AES only, as a client after RC4 removal)")
 	f.BoolVar(&o.keyProbes, "key-probes", true, "ask each SPN holder's KDC which key types it holds (AES, RC4, DES) with one credential-free AS-REQ per account: no password is sent and no logon fails, so badPwdCount is untouched; --key-probes=false to skip")
-	f.IntVar(&o.keyLimit, "key-probe-limit", audit.DefaultKeyProbeLimit, "at most this many accounts asked about their keys per audit (the rest are judged from pwdLastSet)")
-	f.IntVar(&o.keyRate, "key-probe-rate", audit.DefaultKeyProbeRate, "key probes per second, all KDCs together")
+	f.IntVar(&o.keyLimit, "key-probe-limit", collect.DefaultKeyProbeLimit, "at most this many accounts asked about their keys per audit (the rest are judged from pwdLastSet)")
+	f.IntVar(&o.keyRate, "key-probe-rate", collect.DefaultKeyProbeRate, "key probes per second, all KDCs together")
 	f.BoolVar(&o.timings, "timings", false, "print how long each collection phase took (LDAP, DNS, KDC) to stderr")
 }
 
@@ -86,10 +87,10 @@ func (o *targetOptions) validate() error {
 		return usageError("--auth %q: use kerberos, ntlm or simple", o.auth)
 	}
 	switch o.dnsSource {
-	case audit.DNSSourceAuto, audit.DNSSourceServer:
+	case collect.DNSSourceAuto, collect.DNSSourceServer:
 	default:
 		return usageError("--dns-source %q: use %s (zones read from the directory, the DNS server for the rest) or %s (the DNS server for every name)",
-			o.dnsSource, audit.DNSSourceAuto, audit.DNSSourceServer)
+			o.dnsSource, collect.DNSSourceAuto, collect.DNSSourceServer)
 	}
 	if _, err := ldapx.ParsePaging(o.paging); err != nil {
 		return usageError("--paging: %v", err)
@@ -198,7 +199,7 @@ func (s *session) dial(ctx context.Context, address string) (*ldapx.Conn, error)
 }
 
 // directory adapts dial to the collector's Connector.
-func (s *session) directory(ctx context.Context, address string) (audit.Directory, error) {
+func (s *session) directory(ctx context.Context, address string) (collect.Directory, error) {
 	c, err := s.dial(ctx, address)
 	if err != nil {
 		return nil, err
@@ -267,7 +268,7 @@ func (a *App) collect(ctx context.Context, o *targetOptions) (*audit.Snapshot, e
 	sess.creds.Logins = logins
 	resolver, creds := sess.resolver, sess.creds
 	host, _ := os.Hostname()
-	snap, err := audit.Collect(ctx, audit.Config{
+	snap, err := collect.Collect(ctx, collect.Config{
 		Domain: o.domain, Server: o.server, FollowTrusts: o.followTrusts,
 		Connect: sess.directory, Resolver: resolver, Now: a.Now, Timeout: o.timeout, Workers: o.workers,
 		ToolVersion: a.Version, Host: host, Principal: creds.Principal, AuthMethod: o.auth, DNSServer: o.dnsServer,
@@ -305,7 +306,7 @@ func (a *App) probeTickets(ctx context.Context, o *targetOptions, snap *audit.Sn
 		return
 	}
 	defer cl.Destroy()
-	audit.ProbeTickets(ctx, snap, &krbprobe.Prober{Client: cl, Config: cfg, Timeout: o.timeout, Resolver: resolver, Etypes: probeEtypes(o.etypes)}, o.probeLimit)
+	collect.ProbeTickets(ctx, snap, &krbprobe.Prober{Client: cl, Config: cfg, Timeout: o.timeout, Resolver: resolver, Etypes: probeEtypes(o.etypes)}, o.probeLimit)
 }
 
 // probeEtypes maps --etypes to the encryption types a ticket probe offers.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -86,5 +87,55 @@ func TestLabResolverThatDoesNotServeTheDomainIsAGapNotMissingRecords(t *testing.
 	text, _ := os.ReadFile(textPath)
 	if !strings.Contains(string(text), "does not serve "+dc.Domain) {
 		t.Errorf("the text report does not say the DNS server does not serve %s:\n%s", dc.Domain, text)
+	}
+}
+
+// The first run itself: `make demo` as a newcomer runs it, into an output
+// directory that does not exist yet — build, the lab's environment, a live
+// Kerberos audit with the demo's flags (--follow-trusts --probe-tickets,
+// realm and KDC through the DC's DNS) — must end with every report and the
+// snapshot written and the audit's exit code at most 1 (findings).
+func TestLabMakeDemoFromAFreshDirectory(t *testing.T) {
+	env := labenv.Require(t) // shared: no DC is stopped while the demo runs
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skipf("make not installed: %v", err)
+	}
+	tmp := t.TempDir()
+	demoDir := filepath.Join(tmp, "fresh", "demo-out")
+	bin := filepath.Join(tmp, "bin", "spntrust")
+	cmd := exec.Command("make", "-C", "../..", "demo", "DEMO_DIR="+demoDir, "BIN="+bin, "LAB_ENV="+labenv.Path())
+	cmd.Env = append(os.Environ(), "KRB5_CONFIG=/nonexistent/krb5.conf") // the demo must not need one
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make demo: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "Report: ") || !strings.Contains(string(out), filepath.Join(demoDir, "report.html")) {
+		t.Errorf("make demo does not say where the report is:\n%s", out)
+	}
+	for _, name := range []string{"report.html", "report.txt", "report.json", "snapshot.json"} {
+		fi, err := os.Stat(filepath.Join(demoDir, name))
+		if err != nil || fi.Size() == 0 {
+			t.Errorf("%s not written (%v):\n%s", name, err, out)
+		}
+	}
+	var rep struct {
+		Scope struct{ Domains []string }
+	}
+	data, _ := os.ReadFile(filepath.Join(demoDir, "report.json"))
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("report.json: %v", err)
+	}
+	// --follow-trusts: the forest and the trusted domains are all read.
+	for _, d := range env.DCs {
+		found := false
+		for _, got := range rep.Scope.Domains {
+			found = found || strings.EqualFold(got, d.Domain)
+		}
+		if !found {
+			t.Errorf("the demo's report does not cover %s (domains: %v)", d.Domain, rep.Scope.Domains)
+		}
+	}
+	if html, _ := os.ReadFile(filepath.Join(demoDir, "report.html")); !strings.Contains(string(html), "<html") {
+		t.Errorf("report.html is not HTML: %.200s", html)
 	}
 }

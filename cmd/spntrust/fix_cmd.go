@@ -84,6 +84,13 @@ func (a *App) runFix(ctx context.Context, opts *fixOptions) error {
 			return err
 		}
 	}
+	if opts.apply {
+		// The backup is written before the first change: a directory it
+		// cannot go into must stop the run before anything is read.
+		if err := checkPaths(pathCheck{flag: "--backup-dir", path: backupPath(opts.backupDir, a.Now())}); err != nil {
+			return err
+		}
+	}
 	var snap *audit.Snapshot
 	switch {
 	case opts.plan.from != "":

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/audit/collect"
 	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/ldapx"
 	"github.com/spntrust/spntrust/probe"
@@ -209,7 +210,7 @@ func (a *App) probeDeps(ctx context.Context, o *probeOptions) (probe.Deps, func(
 		kdc := netip.AddrPortFrom(addrs[0], 88).String()
 		realm := strings.ToUpper(dir.domain)
 		deps.KDCClock = func(ctx context.Context) (audit.ClockSample, error) {
-			return audit.KDCClock(ctx, kdc, realm, o.target.timeout, a.Now)
+			return collect.KDCClock(ctx, kdc, realm, o.target.timeout, a.Now)
 		}
 	}
 	if o.target.auth == "kerberos" {

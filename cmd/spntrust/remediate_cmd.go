@@ -117,6 +117,9 @@ func (a *App) runRemediate(ctx context.Context, opts *remediateOptions) error {
 			formats = append(formats, f)
 		}
 	}
+	if err := checkPaths(pathCheck{flag: "--out", path: opts.out, isDir: true}); err != nil {
+		return err
+	}
 	snap, err := a.snapshot(ctx, opts.plan.from, &opts.target)
 	if err != nil {
 		return err

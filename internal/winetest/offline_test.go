@@ -130,3 +130,17 @@ func TestWineWrittenFilesMatchLinux(t *testing.T) {
 		t.Errorf("compared %d files, want %d reports and 7 remediation files per strategy", n, len(formats))
 	}
 }
+
+// internal/atomicfile's Windows test passes under wine: a write replaces
+// the file and leaves no temporary. (Its owner-only ACL check runs on
+// Windows only: wine keeps no file DACLs.)
+func TestWineAtomicfileTests(t *testing.T) {
+	w := Require(t)
+	exe := BuildTest(t, "./internal/atomicfile")
+	// Only the Windows tests: the others use t.TempDir, whose cleanup
+	// (os.RemoveAll) fails under wine 8 with "Invalid function".
+	r := w.Run(t, t.TempDir(), nil, exe, "-test.v", "-test.count=1", "-test.run", "Windows")
+	if r.Code != 0 || !bytes.Contains(r.Stdout, []byte("--- PASS: TestWindowsWritesReplaceAndProtect")) {
+		t.Errorf("atomicfile tests under wine: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+}

@@ -106,6 +106,7 @@ func setup() (*Wine, string, error) {
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 	ready := filepath.Join(prefix, ".spntrust-ready")
 	if _, err := os.Stat(ready); err == nil {
+		w.persist()
 		return w, "", nil
 	}
 	// A prefix without the marker is half made (an interrupted boot):
@@ -133,7 +134,23 @@ func setup() (*Wine, string, error) {
 	if err := os.WriteFile(ready, []byte("spntrust wine prefix\n"), 0o600); err != nil {
 		return nil, "", err
 	}
+	w.persist()
 	return w, "", nil
+}
+
+// persist starts the prefix's wineserver so that it stays 60 seconds
+// after its last client. With the default (3 seconds) a test's next wine
+// process could connect to a server that was just exiting and fail at
+// once, with exit code 1 and no output. The server exits by itself a
+// minute after the tests.
+func (w *Wine) persist() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := exec.CommandContext(ctx, "wineserver", "-p60")
+	start.Env = w.env(nil)
+	// Exits 2 if a server already runs for the prefix (usually the one an
+	// earlier test run left, which persists too): that one is used.
+	_ = start.Run()
 }
 
 // bcryptprimitivesDef exports ProcessPrng as a forwarder: no code, the
@@ -171,7 +188,8 @@ func (w *Wine) env(extra []string) []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "WINEPREFIX", "WINEDEBUG", "WINEDLLOVERRIDES", "DISPLAY", "WAYLAND_DISPLAY", "WINEPATH":
+		case "WINEPREFIX", "WINEDEBUG", "WINEDLLOVERRIDES", "DISPLAY", "WAYLAND_DISPLAY", "WINEPATH",
+			"KRB5CCNAME", "KRB5_CONFIG", "SPNTRUST_PASSWORD": // Kerberos only as a test asks
 			continue
 		}
 		env = append(env, kv)

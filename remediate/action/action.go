@@ -204,24 +204,6 @@ func RenderParts(parts []Part) string {
 	return b.String()
 }
 
-// Commands returns the commands an action's steps contain, in order.
-func (a Action) Commands() []*Command {
-	if len(a.Say) == 0 {
-		switch a.Type {
-		case RemoveSPN, AddSPN:
-			return []*Command{SetSPN(a.Type, a.SPN, a.Account)}
-		}
-		return nil
-	}
-	var out []*Command
-	for _, p := range a.Say {
-		if p.Run != nil {
-			out = append(out, p.Run)
-		}
-	}
-	return out
-}
-
 // Option is one way to fix a finding: its actions, in order.
 type Option struct {
 	Name    string   `json:"name"` // e.g. "move-port", "remove"

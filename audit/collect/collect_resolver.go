@@ -1,4 +1,4 @@
-package audit
+package collect
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 // A workstation that is not domain-joined usually asks a resolver that
@@ -23,7 +25,7 @@ const dnsTypeSRV uint16 = 33
 
 // judgeResolver fills d.Served and marks the SRV answers of domains the DNS
 // server does not serve. zones may be nil (--dns-source dns, or no zone read).
-func (c *collector) judgeResolver(ctx context.Context, d *DNS, domains []string, zones *zoneStore) {
+func (c *collector) judgeResolver(ctx context.Context, d *audit.DNS, domains []string, zones *zoneStore) {
 	if c.cfg.Resolver == nil || len(domains) == 0 {
 		return
 	}
@@ -32,7 +34,7 @@ func (c *collector) judgeResolver(ctx context.Context, d *DNS, domains []string,
 	for _, dom := range domains {
 		z := judgeZone(ctx, c.cfg.Resolver, c.cfg.IsNXDomain, dom)
 		d.Served = append(d.Served, z)
-		if z.Status != DNSOK {
+		if z.Status != audit.DNSOK {
 			notServed[canonicalName(dom)] = fmt.Sprintf("DNS server %s does not serve %s (%s)", server, dom, z.Error)
 		}
 	}
@@ -44,12 +46,12 @@ func (c *collector) judgeResolver(ctx context.Context, d *DNS, domains []string,
 			continue
 		}
 		if why, ok := notServed[dom]; ok {
-			if l.Status != DNSOK || len(l.Targets) == 0 {
+			if l.Status != audit.DNSOK || len(l.Targets) == 0 {
 				l.Unreliable = why
 			}
 			continue
 		}
-		if (l.Status == DNSNXDomain || l.Status == DNSNoData) && zones != nil {
+		if (l.Status == audit.DNSNXDomain || l.Status == audit.DNSNoData) && zones != nil {
 			if zone, ok := zones.holdsRecord(l.Name, dnsTypeSRV); ok {
 				l.Unreliable = fmt.Sprintf("DNS server %s answered %s, but zone %s read over LDAP holds SRV records for %s", server, l.Status, zone, l.Name)
 				contradicted[dom] = append(contradicted[dom], l.Name)
@@ -86,13 +88,13 @@ func (c *collector) dnsServerName() string {
 // (or recurses to one that does) answers with the SOA of the domain's zone
 // or of a parent zone below the root; NXDOMAIN, REFUSED, SERVFAIL, a timeout
 // or an answer without an SOA show it does not.
-func judgeZone(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, domain string) ZoneService {
-	z := ZoneService{Domain: canonicalName(domain)}
+func judgeZone(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, domain string) audit.ZoneService {
+	z := audit.ZoneService{Domain: canonicalName(domain)}
 	msg, err := q.Query(ctx, z.Domain, dns.TypeSOA)
 	if err != nil {
-		z.Status, z.Error = DNSError, oneLine(err)
+		z.Status, z.Error = audit.DNSError, oneLine(err)
 		if isNXDomain != nil && isNXDomain(err) {
-			z.Status = DNSNXDomain
+			z.Status = audit.DNSNXDomain
 		}
 		return z
 	}
@@ -103,11 +105,11 @@ func judgeZone(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, d
 		}
 		owner := canonicalName(soa.Hdr.Name)
 		if owner != "" && (owner == z.Domain || strings.HasSuffix(z.Domain, "."+owner)) {
-			z.Status, z.Zone = DNSOK, owner
+			z.Status, z.Zone = audit.DNSOK, owner
 			return z
 		}
 	}
-	z.Status, z.Error = DNSNoData, "SOA "+z.Domain+": the answer holds no SOA record of the domain or a parent zone"
+	z.Status, z.Error = audit.DNSNoData, "SOA "+z.Domain+": the answer holds no SOA record of the domain or a parent zone"
 	return z
 }
 

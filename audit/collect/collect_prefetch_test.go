@@ -1,4 +1,4 @@
-package audit
+package collect
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 // countingQuerier counts the questions asked per name and type.
@@ -60,7 +62,7 @@ func TestPrefetchedHostsAreNotAskedAgain(t *testing.T) {
 				t.Errorf("CNAME: %+v", h)
 			}
 		case "ghost.lab.test":
-			if h.Status != DNSNXDomain {
+			if h.Status != audit.DNSNXDomain {
 				t.Errorf("ghost: %+v", h)
 			}
 		}

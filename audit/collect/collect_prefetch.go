@@ -1,8 +1,10 @@
-package audit
+package collect
 
 import (
 	"context"
 	"sync"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 // hostPrefetch resolves SPN hosts while the LDAP pages are still arriving,
@@ -18,10 +20,10 @@ type hostPrefetch struct {
 	wg         sync.WaitGroup
 
 	mu      sync.Mutex
-	started map[string]bool       // queried names handed to the workers
-	named   map[string]bool       // host names seen (a short and a full name may share a query)
-	hosts   []HostQuery           // every distinct host seen, for the report
-	answers map[string]HostLookup // by queried name
+	started map[string]bool             // queried names handed to the workers
+	named   map[string]bool             // host names seen (a short and a full name may share a query)
+	hosts   []HostQuery                 // every distinct host seen, for the report
+	answers map[string]audit.HostLookup // by queried name
 	// later, when set, names queried names left for CollectDNS to resolve
 	// (from the zones read from the directory) instead of asking now;
 	// they wait in deferred until release.
@@ -38,7 +40,7 @@ func startHostPrefetch(ctx context.Context, q DNSQuerier, isNXDomain func(error)
 		workers = 1
 	}
 	p := &hostPrefetch{ctx: ctx, q: q, isNXDomain: isNXDomain, work: make(chan string, prefetchQueue),
-		started: map[string]bool{}, named: map[string]bool{}, answers: map[string]HostLookup{}}
+		started: map[string]bool{}, named: map[string]bool{}, answers: map[string]audit.HostLookup{}}
 	for range workers {
 		p.wg.Add(1)
 		go func() {
@@ -105,7 +107,7 @@ func (p *hostPrefetch) release(now func(name string) bool) {
 
 // finish waits for the queued lookups and returns every host added and the
 // answers by queried name. add must not be called after finish.
-func (p *hostPrefetch) finish() ([]HostQuery, map[string]HostLookup) {
+func (p *hostPrefetch) finish() ([]HostQuery, map[string]audit.HostLookup) {
 	close(p.work)
 	p.wg.Wait()
 	return p.hosts, p.answers

@@ -1,4 +1,4 @@
-package audit
+package collect
 
 import (
 	"context"
@@ -10,9 +10,11 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/spntrust/spntrust/ldapx"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
-// DNS sources (HostLookup.Source, Config.DNSSource).
+// DNS sources (Config.DNSSource).
 const (
 	// DNSSourceAuto answers host lookups from the AD-integrated zones read
 	// over LDAP where a zone holds the name, and asks the DNS server for
@@ -20,12 +22,6 @@ const (
 	DNSSourceAuto = "auto"
 	// DNSSourceServer asks the DNS server for every name.
 	DNSSourceServer = "dns"
-
-	// HostLookup.Source values: every answer of the lookup came from zone
-	// data read from the directory, or some did and some came from the DNS
-	// server. Empty: every answer came from the DNS server.
-	SourceDirectory       = "directory"
-	SourceDirectoryAndDNS = "directory+dns"
 )
 
 // zoneStore holds AD-integrated zones read from the directory and answers
@@ -38,7 +34,7 @@ const (
 type zoneStore struct {
 	mu    sync.Mutex
 	zones map[string]*storedZone // by zone name
-	read  []DNSZone              // what was read, for the snapshot
+	read  []audit.DNSZone        // what was read, for the snapshot
 }
 
 // storedZone is one zone's names. A parent zone's delegation to a child
@@ -101,7 +97,7 @@ func (s *zoneStore) add(server, container string, nodes []ldapx.DNSNode) {
 		}
 	}
 	for _, zone := range order {
-		s.read = append(s.read, DNSZone{Name: zone, Container: container, Server: server, Nodes: counts[zone]})
+		s.read = append(s.read, audit.DNSZone{Name: zone, Container: container, Server: server, Nodes: counts[zone]})
 	}
 }
 
@@ -295,16 +291,16 @@ func (r *sourceRecorder) Query(ctx context.Context, name string, qtype uint16) (
 func (r *sourceRecorder) source() string {
 	switch {
 	case r.dir && r.wire:
-		return SourceDirectoryAndDNS
+		return audit.SourceDirectoryAndDNS
 	case r.dir:
-		return SourceDirectory
+		return audit.SourceDirectory
 	}
 	return ""
 }
 
 // lookupHost is LookupHost recording, when q answers from zone data, where
 // the answers came from.
-func lookupHost(ctx context.Context, q DNSQuerier, hq HostQuery, isNXDomain func(error) bool) HostLookup {
+func lookupHost(ctx context.Context, q DNSQuerier, hq HostQuery, isNXDomain func(error) bool) audit.HostLookup {
 	z, ok := q.(*zoneQuerier)
 	if !ok {
 		return LookupHost(ctx, q, hq, isNXDomain)

@@ -1,4 +1,4 @@
-package audit
+package collect
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 var errNX = errors.New("nxdomain")
@@ -77,22 +79,22 @@ func TestLookupHost(t *testing.T) {
 		name  string
 		z     zone
 		query HostQuery
-		want  HostLookup
+		want  audit.HostLookup
 	}{
 		{"A with PTR", zone{rrs: records}, HostQuery{Name: "MP01.lab.test."},
-			HostLookup{Name: "mp01.lab.test", Canonical: "mp01.lab.test", A: []string{"127.0.1.21"}, PTR: PTRs{{Addr: "127.0.1.21", Names: []string{"mp01.lab.test"}}}, Status: DNSOK}},
+			audit.HostLookup{Name: "mp01.lab.test", Canonical: "mp01.lab.test", A: []string{"127.0.1.21"}, PTR: audit.PTRs{{Addr: "127.0.1.21", Names: []string{"mp01.lab.test"}}}, Status: audit.DNSOK}},
 		{"short name gets the domain suffix", zone{rrs: records}, HostQuery{Name: "mp01", Suffix: "lab.test"},
-			HostLookup{Name: "mp01", QueriedAs: "mp01.lab.test", Canonical: "mp01.lab.test", A: []string{"127.0.1.21"}, PTR: PTRs{{Addr: "127.0.1.21", Names: []string{"mp01.lab.test"}}}, Status: DNSOK}},
+			audit.HostLookup{Name: "mp01", QueriedAs: "mp01.lab.test", Canonical: "mp01.lab.test", A: []string{"127.0.1.21"}, PTR: audit.PTRs{{Addr: "127.0.1.21", Names: []string{"mp01.lab.test"}}}, Status: audit.DNSOK}},
 		{"CNAME chain in one answer", zone{rrs: records}, HostQuery{Name: "portal.lab.test"},
-			HostLookup{Name: "portal.lab.test", CNAMEs: []string{"app04.lab.test"}, Canonical: "app04.lab.test", A: []string{"127.0.1.24"}, PTR: PTRs{{Addr: "127.0.1.24"}}, Status: DNSOK}},
+			audit.HostLookup{Name: "portal.lab.test", CNAMEs: []string{"app04.lab.test"}, Canonical: "app04.lab.test", A: []string{"127.0.1.24"}, PTR: audit.PTRs{{Addr: "127.0.1.24"}}, Status: audit.DNSOK}},
 		{"CNAME target asked separately", zone{rrs: records, split: true}, HostQuery{Name: "portal.lab.test"},
-			HostLookup{Name: "portal.lab.test", CNAMEs: []string{"app04.lab.test"}, Canonical: "app04.lab.test", A: []string{"127.0.1.24"}, PTR: PTRs{{Addr: "127.0.1.24"}}, Status: DNSOK}},
+			audit.HostLookup{Name: "portal.lab.test", CNAMEs: []string{"app04.lab.test"}, Canonical: "app04.lab.test", A: []string{"127.0.1.24"}, PTR: audit.PTRs{{Addr: "127.0.1.24"}}, Status: audit.DNSOK}},
 		{"NXDOMAIN", zone{rrs: records}, HostQuery{Name: "ghost.lab.test"},
-			HostLookup{Name: "ghost.lab.test", Status: DNSNXDomain, Error: "nxdomain"}},
+			audit.HostLookup{Name: "ghost.lab.test", Status: audit.DNSNXDomain, Error: "nxdomain"}},
 		{"name without address", zone{rrs: records}, HostQuery{Name: "txtonly.lab.test"},
-			HostLookup{Name: "txtonly.lab.test", Canonical: "txtonly.lab.test", Status: DNSNoData}},
+			audit.HostLookup{Name: "txtonly.lab.test", Canonical: "txtonly.lab.test", Status: audit.DNSNoData}},
 		{"timeout", zone{rrs: records, fail: map[string]error{"mp01.lab.test.": errors.New("i/o timeout")}}, HostQuery{Name: "mp01.lab.test"},
-			HostLookup{Name: "mp01.lab.test", Status: DNSError, Error: "i/o timeout"}},
+			audit.HostLookup{Name: "mp01.lab.test", Status: audit.DNSError, Error: "i/o timeout"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,7 +109,7 @@ func TestLookupHost(t *testing.T) {
 func TestLookupHostStopsOnACNAMELoop(t *testing.T) {
 	z := zone{rrs: []dns.RR{rr("a.lab.test. 60 IN CNAME b.lab.test."), rr("b.lab.test. 60 IN CNAME a.lab.test.")}, split: true}
 	got := LookupHost(context.Background(), z, HostQuery{Name: "a.lab.test"}, isNX)
-	if got.Status != DNSError {
+	if got.Status != audit.DNSError {
 		t.Errorf("status = %s, want error for a CNAME loop", got.Status)
 	}
 }
@@ -123,8 +125,8 @@ func TestCollectDNSIsSortedAndDeduplicated(t *testing.T) {
 	if len(got.Hosts) != 2 || got.Hosts[0].Name != "a.lab.test" || got.Hosts[1].Name != "b.lab.test" {
 		t.Errorf("hosts = %+v", got.Hosts)
 	}
-	if len(got.SRV) != 2 || got.SRV[0].Name != "_kerberos._tcp.lab.test" || got.SRV[0].Status != DNSNXDomain ||
-		got.SRV[1].Status != DNSOK || got.SRV[1].Targets[0] != (SRVTarget{Target: "dc1.lab.test", Port: 389, Weight: 100}) {
+	if len(got.SRV) != 2 || got.SRV[0].Name != "_kerberos._tcp.lab.test" || got.SRV[0].Status != audit.DNSNXDomain ||
+		got.SRV[1].Status != audit.DNSOK || got.SRV[1].Targets[0] != (audit.SRVTarget{Target: "dc1.lab.test", Port: 389, Weight: 100}) {
 		t.Errorf("srv = %+v", got.SRV)
 	}
 }
@@ -145,7 +147,7 @@ func TestCollectDNSAsksAShortNameAndItsFQDNOnce(t *testing.T) {
 		t.Errorf("questions %v, want 4", c.asked)
 	}
 	ctx := context.Background()
-	want := []HostLookup{
+	want := []audit.HostLookup{
 		LookupHost(ctx, z, HostQuery{Name: "ghost", Suffix: "lab.test"}, isNX),
 		LookupHost(ctx, z, HostQuery{Name: "web01", Suffix: "lab.test"}, isNX),
 		LookupHost(ctx, z, HostQuery{Name: "web01.lab.test"}, isNX),

@@ -1,4 +1,4 @@
-package audit
+package collect
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/spntrust/spntrust/ldapx"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 func rec(t uint16, data string) ldapx.DNSRecord {
@@ -198,7 +200,7 @@ func TestCollectAnswersSPNHostsFromDirectoryZonesAndAsksDNSForTheRest(t *testing
 		accounts: []ldapx.SPNAccount{{DN: "CN=svc,DC=corp,DC=example", SAMAccountName: "svc", ObjectClasses: []string{"user"}, UserAccountControl: 512, SPNs: spns}},
 		zones:    map[string][]ldapx.DNSNode{"CN=MicrosoftDNS,DC=DomainDnsZones,DC=corp,DC=example": labZones()},
 	}
-	collect := func(source string) (*Snapshot, *countingResolver) {
+	collect := func(source string) (*audit.Snapshot, *countingResolver) {
 		res := &countingResolver{
 			fakeResolver: fakeResolver{srv: map[string][]ldapx.SRV{"_ldap._tcp.dc._msdcs.corp.example": {{Target: "dc1.corp.example"}}}},
 			a:            map[string]string{"ext.partner.example": "192.0.2.5", "www.elsewhere.example": "192.0.2.6", "web.corp.example": "10.0.0.20"},
@@ -219,13 +221,13 @@ func TestCollectAnswersSPNHostsFromDirectoryZonesAndAsksDNSForTheRest(t *testing
 	want := map[string]struct {
 		source, status, a string
 	}{
-		"web.corp.example":     {SourceDirectory, DNSOK, "10.0.0.20 10.0.0.21"},
-		"web":                  {SourceDirectory, DNSOK, "10.0.0.20 10.0.0.21"},
-		"alias.corp.example":   {SourceDirectory, DNSOK, "10.0.0.20 10.0.0.21"},
-		"missing.corp.example": {SourceDirectory, DNSNXDomain, ""},
-		"ext.partner.example":  {"", DNSOK, "192.0.2.5"},
-		"outside.corp.example": {SourceDirectoryAndDNS, DNSOK, "192.0.2.6"},
-		"dc1.corp.example":     {SourceDirectory, DNSNXDomain, ""},
+		"web.corp.example":     {audit.SourceDirectory, audit.DNSOK, "10.0.0.20 10.0.0.21"},
+		"web":                  {audit.SourceDirectory, audit.DNSOK, "10.0.0.20 10.0.0.21"},
+		"alias.corp.example":   {audit.SourceDirectory, audit.DNSOK, "10.0.0.20 10.0.0.21"},
+		"missing.corp.example": {audit.SourceDirectory, audit.DNSNXDomain, ""},
+		"ext.partner.example":  {"", audit.DNSOK, "192.0.2.5"},
+		"outside.corp.example": {audit.SourceDirectoryAndDNS, audit.DNSOK, "192.0.2.6"},
+		"dc1.corp.example":     {audit.SourceDirectory, audit.DNSNXDomain, ""},
 	}
 	for _, h := range snap.DNS.Hosts {
 		w, ok := want[h.Name]
@@ -299,7 +301,7 @@ func TestCollectAsksDNSForTheNamesOfAZoneThatFailedToRead(t *testing.T) {
 	for _, name := range []string{"web.corp.example", "v6.corp.example"} {
 		h, ok := snap.Host(name)
 		// (web's PTR still comes from the reverse zone, which was read.)
-		if !ok || h.Source == SourceDirectory || res.n[name] == 0 {
+		if !ok || h.Source == audit.SourceDirectory || res.n[name] == 0 {
 			t.Errorf("%s must be asked of the DNS server when its zone could not be read: %+v (asked %d times)", name, h, res.n[name])
 		}
 	}
@@ -344,7 +346,7 @@ func TestCollectAsksDNSDuringThePagingWhenNoZoneIsInAD(t *testing.T) {
 	if !askedDuringPaging {
 		t.Error("web.corp.example was not asked of the DNS server while the accounts were paging")
 	}
-	if h, ok := snap.Host("web.corp.example"); !ok || h.Status != DNSOK || h.Source != "" || res.n["web.corp.example"] != 2 {
+	if h, ok := snap.Host("web.corp.example"); !ok || h.Status != audit.DNSOK || h.Source != "" || res.n["web.corp.example"] != 2 {
 		t.Errorf("web.corp.example: %+v, asked %d times (want twice: A and AAAA, once each)", h, res.n["web.corp.example"])
 	}
 }
@@ -399,7 +401,7 @@ func TestZoneReadDoesNotWaitForAReaderStillConnecting(t *testing.T) {
 		t.Fatalf("%d connections; zones read when the readers' connections were called off: %v, want all %d read before both",
 			calls.Load(), readsAtCallOff, all)
 	}
-	if h, ok := snap.Host("web.corp.example"); !ok || h.Source != SourceDirectory {
+	if h, ok := snap.Host("web.corp.example"); !ok || h.Source != audit.SourceDirectory {
 		t.Fatalf("web.corp.example not answered from the zones: %+v", h)
 	}
 	for _, g := range snap.Collection.Gaps {

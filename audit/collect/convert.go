@@ -1,35 +1,13 @@
-package audit
+package collect
 
 import (
 	"strings"
 	"time"
 
 	"github.com/spntrust/spntrust/ldapx"
-)
 
-// KindOf classifies an account by objectClass. Managed service accounts
-// derive from computer, so they are told apart first.
-func KindOf(classes []string) AccountKind {
-	has := func(name string) bool {
-		for _, c := range classes {
-			if strings.EqualFold(c, name) {
-				return true
-			}
-		}
-		return false
-	}
-	switch {
-	case has("msDS-GroupManagedServiceAccount"):
-		return KindGMSA
-	case has("msDS-ManagedServiceAccount"):
-		return KindMSA
-	case has("computer"):
-		return KindComputer
-	case has("user"):
-		return KindUser
-	}
-	return KindOther
-}
+	"github.com/spntrust/spntrust/audit"
+)
 
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {
@@ -39,15 +17,15 @@ func timePtr(t time.Time) *time.Time {
 	return &u
 }
 
-func convertAccount(a ldapx.SPNAccount, domain string) Account {
-	out := Account{
+func convertAccount(a ldapx.SPNAccount, domain string) audit.Account {
+	out := audit.Account{
 		DN:                 a.DN,
 		Domain:             domain,
 		SAMAccountName:     a.SAMAccountName,
 		SID:                a.SID,
-		Kind:               KindOf(a.ObjectClasses),
+		Kind:               audit.KindOf(a.ObjectClasses),
 		UserAccountControl: a.UserAccountControl,
-		Enabled:            a.UserAccountControl&UACAccountDisable == 0,
+		Enabled:            a.UserAccountControl&audit.UACAccountDisable == 0,
 		PwdLastSet:         timePtr(a.PwdLastSet),
 		LastLogon:          timePtr(a.LastLogonTimestamp),
 		AccountExpires:     timePtr(a.AccountExpires),
@@ -63,8 +41,8 @@ func convertAccount(a ldapx.SPNAccount, domain string) Account {
 	return out
 }
 
-func convertTrust(t ldapx.Trust) Trust {
-	out := Trust{
+func convertTrust(t ldapx.Trust) audit.Trust {
+	out := audit.Trust{
 		Partner:     strings.ToLower(t.TrustPartner),
 		FlatName:    t.FlatName,
 		SID:         t.SID,

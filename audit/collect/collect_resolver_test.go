@@ -1,4 +1,4 @@
-package audit
+package collect
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/spntrust/spntrust/ldapx"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 // startDNS serves handler on a loopback UDP port and returns its address.
@@ -57,7 +59,7 @@ func servingLabTest(w dns.ResponseWriter, r *dns.Msg) {
 }
 
 func TestJudgeResolver(t *testing.T) {
-	srvNames := RequiredSRVNames("lab.test", true)
+	srvNames := audit.RequiredSRVNames("lab.test", true)
 	tests := []struct {
 		name        string
 		handler     dns.HandlerFunc
@@ -66,10 +68,10 @@ func TestJudgeResolver(t *testing.T) {
 		wantMarked  int    // SRV answers marked as no evidence
 		wantGapText string // "" = no gap
 	}{
-		{"a resolver that refuses the domain does not serve it", refusing(dns.RcodeRefused), false, DNSError, len(srvNames), "does not serve lab.test"},
-		{"a resolver that answers NXDOMAIN for the domain does not serve it", refusing(dns.RcodeNameError), false, DNSNXDomain, len(srvNames), "does not serve lab.test"},
-		{"a server with the SOA whose SRV answers contradict the zones read over LDAP", servingLabTest, true, DNSOK, 1, "which the AD-integrated zones read over LDAP hold"},
-		{"a server with the SOA and no SRV record in the zones either: the records are missing", servingLabTest, false, DNSOK, 0, ""},
+		{"a resolver that refuses the domain does not serve it", refusing(dns.RcodeRefused), false, audit.DNSError, len(srvNames), "does not serve lab.test"},
+		{"a resolver that answers NXDOMAIN for the domain does not serve it", refusing(dns.RcodeNameError), false, audit.DNSNXDomain, len(srvNames), "does not serve lab.test"},
+		{"a server with the SOA whose SRV answers contradict the zones read over LDAP", servingLabTest, true, audit.DNSOK, 1, "which the AD-integrated zones read over LDAP hold"},
+		{"a server with the SOA and no SRV record in the zones either: the records are missing", servingLabTest, false, audit.DNSOK, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +88,7 @@ func TestJudgeResolver(t *testing.T) {
 					{Zone: "lab.test", Name: "_kerberos._tcp", Records: []ldapx.DNSRecord{{Type: dnsTypeSRV}}},
 				})
 			}
-			c := &collector{cfg: Config{Resolver: r, IsNXDomain: isLdapxNX}, snap: &Snapshot{}}
+			c := &collector{cfg: Config{Resolver: r, IsNXDomain: isLdapxNX}, snap: &audit.Snapshot{}}
 			d := CollectDNS(context.Background(), r, isLdapxNX, nil, srvNames, 4)
 			c.judgeResolver(context.Background(), &d, []string{"lab.test"}, zones)
 

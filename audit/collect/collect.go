@@ -1,4 +1,4 @@
-package audit
+package collect
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 
 	"github.com/spntrust/spntrust/ldapx"
 	"github.com/spntrust/spntrust/spn"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 // Directory is what the collector reads from one domain controller.
@@ -86,7 +88,7 @@ var ErrNothingCollected = errors.New("nothing could be collected")
 type collector struct {
 	cfg  Config
 	mu   sync.Mutex
-	snap *Snapshot
+	snap *audit.Snapshot
 	// domains already collected or being collected, by DNS name.
 	seen map[string]bool
 	// hosts resolves SPN hosts while accounts are still being read.
@@ -106,7 +108,7 @@ type collector struct {
 func (c *collector) gap(scope, what string, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.snap.Collection.Gaps = append(c.snap.Collection.Gaps, Gap{Scope: scope, What: what, Error: err.Error()})
+	c.snap.Collection.Gaps = append(c.snap.Collection.Gaps, audit.Gap{Scope: scope, What: what, Error: err.Error()})
 }
 
 // Collect reads the forest of the target domain or server — every domain of
@@ -114,7 +116,7 @@ func (c *collector) gap(scope, what string, err error) {
 // SPN host and the domains' SRV records, and DC and KDC clocks — into a
 // Snapshot. Whatever cannot be read is recorded as a gap; the error is
 // non-nil only when nothing useful was collected.
-func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
+func Collect(ctx context.Context, cfg Config) (*audit.Snapshot, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -133,13 +135,13 @@ func Collect(ctx context.Context, cfg Config) (*Snapshot, error) {
 		return nil, fmt.Errorf("DNS source %q: use %q (zones from the directory, the DNS server for the rest) or %q (the DNS server for every name)",
 			cfg.DNSSource, DNSSourceAuto, DNSSourceServer)
 	}
-	c := &collector{cfg: cfg, seen: map[string]bool{}, zoneSuffixes: map[string]*forestZones{}, snap: &Snapshot{
-		SchemaVersion: SchemaVersion,
-		Collection: Collection{
+	c := &collector{cfg: cfg, seen: map[string]bool{}, zoneSuffixes: map[string]*forestZones{}, snap: &audit.Snapshot{
+		SchemaVersion: audit.SchemaVersion,
+		Collection: audit.Collection{
 			ToolVersion: cfg.ToolVersion, StartedAt: cfg.Now().UTC(), Host: cfg.Host,
 			Principal: cfg.Principal, AuthMethod: cfg.AuthMethod, Target: firstNonEmpty(cfg.Domain, cfg.Server),
 		},
-		Forests: []Forest{}, Domains: []Domain{}, Accounts: []Account{},
+		Forests: []audit.Forest{}, Domains: []audit.Domain{}, Accounts: []audit.Account{},
 	}}
 	if cfg.DNSSource != DNSSourceServer {
 		c.zones = newZoneStore()
@@ -271,7 +273,7 @@ func (c *collector) collectForest(ctx context.Context, candidates []string) erro
 	c.seen["forest:"+forestRoot] = true
 	c.mu.Unlock()
 
-	forest := Forest{RootDomain: forestRoot, FunctionalLevel: rootDSE.ForestFunctionality}
+	forest := audit.Forest{RootDomain: forestRoot, FunctionalLevel: rootDSE.ForestFunctionality}
 	if m, err := dir.ReadSPNMappings(dctx, configNC); err != nil {
 		c.gap("forest:"+forestRoot, "sPNMappings", err)
 	} else {
@@ -306,7 +308,7 @@ func (c *collector) collectForest(ctx context.Context, candidates []string) erro
 	}
 	c.mu.Unlock()
 	// The forest's domains, each once.
-	var todo []Domain
+	var todo []audit.Domain
 	for i, p := range parts {
 		name := strings.ToLower(names[i])
 		c.mu.Lock()
@@ -316,11 +318,11 @@ func (c *collector) collectForest(ctx context.Context, candidates []string) erro
 		if dup {
 			continue
 		}
-		d := Domain{DNSName: name, NetBIOSName: p.NetBIOSName, SID: p.DomainSID, DN: p.NCName, Forest: forestRoot,
-			DCs: []DC{}, Trusts: []Trust{}}
+		d := audit.Domain{DNSName: name, NetBIOSName: p.NetBIOSName, SID: p.DomainSID, DN: p.NCName, Forest: forestRoot,
+			DCs: []audit.DC{}, Trusts: []audit.Trust{}}
 		for _, dc := range dcs {
 			if strings.EqualFold(ldapx.DNToDomain(dc.ServerReference), name) || (dc.ServerReference == "" && strings.HasSuffix(strings.ToLower(dc.DNSHostName), "."+name)) {
-				d.DCs = append(d.DCs, DC{FQDN: strings.ToLower(dc.DNSHostName), GlobalCatalog: dc.IsGlobalCatalog, FunctionalLevel: max(dc.BehaviorVersion, 0), Site: dc.Site})
+				d.DCs = append(d.DCs, audit.DC{FQDN: strings.ToLower(dc.DNSHostName), GlobalCatalog: dc.IsGlobalCatalog, FunctionalLevel: max(dc.BehaviorVersion, 0), Site: dc.Site})
 			}
 		}
 		todo = append(todo, d)
@@ -354,7 +356,7 @@ func (c *collector) collectForest(ctx context.Context, candidates []string) erro
 		}
 		wg.Add(1)
 		sem <- struct{}{}
-		go func(d Domain) {
+		go func(d audit.Domain) {
 			defer func() { <-sem; wg.Done() }()
 			c.collectOtherDomain(ctx, d, zonesRead.Done)
 		}(d)
@@ -379,7 +381,7 @@ type forestZones struct {
 // collectOtherDomain reads a domain of an already-collected forest through
 // one of its own DCs.
 // zonesRead is called once its zones are read, or when they will not be.
-func (c *collector) collectOtherDomain(ctx context.Context, d Domain, zonesRead func()) {
+func (c *collector) collectOtherDomain(ctx context.Context, d audit.Domain, zonesRead func()) {
 	started := false
 	defer func() {
 		if !started {
@@ -547,8 +549,8 @@ func (c *collector) waitsForZones(name string) bool {
 }
 
 // readDomain reads a domain's SPN accounts and trusts over dir.
-func (c *collector) readDomain(ctx context.Context, dir Directory, d *Domain) {
-	var accounts []Account
+func (c *collector) readDomain(ctx context.Context, dir Directory, d *audit.Domain) {
+	var accounts []audit.Account
 	_, err := dir.ReadSPNAccounts(ctx, d.DN, func(a ldapx.SPNAccount) error {
 		accounts = append(accounts, convertAccount(a, d.DNSName))
 		for _, raw := range a.SPNs {
@@ -590,7 +592,7 @@ func (c *collector) readDomain(ctx context.Context, dir Directory, d *Domain) {
 	c.mu.Unlock()
 }
 
-func (c *collector) addDomain(d Domain) {
+func (c *collector) addDomain(d audit.Domain) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.snap.Domains = append(c.snap.Domains, d)
@@ -603,7 +605,7 @@ func (c *collector) addRootDSEClock(source string, r *ldapx.RootDSE) {
 	rtt := r.LocalAfter.Sub(r.LocalBefore)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.snap.Clocks = append(c.snap.Clocks, ClockSample{
+	c.snap.Clocks = append(c.snap.Clocks, audit.ClockSample{
 		Source: source, RemoteTime: r.CurrentTime.UTC(), LocalTime: r.LocalBefore.Add(rtt / 2).UTC(),
 		RoundTripMs: float64(rtt) / float64(time.Millisecond),
 	})
@@ -658,7 +660,7 @@ func (c *collector) collectDNS(ctx context.Context) {
 	var domainNames []string
 	for _, d := range c.snap.Domains {
 		domainNames = append(domainNames, d.DNSName)
-		srv = append(srv, RequiredSRVNames(d.DNSName, roots[d.DNSName])...)
+		srv = append(srv, audit.RequiredSRVNames(d.DNSName, roots[d.DNSName])...)
 		for _, dc := range d.DCs {
 			hosts = append(hosts, HostQuery{Name: dc.FQDN})
 		}

@@ -1,4 +1,4 @@
-package audit
+package collect
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/spn"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 // TicketRequester asks the KDC for one service ticket (krbprobe.Prober).
@@ -23,7 +25,7 @@ const DefaultProbeLimit = 200
 // tickets go astray), HTTP/<dNSHostName> of every computer (what a browser
 // asks for a site running as the computer), and HOST/<DC> of every trusted
 // domain's DC (the cross-realm path).
-func probeTargets(s *Snapshot) []string {
+func probeTargets(s *audit.Snapshot) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(v string) {
@@ -36,8 +38,8 @@ func probeTargets(s *Snapshot) []string {
 		if !a.Enabled {
 			continue
 		}
-		if a.Kind == KindComputer {
-			if a.DNSHostName != "" && a.UserAccountControl&UACServerTrust == 0 {
+		if a.Kind == audit.KindComputer {
+			if a.DNSHostName != "" && a.UserAccountControl&audit.UACServerTrust == 0 {
 				add("HTTP/" + a.DNSHostName)
 			}
 			continue
@@ -65,19 +67,19 @@ func probeTargets(s *Snapshot) []string {
 // ProbeTickets asks the KDC, through r, for a ticket for each SPN a client
 // would request from this snapshot (at most limit) and records each outcome
 // and referral path in s.TicketProbes.
-func ProbeTickets(ctx context.Context, s *Snapshot, r TicketRequester, limit int) {
+func ProbeTickets(ctx context.Context, s *audit.Snapshot, r TicketRequester, limit int) {
 	targets := probeTargets(s)
 	if limit <= 0 {
 		limit = DefaultProbeLimit
 	}
 	if len(targets) > limit {
-		s.Collection.Gaps = append(s.Collection.Gaps, Gap{Scope: "kdc", What: "ticket probes",
+		s.Collection.Gaps = append(s.Collection.Gaps, audit.Gap{Scope: "kdc", What: "ticket probes",
 			Error: fmt.Sprintf("%d SPNs to probe, limited to %d (raise --probe-limit)", len(targets), limit)})
 		targets = targets[:limit]
 	}
 	for _, t := range targets {
 		res := r.Request(ctx, t)
-		p := TicketProbe{SPN: t, ClientRealm: res.ClientRealm, Issued: res.Issued, Realm: res.Realm, Path: res.Path,
+		p := audit.TicketProbe{SPN: t, ClientRealm: res.ClientRealm, Issued: res.Issued, Realm: res.Realm, Path: res.Path,
 			ErrorCode: int(res.ErrorCode), ErrorName: res.ErrorName, TicketEtype: res.TicketEtype, SessionEtype: res.SessionEtype}
 		if res.Err != nil {
 			p.Error = res.Err.Error()

@@ -1,4 +1,4 @@
-package audit
+package collect
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 // DNSQuerier asks one DNS question and returns the answer message. A name
@@ -30,8 +32,8 @@ type HostQuery struct {
 // LookupHost resolves a host as a Windows client would before building an
 // SPN: follow the CNAME chain to the canonical name, then collect its A,
 // AAAA and the PTR names of every address.
-func LookupHost(ctx context.Context, q DNSQuerier, hq HostQuery, isNXDomain func(error) bool) HostLookup {
-	h := HostLookup{Name: canonicalName(hq.Name)}
+func LookupHost(ctx context.Context, q DNSQuerier, hq HostQuery, isNXDomain func(error) bool) audit.HostLookup {
+	h := audit.HostLookup{Name: canonicalName(hq.Name)}
 	current := h.Name
 	if !strings.Contains(current, ".") && hq.Suffix != "" {
 		current = current + "." + canonicalName(hq.Suffix)
@@ -42,9 +44,9 @@ func LookupHost(ctx context.Context, q DNSQuerier, hq HostQuery, isNXDomain func
 		msg, err := q.Query(ctx, current, dns.TypeA)
 		if err != nil {
 			if isNXDomain(err) {
-				h.Status = DNSNXDomain
+				h.Status = audit.DNSNXDomain
 			} else {
-				h.Status = DNSError
+				h.Status = audit.DNSError
 			}
 			h.Error = err.Error()
 			return h
@@ -58,7 +60,7 @@ func LookupHost(ctx context.Context, q DNSQuerier, hq HostQuery, isNXDomain func
 		}
 		// The server returned the chain but not the target's address: ask again.
 		if hop >= maxCNAMEHops || seen[next] {
-			h.Status = DNSError
+			h.Status = audit.DNSError
 			h.Error = "CNAME chain too long or looping at " + next
 			return h
 		}
@@ -70,10 +72,10 @@ func LookupHost(ctx context.Context, q DNSQuerier, hq HostQuery, isNXDomain func
 		_, h.AAAA = followAnswerType(msg, current, dns.TypeAAAA)
 	}
 	if len(h.A)+len(h.AAAA) == 0 {
-		h.Status = DNSNoData
+		h.Status = audit.DNSNoData
 		return h
 	}
-	h.Status = DNSOK
+	h.Status = audit.DNSOK
 	for _, addr := range append(append([]string(nil), h.A...), h.AAAA...) {
 		rev, err := dns.ReverseAddr(addr)
 		if _, dup := h.PTR.Lookup(addr); err != nil || dup {
@@ -88,7 +90,7 @@ func LookupHost(ctx context.Context, q DNSQuerier, hq HostQuery, isNXDomain func
 			}
 			sort.Strings(names)
 		}
-		h.PTR = append(h.PTR, PTR{Addr: addr, Names: names})
+		h.PTR = append(h.PTR, audit.PTR{Addr: addr, Names: names})
 		sort.Slice(h.PTR, func(i, j int) bool { return h.PTR[i].Addr < h.PTR[j].Addr })
 	}
 	return h
@@ -150,20 +152,20 @@ func followAnswerType(msg *dns.Msg, name string, qtype uint16) (string, []string
 }
 
 // LookupSRV queries one SRV name.
-func LookupSRV(ctx context.Context, q DNSQuerier, name string, isNXDomain func(error) bool) SRVLookup {
-	l := SRVLookup{Name: canonicalName(name)}
+func LookupSRV(ctx context.Context, q DNSQuerier, name string, isNXDomain func(error) bool) audit.SRVLookup {
+	l := audit.SRVLookup{Name: canonicalName(name)}
 	msg, err := q.Query(ctx, l.Name, dns.TypeSRV)
 	if err != nil {
-		l.Status = DNSError
+		l.Status = audit.DNSError
 		if isNXDomain(err) {
-			l.Status = DNSNXDomain
+			l.Status = audit.DNSNXDomain
 		}
 		l.Error = err.Error()
 		return l
 	}
 	for _, rr := range msg.Answer {
 		if s, ok := rr.(*dns.SRV); ok {
-			l.Targets = append(l.Targets, SRVTarget{Target: canonicalName(s.Target), Port: int(s.Port), Priority: int(s.Priority), Weight: int(s.Weight)})
+			l.Targets = append(l.Targets, audit.SRVTarget{Target: canonicalName(s.Target), Port: int(s.Port), Priority: int(s.Priority), Weight: int(s.Weight)})
 		}
 	}
 	sort.Slice(l.Targets, func(i, j int) bool {
@@ -173,40 +175,22 @@ func LookupSRV(ctx context.Context, q DNSQuerier, name string, isNXDomain func(e
 		}
 		return a.Target < b.Target
 	})
-	l.Status = DNSOK
+	l.Status = audit.DNSOK
 	if len(l.Targets) == 0 {
-		l.Status = DNSNoData
+		l.Status = audit.DNSNoData
 	}
 	return l
 }
 
-// RequiredSRVNames lists the SRV records a domain needs for DC and KDC
-// location; forestRoot adds the forest-wide _gc record.
-func RequiredSRVNames(domain string, forestRoot bool) []string {
-	d := canonicalName(domain)
-	names := []string{
-		"_ldap._tcp." + d,
-		"_kerberos._tcp." + d,
-		"_kerberos._udp." + d,
-		"_kpasswd._tcp." + d,
-		"_ldap._tcp.dc._msdcs." + d,
-		"_kerberos._tcp.dc._msdcs." + d,
-	}
-	if forestRoot {
-		names = append(names, "_gc._tcp."+d)
-	}
-	return names
-}
-
 // CollectDNS looks up every host and SRV name with at most workers queries
 // in flight, and returns the answers sorted by name.
-func CollectDNS(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, hostQueries []HostQuery, srvNames []string, workers int) DNS {
+func CollectDNS(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, hostQueries []HostQuery, srvNames []string, workers int) audit.DNS {
 	return collectDNS(ctx, q, isNXDomain, hostQueries, srvNames, workers, nil)
 }
 
 // collectDNS is CollectDNS taking answers already looked up (by queried
 // name, see hostPrefetch) instead of asking again.
-func collectDNS(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, hostQueries []HostQuery, srvNames []string, workers int, known map[string]HostLookup) DNS {
+func collectDNS(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, hostQueries []HostQuery, srvNames []string, workers int, known map[string]audit.HostLookup) audit.DNS {
 	if workers < 1 {
 		workers = 1
 	}
@@ -228,8 +212,8 @@ func collectDNS(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, 
 		}
 		which[i] = j
 	}
-	answers := make([]HostLookup, len(questions))
-	out := DNS{Hosts: make([]HostLookup, len(hosts)), SRV: make([]SRVLookup, len(srvNames))}
+	answers := make([]audit.HostLookup, len(questions))
+	out := audit.DNS{Hosts: make([]audit.HostLookup, len(hosts)), SRV: make([]audit.SRVLookup, len(srvNames))}
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
 	run := func(f func()) {
@@ -241,7 +225,7 @@ func collectDNS(ctx context.Context, q DNSQuerier, isNXDomain func(error) bool, 
 		}()
 	}
 	for i, h := range questions {
-		if a, ok := known[h.Name]; ok && a.Status != DNSError {
+		if a, ok := known[h.Name]; ok && a.Status != audit.DNSError {
 			answers[i] = a
 			continue
 		}

@@ -1,4 +1,4 @@
-package audit
+package collect
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/ldapx"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 // Key probes: for every enabled SPN holder (and krbtgt) one credential-free
@@ -33,9 +35,9 @@ type KeyProber func(ctx context.Context, kdcAddr, realm, principal string, timeo
 // accounts that can hold a service's keys, enabled (a disabled one gets no
 // ticket and the KDC only answers "revoked"), and krbtgt, which is disabled
 // by design and whose keys encrypt every TGT.
-func keyProbeCandidate(a Account) bool {
+func keyProbeCandidate(a audit.Account) bool {
 	switch a.Kind {
-	case KindUser, KindComputer, KindMSA, KindGMSA:
+	case audit.KindUser, audit.KindComputer, audit.KindMSA, audit.KindGMSA:
 	default:
 		return false
 	}
@@ -47,7 +49,7 @@ func keyProbeCandidate(a Account) bool {
 // candidate was asked.
 func (c *collector) collectAccountKeys(ctx context.Context) {
 	if c.cfg.SkipKeyProbes {
-		c.snap.Collection.KeyProbes = KeyProbesSkipped
+		c.snap.Collection.KeyProbes = audit.KeyProbesSkipped
 		return
 	}
 	probe := c.cfg.KeyProber
@@ -101,13 +103,13 @@ func (c *collector) collectAccountKeys(ctx context.Context) {
 	}
 	c.mu.Unlock()
 
-	state := KeyProbesDone
+	state := audit.KeyProbesDone
 	for d, n := range noKDC {
-		state = KeyProbesPartial
+		state = audit.KeyProbesPartial
 		c.gap("kdc:"+d, "key probes", fmt.Errorf("no DC address of this domain resolved, so the key types of its %d SPN holders were not asked", n))
 	}
 	if skipped > 0 {
-		state = KeyProbesPartial
+		state = audit.KeyProbesPartial
 		c.gap("kdc", "key probes", fmt.Errorf("%d accounts not asked: the audit asks the KDCs about at most %d (--key-probe-limit); the RC4 checks judge those from pwdLastSet", skipped, limit))
 	}
 
@@ -125,9 +127,9 @@ func (c *collector) collectAccountKeys(ctx context.Context) {
 				pctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 				k, err := probe(pctx, j.kdc, j.realm, j.principal, c.cfg.Timeout)
 				cancel()
-				keys := &AccountKeys{Outcome: k.Outcome, Etypes: k.Etypes}
+				keys := &audit.AccountKeys{Outcome: k.Outcome, Etypes: k.Etypes}
 				if err != nil {
-					keys.Outcome = KeysError
+					keys.Outcome = audit.KeysError
 					keys.Error = err.Error()
 					mu.Lock()
 					failed[j.realm] = append(failed[j.realm], err)
@@ -155,11 +157,11 @@ feed:
 	close(work)
 	wg.Wait()
 	if ctx.Err() != nil {
-		state = KeyProbesPartial
+		state = audit.KeyProbesPartial
 		c.gap("kdc", "key probes", fmt.Errorf("stopped before every account was asked: %w", ctx.Err()))
 	}
 	for realm, errs := range failed {
-		state = KeyProbesPartial
+		state = audit.KeyProbesPartial
 		c.gap("kdc:"+strings.ToLower(realm), "key probes", fmt.Errorf("%d key probes failed; the first: %w", len(errs), errs[0]))
 	}
 	c.mu.Lock()

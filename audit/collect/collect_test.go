@@ -1,4 +1,4 @@
-package audit
+package collect
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/spntrust/spntrust/ldapx"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 // fakeDirectory serves one domain's data; it stands in for a DC in tests of
@@ -146,7 +148,7 @@ func TestCollectMovesPastAnUnreachableDCAndRecordsIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(snap.Accounts) != 1 || snap.Accounts[0].Kind != KindUser {
+	if len(snap.Accounts) != 1 || snap.Accounts[0].Kind != audit.KindUser {
 		t.Errorf("accounts = %+v", snap.Accounts)
 	}
 	if len(snap.Collection.Gaps) == 0 || snap.Collection.Gaps[0].Scope != "dc:dead.corp.example" {

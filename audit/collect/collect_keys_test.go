@@ -1,4 +1,4 @@
-package audit
+package collect
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/ldapx"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 // recordingProber answers key probes from a table and records what was asked.
@@ -30,25 +32,25 @@ func (p *recordingProber) probe(_ context.Context, kdc, realm, principal string,
 	return p.answer[principal], nil
 }
 
-func keysCollector(p *recordingProber, limit int, accounts ...Account) *collector {
+func keysCollector(p *recordingProber, limit int, accounts ...audit.Account) *collector {
 	return &collector{
 		cfg: Config{Timeout: time.Second, KeyProber: p.probe, KeyProbeLimit: limit, KeyProbeRate: 1000},
-		snap: &Snapshot{
-			Domains: []Domain{
-				{DNSName: "corp.example", DCs: []DC{{FQDN: "dc1.corp.example", Addresses: []string{"127.0.0.50"}}}},
-				{DNSName: "lost.example", DCs: []DC{{FQDN: "dc1.lost.example"}}}, // no address resolved
+		snap: &audit.Snapshot{
+			Domains: []audit.Domain{
+				{DNSName: "corp.example", DCs: []audit.DC{{FQDN: "dc1.corp.example", Addresses: []string{"127.0.0.50"}}}},
+				{DNSName: "lost.example", DCs: []audit.DC{{FQDN: "dc1.lost.example"}}}, // no address resolved
 			},
 			Accounts: accounts,
 		},
 	}
 }
 
-func acct(domain, sam string, kind AccountKind, enabled bool) Account {
+func acct(domain, sam string, kind audit.AccountKind, enabled bool) audit.Account {
 	uac := uint32(512)
 	if !enabled {
-		uac |= UACAccountDisable
+		uac |= audit.UACAccountDisable
 	}
-	return Account{DN: "CN=" + sam + ",DC=x", Domain: domain, SAMAccountName: sam, Kind: kind, Enabled: enabled, UserAccountControl: uac}
+	return audit.Account{DN: "CN=" + sam + ",DC=x", Domain: domain, SAMAccountName: sam, Kind: kind, Enabled: enabled, UserAccountControl: uac}
 }
 
 func TestKeyProbesAskEveryEnabledHolderAndKrbtgt(t *testing.T) {
@@ -62,14 +64,14 @@ func TestKeyProbesAskEveryEnabledHolderAndKrbtgt(t *testing.T) {
 		fail: map[string]error{"svc-broken": errors.New("connection refused")},
 	}
 	c := keysCollector(p, 0,
-		acct("corp.example", "svc-aes", KindUser, true),
-		acct("corp.example", "svc-nt", KindUser, true),
-		acct("corp.example", "krbtgt", KindUser, false), // disabled by design, still asked
-		acct("corp.example", "svc-off", KindUser, false),
-		acct("corp.example", "WEB01$", KindComputer, true),
-		acct("corp.example", "svc-broken", KindUser, true),
-		acct("corp.example", "CN=weird", KindOther, true),
-		acct("lost.example", "svc-lost", KindUser, true),
+		acct("corp.example", "svc-aes", audit.KindUser, true),
+		acct("corp.example", "svc-nt", audit.KindUser, true),
+		acct("corp.example", "krbtgt", audit.KindUser, false), // disabled by design, still asked
+		acct("corp.example", "svc-off", audit.KindUser, false),
+		acct("corp.example", "WEB01$", audit.KindComputer, true),
+		acct("corp.example", "svc-broken", audit.KindUser, true),
+		acct("corp.example", "CN=weird", audit.KindOther, true),
+		acct("lost.example", "svc-lost", audit.KindUser, true),
 	)
 	c.collectAccountKeys(context.Background())
 	slices.Sort(p.asked)
@@ -78,7 +80,7 @@ func TestKeyProbesAskEveryEnabledHolderAndKrbtgt(t *testing.T) {
 	if !slices.Equal(p.asked, want) {
 		t.Fatalf("asked %q\nwant  %q", p.asked, want)
 	}
-	got := map[string]*AccountKeys{}
+	got := map[string]*audit.AccountKeys{}
 	for _, a := range c.snap.Accounts {
 		got[a.SAMAccountName] = a.Keys
 	}
@@ -88,13 +90,13 @@ func TestKeyProbesAskEveryEnabledHolderAndKrbtgt(t *testing.T) {
 	if k := got["svc-aes"]; k == nil || !k.HasAES() {
 		t.Errorf("svc-aes keys %+v", k)
 	}
-	if k := got["svc-broken"]; k == nil || k.Outcome != KeysError || !strings.Contains(k.Error, "connection refused") {
+	if k := got["svc-broken"]; k == nil || k.Outcome != audit.KeysError || !strings.Contains(k.Error, "connection refused") {
 		t.Errorf("svc-broken keys %+v", k)
 	}
 	if got["svc-off"] != nil || got["svc-lost"] != nil || got["CN=weird"] != nil {
 		t.Errorf("asked about accounts that are not candidates: %+v %+v %+v", got["svc-off"], got["svc-lost"], got["CN=weird"])
 	}
-	if c.snap.Collection.KeyProbes != KeyProbesPartial {
+	if c.snap.Collection.KeyProbes != audit.KeyProbesPartial {
 		t.Errorf("state %q, want partial (a failure and a domain without a KDC address)", c.snap.Collection.KeyProbes)
 	}
 	var scopes []string
@@ -109,9 +111,9 @@ func TestKeyProbesAskEveryEnabledHolderAndKrbtgt(t *testing.T) {
 
 func TestKeyProbesStopAtTheLimitAndSayWhoWasNotAsked(t *testing.T) {
 	p := &recordingProber{answer: map[string]ldapx.AccountKeys{}}
-	var accounts []Account
+	var accounts []audit.Account
 	for _, n := range []string{"a", "b", "c", "d", "e"} {
-		accounts = append(accounts, acct("corp.example", n, KindUser, true))
+		accounts = append(accounts, acct("corp.example", n, audit.KindUser, true))
 		p.answer[n] = ldapx.AccountKeys{Outcome: ldapx.KeysListed, Etypes: []int32{18}}
 	}
 	c := keysCollector(p, 2, accounts...)
@@ -119,7 +121,7 @@ func TestKeyProbesStopAtTheLimitAndSayWhoWasNotAsked(t *testing.T) {
 	if len(p.asked) != 2 {
 		t.Fatalf("asked %d accounts, want the limit 2", len(p.asked))
 	}
-	if c.snap.Collection.KeyProbes != KeyProbesPartial || len(c.snap.Collection.Gaps) != 1 ||
+	if c.snap.Collection.KeyProbes != audit.KeyProbesPartial || len(c.snap.Collection.Gaps) != 1 ||
 		!strings.Contains(c.snap.Collection.Gaps[0].Error, "3 accounts not asked") {
 		t.Fatalf("state %q gaps %+v", c.snap.Collection.KeyProbes, c.snap.Collection.Gaps)
 	}
@@ -127,10 +129,10 @@ func TestKeyProbesStopAtTheLimitAndSayWhoWasNotAsked(t *testing.T) {
 
 func TestKeyProbesCanBeSkipped(t *testing.T) {
 	p := &recordingProber{}
-	c := keysCollector(p, 0, acct("corp.example", "svc", KindUser, true))
+	c := keysCollector(p, 0, acct("corp.example", "svc", audit.KindUser, true))
 	c.cfg.SkipKeyProbes = true
 	c.collectAccountKeys(context.Background())
-	if len(p.asked) != 0 || c.snap.Collection.KeyProbes != KeyProbesSkipped {
+	if len(p.asked) != 0 || c.snap.Collection.KeyProbes != audit.KeyProbesSkipped {
 		t.Fatalf("asked %q, state %q", p.asked, c.snap.Collection.KeyProbes)
 	}
 }

@@ -1,4 +1,4 @@
-package audit
+package collect
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 
 	"github.com/spntrust/spntrust/internal/labenv"
 	"github.com/spntrust/spntrust/ldapx"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 // labConfig builds a collector configuration for the lab with a simple
@@ -68,7 +70,7 @@ func TestLabCollectReadsForestDNSAndClocks(t *testing.T) {
 	if h, ok := snap.Host("portal.lab.test"); !ok || len(h.CNAMEs) == 0 {
 		t.Errorf("CNAME of portal.lab.test not recorded: %+v", h)
 	}
-	if h, ok := snap.Host("ghost.lab.test"); !ok || h.Status != DNSNXDomain {
+	if h, ok := snap.Host("ghost.lab.test"); !ok || h.Status != audit.DNSNXDomain {
 		t.Errorf("ghost.lab.test should be NXDOMAIN: %+v", h)
 	}
 	var ldapClock, kdcClock bool
@@ -84,7 +86,7 @@ func TestLabCollectReadsForestDNSAndClocks(t *testing.T) {
 	}
 	var srvOK int
 	for _, s := range snap.DNS.SRV {
-		if s.Status == DNSOK {
+		if s.Status == audit.DNSOK {
 			srvOK++
 		}
 	}
@@ -104,7 +106,7 @@ func TestLabCollectReadsForestDNSAndClocks(t *testing.T) {
 // question at all.
 func TestLabDirectoryZonesAnswerAsTheDCsDNSServerDoes(t *testing.T) {
 	env := labenv.Require(t)
-	collect := func(source string) *Snapshot {
+	collect := func(source string) *audit.Snapshot {
 		cfg := labConfig(t, env)
 		cfg.FollowTrusts, cfg.SkipKDCClocks, cfg.DNSSource = true, true, source
 		snap, err := Collect(context.Background(), cfg)
@@ -133,7 +135,7 @@ func TestLabDirectoryZonesAnswerAsTheDCsDNSServerDoes(t *testing.T) {
 			t.Errorf("zone %s not read from the directory; zones: %+v", want, fromZones.DNS.Zones)
 		}
 	}
-	wire := map[string]HostLookup{}
+	wire := map[string]audit.HostLookup{}
 	for _, h := range fromServer.DNS.Hosts {
 		wire[h.Name] = h
 	}
@@ -159,13 +161,13 @@ func TestLabDirectoryZonesAnswerAsTheDCsDNSServerDoes(t *testing.T) {
 	// forest-wide _msdcs zone (delegated from lab.test): every answer of
 	// every lab.test host comes from the zones.
 	for _, name := range []string{"ghost.lab.test", "portal.lab.test", env.DCs[0].FQDN} {
-		if h, ok := fromZones.Host(name); !ok || h.Source != SourceDirectory {
+		if h, ok := fromZones.Host(name); !ok || h.Source != audit.SourceDirectory {
 			t.Errorf("%s not answered from the directory: %+v", name, h)
 		}
 	}
 	for _, h := range fromZones.DNS.Hosts {
-		if n := firstNonEmpty(h.QueriedAs, h.Name); strings.HasSuffix(n, ".lab.test") && h.Source != SourceDirectory {
-			t.Errorf("%s: source %q, want %q (lab.test's zones were read)", n, h.Source, SourceDirectory)
+		if n := firstNonEmpty(h.QueriedAs, h.Name); strings.HasSuffix(n, ".lab.test") && h.Source != audit.SourceDirectory {
+			t.Errorf("%s: source %q, want %q (lab.test's zones were read)", n, h.Source, audit.SourceDirectory)
 		}
 	}
 	t.Logf("%d hosts: %v; %d zones", len(fromZones.DNS.Hosts), bySource, len(fromZones.DNS.Zones))
@@ -220,11 +222,11 @@ func TestLabZoneEdgeCasesMatchTheDCsDNSServer(t *testing.T) {
 		declined bool   // the store must leave it to the server
 		status   string // what the DC's server answers
 	}{
-		{"gone.lab.test", false, DNSNXDomain}, // tombstoned: absent
-		{"x.wild.lab.test", true, DNSOK},      // *.wild: Samba synthesises it
-		{"deep.lab.test", true, DNSNXDomain},  // only the parent of host.deep (Samba: NXDOMAIN)
-		{"host.deep.lab.test", false, DNSOK},  // a two-label node
-		{"nothing-here.lab.test", false, DNSNXDomain},
+		{"gone.lab.test", false, audit.DNSNXDomain}, // tombstoned: absent
+		{"x.wild.lab.test", true, audit.DNSOK},      // *.wild: Samba synthesises it
+		{"deep.lab.test", true, audit.DNSNXDomain},  // only the parent of host.deep (Samba: NXDOMAIN)
+		{"host.deep.lab.test", false, audit.DNSOK},  // a two-label node
+		{"nothing-here.lab.test", false, audit.DNSNXDomain},
 	} {
 		_, ok, _ := store.answer(tt.name, dns.TypeA)
 		if ok == tt.declined {
