@@ -190,8 +190,16 @@ func ldapAuthError(mech Mechanism, principal, realm string, err error) *AuthErro
 			ae.Hint = "the DC requires TLS for this bind"
 		}
 	}
+	if mech == MechSimple {
+		// No ticket, no realm, no clock: a simple bind checks a password.
+		ae.Hint = strings.Replace(ae.Hint, usualCauses, simpleCauses, 1)
+	}
 	return ae
 }
+
+// simpleCauses replaces usualCauses for a simple bind, where the Kerberos
+// causes (realm case, clock skew) play no part.
+const simpleCauses = "usual causes: wrong password, wrong user name (give the UPN user@domain or DOMAIN\\user), account locked, disabled or expired"
 
 var adDataCode = regexp.MustCompile(`\bdata ([0-9a-fA-F]{3,8})\b`)
 

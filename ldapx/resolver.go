@@ -127,7 +127,9 @@ func (r *DNSResolver) LookupSRV(ctx context.Context, name string) ([]SRV, error)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("SRV %s: %w (no records)", name, ErrNotFound)
+		// Name the server asked: a workstation's resolver that does not
+		// serve the domain answers like this, and the user must see which.
+		return nil, fmt.Errorf("SRV %s: %w (no records at DNS server %s)", name, ErrNotFound, strings.Join(r.servers, ", "))
 	}
 	SortSRV(out)
 	return out, nil

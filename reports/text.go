@@ -11,7 +11,8 @@ import (
 )
 
 // Text writes a report for people at a terminal: findings grouped by
-// severity, each with evidence, explanation and fixes, then a summary line.
+// severity, each with evidence, explanation and fixes, after a header that
+// ends with the summary line.
 type Text struct{}
 
 func (Text) Write(out io.Writer, r *Report) error {
@@ -31,6 +32,11 @@ func (Text) Write(out io.Writer, r *Report) error {
 		len(r.Scope.Domains), plural(len(r.Scope.Domains), "domain", "domains"),
 		r.Scope.Accounts, plural(r.Scope.Accounts, "account", "accounts"), r.Scope.SPNs,
 		len(r.Scope.ChecksRun), plural(len(r.Scope.ChecksRun), "check", "checks"))
+	// The verdict first: a reader (or `head`) sees it before the details.
+	fmt.Fprintf(w, "Summary: %s\n", r.SummaryLine())
+	if r.Baseline != nil {
+		fmt.Fprintf(w, "Baseline %s: %d accepted finding(s) not counted toward --fail-on\n", r.Baseline.File, r.AcceptedCount())
+	}
 
 	if len(c.Gaps) > 0 {
 		fmt.Fprintf(w, "\nNOT COLLECTED (the report is partial)\n")
@@ -72,10 +78,6 @@ func (Text) Write(out io.Writer, r *Report) error {
 	}
 	if r.Summary.Total == 0 && r.Summary.NotEvaluated == 0 {
 		fmt.Fprintf(w, "\nNo findings.\n")
-	}
-	fmt.Fprintf(w, "\nSummary: %s\n", r.SummaryLine())
-	if r.Baseline != nil {
-		fmt.Fprintf(w, "Baseline %s: %d accepted finding(s) not counted toward --fail-on\n", r.Baseline.File, r.AcceptedCount())
 	}
 	return bw.Flush()
 }

@@ -232,6 +232,9 @@ func (a *App) session(o *targetOptions) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := needUser(o, pw); err != nil {
+		return nil, err
+	}
 	creds := ldapx.Credentials{
 		Mechanism:  ldapx.Mechanism(o.auth),
 		Principal:  o.user,

@@ -179,3 +179,36 @@ func TestOutputFormatFromTheFileExtension(t *testing.T) {
 		})
 	}
 }
+
+// A bind that needs a principal and has none is bad usage (exit 2) naming
+// --user, found before any connection — not a failed audit (exit 3).
+func TestMissingUserIsAUsageErrorNamingTheFlag(t *testing.T) {
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pw, []byte("secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KRB5CCNAME", "")
+	t.Setenv(passwordEnv, "")
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"kerberos with a password file", []string{"--password-file", pw}},
+		{"kerberos with neither a password nor a credential cache", nil},
+		{"simple bind", []string{"--auth", "simple", "--password-file", pw}},
+		{"ntlm bind", []string{"--auth", "ntlm", "--password-file", pw}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, accepted := listener(t)
+			code, _, stderr := run(t, append([]string{"audit", "--server", addr, "--dns-server", addr}, tt.args...)...)
+			if code != ExitUsage || !strings.Contains(stderr, "--user") {
+				t.Errorf("exit %d, want %d with a message naming --user: %s", code, ExitUsage, stderr)
+			}
+			if n := accepted.Load(); n != 0 {
+				t.Errorf("connected %d time(s) without a user", n)
+			}
+		})
+	}
+}
