@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
-
 	"github.com/spntrust/spntrust/remediate/action"
 )
 
@@ -116,28 +115,6 @@ func runDNSDCPTR(s *audit.Snapshot, _ Options) []Finding {
 	return out
 }
 
-type ptrProblem struct {
-	addr  string
-	names []string
-}
-
-func joinAddrs(ps []ptrProblem) string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, p.addr)
-	}
-	return strings.Join(out, ", ")
-}
-
-func containsName(names []string, fqdn string) bool {
-	for _, n := range names {
-		if normDNS(n) == fqdn {
-			return true
-		}
-	}
-	return false
-}
-
 func dcPTRFinding(s *audit.Snapshot, d audit.Domain, dc audit.DC, ev []Evidence, why string, wrong []ptrProblem) Finding {
 	fqdn := normDNS(dc.FQDN)
 	ev = append(ev, Evidence{Key: "DNS server", Value: dnsServer(s)})
@@ -195,25 +172,6 @@ func reverseZone(addr string) (zone, rel string) {
 		nib = append(nib, fmt.Sprintf("%x", b[i]&0xf), fmt.Sprintf("%x", b[i]>>4))
 	}
 	return strings.Join(nib[16:], ".") + ".ip6.arpa", strings.Join(nib[:16], ".")
-}
-
-// replacePTRActions make p's address name fqdn alone: remove each PTR it
-// has, add the right one (PowerShell's DnsServer module).
-func replacePTRActions(p ptrProblem, fqdn string) []Action {
-	zone, rel := reverseZone(p.addr)
-	var steps []Action
-	for _, n := range p.names {
-		steps = append(steps, Action{Type: ActionManual, Host: fqdn, Domain: zone, Value: p.addr, Note: "remove the PTR naming " + n,
-			Say: action.Say(action.PS("Remove-DnsServerResourceRecord", "-ZoneName", action.Value(zone), "-RRType", "Ptr", "-Name", action.Value(rel), "-RecordData", action.D(ensureDot(n)), "-Force"))})
-	}
-	return append(steps, Action{Type: ActionManual, Host: fqdn, Domain: zone, Value: p.addr, Note: "add the PTR naming " + fqdn,
-		Say: action.Say(action.PS("Add-DnsServerResourceRecordPtr", "-ZoneName", action.Value(zone), "-Name", action.Value(rel), "-PtrDomainName", action.D(ensureDot(fqdn))))})
-}
-
-// verifyPTRAction looks name and its addresses up again.
-func verifyPTRAction(name string) Action {
-	return Action{Type: ActionAdvice, Host: name, Say: action.Say("Verify: ", action.PS("Resolve-DnsName", action.D(name)), ", then ",
-		action.PS("Resolve-DnsName", "<each address>", "-Type", "PTR"), " (the zone name assumes a /24 reverse zone; adjust to yours).")}
 }
 
 func ensureDot(n string) string {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
-
 	"github.com/spntrust/spntrust/remediate/action"
 )
 
@@ -102,17 +101,6 @@ func srvLookup(s *audit.Snapshot, name string) (audit.SRVLookup, bool) {
 		}
 	}
 	return audit.SRVLookup{}, false
-}
-
-// usableTargets are the SRV targets other than "." (service not available).
-func usableTargets(r audit.SRVLookup) []audit.SRVTarget {
-	var out []audit.SRVTarget
-	for _, t := range r.Targets {
-		if normDNS(t.Target) != "" {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 func runDNSSRVMissing(s *audit.Snapshot, _ Options) []Finding {
@@ -213,12 +201,4 @@ func srvMissingFinding(s *audit.Snapshot, req requiredSRV, answer string) Findin
 			Actions: steps,
 		}},
 	}
-}
-
-// resolverOrDC is the server a verification command should ask.
-func resolverOrDC(s *audit.Snapshot) string {
-	if s.DNS.Server != "" {
-		return s.DNS.Server
-	}
-	return "<DNS server>"
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
-
 	"github.com/spntrust/spntrust/remediate/action"
 )
 
@@ -150,20 +149,6 @@ func srvTargetFinding(s *audit.Snapshot, u *srvTargetUse, h audit.HostLookup) Fi
 	}
 }
 
-// domainOfName returns the collected domain whose namespace holds name
-// (longest suffix match), or "".
-func domainOfName(s *audit.Snapshot, name string) string {
-	name = normDNS(name)
-	best := ""
-	for _, d := range s.Domains {
-		n := normDNS(d.DNSName)
-		if (name == n || strings.HasSuffix(name, "."+n)) && len(n) > len(normDNS(best)) {
-			best = d.DNSName
-		}
-	}
-	return best
-}
-
 // srvZone guesses the zone holding an SRV name and the name relative to it:
 // _msdcs records usually live in their own zone _msdcs.<forest root>.
 func srvZone(name, domain string) (zone, rel string) {
@@ -175,17 +160,4 @@ func srvZone(name, domain string) (zone, rel string) {
 		return "<zone>", name
 	}
 	return zone, strings.TrimSuffix(strings.TrimSuffix(name, zone), ".")
-}
-
-// dedupeStrings drops repeated values, keeping the first of each.
-func dedupeStrings(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, v := range in {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
 }

@@ -5,9 +5,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
-	"github.com/spntrust/spntrust/spn"
-
 	"github.com/spntrust/spntrust/remediate/action"
+	"github.com/spntrust/spntrust/spn"
 )
 
 var krbCrossRealmPath = Check{
@@ -40,25 +39,6 @@ Sources
   [MS-KILE] 3.3.5.7.5 (referrals across trusts); RFC 6806 (Kerberos referrals);
   [MS-ADTS] 6.1.6.7 (msDS-TrustForestTrustInfo, FOREST_TRANSITIVE).`,
 	Run: runKRBCrossRealmPath,
-}
-
-// externalWithoutReferral reports whether probe p asked for a service across
-// an external trust of its client realm and got no referral: the walked path
-// never left the client realm. It returns the client domain and the trust.
-func externalWithoutReferral(s *audit.Snapshot, p audit.TicketProbe) (audit.Domain, audit.Trust, bool) {
-	if p.Issued {
-		return audit.Domain{}, audit.Trust{}, false
-	}
-	d, t, ok := probeExternalTrust(s, p)
-	if !ok {
-		return d, t, false
-	}
-	for _, realm := range p.Path {
-		if normDNS(realm) != normDNS(p.ClientRealm) {
-			return d, t, false // a referral was followed: another problem
-		}
-	}
-	return d, t, true
 }
 
 // probeExternalTrust finds the external trust of the probe's client realm

@@ -5,9 +5,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
-	"github.com/spntrust/spntrust/spn"
-
 	"github.com/spntrust/spntrust/remediate/action"
+	"github.com/spntrust/spntrust/spn"
 	"github.com/spntrust/spntrust/statuscode"
 )
 
@@ -89,21 +88,6 @@ func runKRBTicket(s *audit.Snapshot, _ Options) []Finding {
 		})
 	}
 	return out
-}
-
-// krbErrorLabel is the error's name with its code, e.g.
-// "KDC_ERR_S_PRINCIPAL_UNKNOWN (7)". The name is the collector's, else the
-// one table of codes' (statuscode), which the collector also reads.
-func krbErrorLabel(p audit.TicketProbe) string {
-	name := p.ErrorName
-	if name == "" {
-		if c := statuscode.ClassifyKerberos(int32(p.ErrorCode)); c.Known {
-			name = c.Name
-		} else {
-			name = "Kerberos error"
-		}
-	}
-	return fmt.Sprintf("%s (%d)", name, p.ErrorCode)
 }
 
 // probeDomain is the collected domain the probed SPN's host belongs to, else

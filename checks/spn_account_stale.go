@@ -77,5 +77,3 @@ func runAccountStale(s *audit.Snapshot, opt Options) []Finding {
 	}
 	return out
 }
-
-func daysBetween(from, to time.Time) int { return int(to.Sub(from).Hours() / 24) }

@@ -7,9 +7,8 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/audit"
-	"github.com/spntrust/spntrust/spn"
-
 	"github.com/spntrust/spntrust/remediate/action"
+	"github.com/spntrust/spntrust/spn"
 )
 
 // Shared by SPN-ACCOUNT-DISABLED, SPN-ACCOUNT-EXPIRED and SPN-ACCOUNT-STALE:
@@ -80,8 +79,6 @@ func stateCandidates(s *audit.Snapshot) iter.Seq[*audit.Account] {
 		}
 	}
 }
-
-func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 // isExpired reports whether the account expired before now.
 func isExpired(a *audit.Account, now time.Time) bool {

@@ -5,9 +5,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
-	"github.com/spntrust/spntrust/spn"
-
 	"github.com/spntrust/spntrust/remediate/action"
+	"github.com/spntrust/spntrust/spn"
 )
 
 var dnsCNAME = Check{
@@ -97,17 +96,6 @@ func runDNSCNAME(s *audit.Snapshot, opt Options) []Finding {
 		out = append(out, cnameFinding(s, idx, k, groups[k], lookups[k]))
 	}
 	return append(out, unobservedHostsFinding(s, "CNAMEs of SPN hosts", unobserved, why)...)
-}
-
-// canonicalOf is the name a client ends up asking for.
-func canonicalOf(h audit.HostLookup) string {
-	if h.Canonical != "" {
-		return spn.NormalizeHost(h.Canonical)
-	}
-	if n := len(h.CNAMEs); n > 0 {
-		return spn.NormalizeHost(h.CNAMEs[n-1])
-	}
-	return ""
 }
 
 func cnameFinding(s *audit.Snapshot, idx spnIndex, k cnameKey, aliases []parsedSPN, h audit.HostLookup) Finding {

@@ -221,5 +221,5 @@ func shortReasons(reasons []string) []string {
 			out = append(out, "privileged")
 		}
 	}
-	return dedupe(out)
+	return dedupeStrings(out)
 }

@@ -184,7 +184,7 @@ func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Ac
 			{Key: "account", Value: user.DN},
 			{Key: "computer holding HOST", Value: computer.DN},
 			{Key: "computer HOST spns", Value: strings.Join(computerHostSPNs, ", ")},
-			{Key: "sPNMappings", Value: fmt.Sprintf("%s are aliases of host in forest %s", strings.Join(dedupe(classes), ", "), forest.RootDomain)},
+			{Key: "sPNMappings", Value: fmt.Sprintf("%s are aliases of host in forest %s", strings.Join(dedupeStrings(classes), ", "), forest.RootDomain)},
 		},
 		Explanation: fmt.Sprintf("A client asking for %s gets a ticket encrypted for %s, not for the computer %s. "+
 			"A service on that host running as the computer (IIS as LocalSystem, a ConfigMgr management point) "+
@@ -192,16 +192,4 @@ func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Ac
 			names[0], who, computer.SAMAccountName),
 		Remediation: []Option{move, remove},
 	}
-}
-
-func dedupe(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/audit"
-
 	"github.com/spntrust/spntrust/remediate/action"
 )
 
@@ -92,15 +91,6 @@ func dcWithAddress(s *audit.Snapshot, ip netip.Addr) string {
 		}
 	}
 	return ""
-}
-
-// resolution is how coarse a sample's remote clock reading is: LDAP
-// currentTime carries whole seconds, a KRB-ERROR's stime/susec microseconds.
-func resolution(c audit.ClockSample) time.Duration {
-	if strings.HasPrefix(strings.ToLower(c.Source), "ldap:") {
-		return time.Second
-	}
-	return 0
 }
 
 // skewLevel grades a skew: Critical beyond max, Medium beyond warn, "" otherwise.

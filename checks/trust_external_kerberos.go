@@ -6,13 +6,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
-
 	"github.com/spntrust/spntrust/remediate/action"
 )
-
-// minForestTrustLevel is the forest functional level a forest trust needs on
-// both sides: 2, Windows Server 2003.
-const minForestTrustLevel = 2
 
 var trustExternalKerberos = Check{
 	ID:       "TRUST-EXTERNAL-KERBEROS",

@@ -87,17 +87,6 @@ func trustKindMeaning(k TrustKind) string {
 	return "This trust type is not used for Kerberos between Active Directory domains."
 }
 
-// encTypesText describes msDS-SupportedEncryptionTypes.
-func encTypesText(v *uint32) string {
-	if v == nil {
-		return "unset (the KDC assumes RC4 for this trust)"
-	}
-	if *v == 0 {
-		return "0 (the KDC assumes RC4 for this trust)"
-	}
-	return fmt.Sprintf("%#x (%s)", *v, strings.Join(audit.DecodeEncTypes(*v), ", "))
-}
-
 // article is "an" before a vowel, else "a".
 func article(word string) string {
 	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {

@@ -179,6 +179,19 @@ func (c *layerConn) messageDone() {
 	}
 }
 
+// Close closes the connection and frees what the layer holds outside Go
+// (the SSPI context of a Windows bind, whose layer has a release method).
+func (c *layerConn) Close() error {
+	err := c.Conn.Close()
+	c.wmu.Lock()
+	w := c.ww
+	c.wmu.Unlock()
+	if r, ok := w.(interface{ release() }); ok {
+		r.release()
+	}
+	return err
+}
+
 func (c *layerConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()

@@ -82,7 +82,7 @@ func (c *Conn) bindSSPI(ctx context.Context, spn string, fail func(step, princip
 	}
 	if g.layer == saslLayerIntegrity {
 		c.layer.enableWrite(g.wrapper, g.serverMax)
-		g.sctx = nil // the layer owns the context now
+		g.sctx = nil // the layer owns the context now; layerConn.Close releases it
 	}
 	return nil
 }
@@ -222,11 +222,28 @@ type sspiLayer struct {
 
 func (w *sspiLayer) overhead() int { return int(w.trailer + w.blockSize) }
 
+// errLayerReleased is returned after the connection closed.
+var errLayerReleased = errors.New("the SSPI context was released with its connection")
+
+// release deletes the SSPI context; layerConn.Close calls it. Wrap and
+// Unwrap fail after it.
+func (w *sspiLayer) release() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sctx != nil {
+		w.sctx.Release()
+		w.sctx = nil
+	}
+}
+
 // Wrap signs payload (EncryptMessage with KERB_WRAP_NO_ENCRYPT) and returns
 // the token: header and checksum, the data, any padding.
 func (w *sspiLayer) Wrap(payload []byte) ([]byte, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.sctx == nil {
+		return nil, errLayerReleased
+	}
 	data := append([]byte(nil), payload...) // SSPI works in place
 	if onWine() {
 		return w.wrapWine(data)
@@ -250,6 +267,9 @@ func (w *sspiLayer) Wrap(payload []byte) ([]byte, error) {
 func (w *sspiLayer) Unwrap(tok []byte) ([]byte, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.sctx == nil {
+		return nil, errLayerReleased
+	}
 	buf := append([]byte(nil), tok...)
 	if onWine() {
 		return w.unwrapWine(buf)

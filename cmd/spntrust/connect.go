@@ -12,8 +12,11 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/audit/collect"
+	"github.com/spntrust/spntrust/audit/pipeline"
 	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/ldapx"
+	"github.com/spntrust/spntrust/probe"
+	"github.com/spntrust/spntrust/remediate"
 )
 
 // passwordEnv is the environment variable a password may come from.
@@ -176,6 +179,23 @@ func (a *App) password(o *targetOptions) (string, error) {
 	return "", nil
 }
 
+// Connector reaches the live directory the target flags name. The factory
+// injects it (App.Connector); the default, ldapConnector, discovers, dials
+// and binds over LDAP, and command tests inject a fake, so commands run
+// without sockets.
+type Connector interface {
+	// Collector is the live source of audit, remediate and fix.
+	Collector(t *targetOptions) pipeline.Collector
+	// FixDirectory connects to a DC to change SPNs (fix --apply, --rollback);
+	// it returns the DC's name and a function closing the connection.
+	FixDirectory(ctx context.Context, t *targetOptions) (remediate.Directory, string, func(), error)
+	// ProbeDeps connects to the directory and KDC for probe.
+	ProbeDeps(ctx context.Context, o *probeOptions) (probe.Deps, func(), error)
+}
+
+// ldapConnector is the Connector over LDAP, DNS and Kerberos.
+type ldapConnector struct{ app *App }
+
 // session is an authenticated way to reach the directory and the KDCs.
 type session struct {
 	// resolver is the chosen DNS server (--dns-server, else the servers of
@@ -256,6 +276,13 @@ func (a *App) session(o *targetOptions) (*session, error) {
 		InsecureSkipVerify: o.insecure, Timeout: o.timeout, Resolver: resolver, HostResolver: names, Now: a.Now,
 		Paging: ldapx.Paging(o.paging),
 	}}, nil
+}
+
+// Collector collects live with the target flags.
+func (c *ldapConnector) Collector(o *targetOptions) pipeline.Collector {
+	return pipeline.CollectorFunc(func(ctx context.Context) (*audit.Snapshot, error) {
+		return c.app.collect(ctx, o)
+	})
 }
 
 // collect runs a live collection with the target flags.

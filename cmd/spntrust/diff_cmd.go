@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/spntrust/spntrust/history"
-	"github.com/spntrust/spntrust/reports"
 )
 
 // defaultHistory is the history file diff reads when --history is not given.
@@ -84,24 +82,4 @@ func (a *App) runDiff(ctx context.Context, opts *diffOptions, fromSet, toSet boo
 		return d.WriteJSON(a.Stdout)
 	}
 	return d.WriteText(a.Stdout)
-}
-
-// recordHistory records the report as a run in the history file.
-func (a *App) recordHistory(ctx context.Context, path string, rep *reports.Report) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	h, err := history.Open(ctx, path, true)
-	if err != nil {
-		return inputError(err)
-	}
-	id, err := h.Record(ctx, history.FromReport(rep))
-	if cerr := h.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	if err != nil {
-		return inputError(err)
-	}
-	fmt.Fprintf(a.Stderr, "run %d recorded in %s (spntrust diff --history %s --since-last)\n", id, path, path)
-	return nil
 }

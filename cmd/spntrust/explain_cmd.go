@@ -111,7 +111,7 @@ func (a *App) explainRun(opts *explainOptions) error {
 		return err
 	}
 	if len(problems) > 0 {
-		return &exitError{code: ExitUsage, err: errors.New(strings.Join(problems, "\nspntrust: "))}
+		return inputError(errors.New(strings.Join(problems, "\nspntrust: ")))
 	}
 	return nil
 }

@@ -32,16 +32,22 @@ func listener(t *testing.T) (addr string, accepted *atomic.Int32) {
 	return l.Addr().String(), accepted
 }
 
+// pathFixtures makes a directory holding a plain file (a path under it is
+// under a file) and a password file.
+func pathFixtures(t *testing.T) (dir, aFile, pw string) {
+	t.Helper()
+	dir = t.TempDir()
+	aFile, pw = filepath.Join(dir, "file"), filepath.Join(dir, "pw")
+	for path, content := range map[string]string{aFile: "x", pw: "secret\n"} {
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, aFile, pw
+}
+
 func TestOutputPathsAreCheckedBeforeConnecting(t *testing.T) {
-	dir := t.TempDir()
-	aFile := filepath.Join(dir, "file")
-	if err := os.WriteFile(aFile, []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pw := filepath.Join(dir, "pw")
-	if err := os.WriteFile(pw, []byte("secret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir, aFile, pw := pathFixtures(t)
 	missing := filepath.Join(dir, "no-such-dir")
 	// /proc takes no new files, not even from root (permission bits would not stop root).
 	const unwritable = "/proc/spntrust-r.json"
@@ -90,15 +96,7 @@ func TestOutputPathsAreCheckedBeforeConnecting(t *testing.T) {
 }
 
 func TestRemediateAndFixCheckTheirDirectoriesFirst(t *testing.T) {
-	dir := t.TempDir()
-	aFile := filepath.Join(dir, "file")
-	if err := os.WriteFile(aFile, []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pw := filepath.Join(dir, "pw")
-	if err := os.WriteFile(pw, []byte("secret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir, aFile, pw := pathFixtures(t)
 	addr, accepted := listener(t)
 
 	code, _, stderr := run(t, "remediate", "--server", addr, "--auth", "simple", "--security", "ldaps",
@@ -183,11 +181,7 @@ func TestOutputFormatFromTheFileExtension(t *testing.T) {
 // A bind that needs a principal and has none is bad usage (exit 2) naming
 // --user, found before any connection — not a failed audit (exit 3).
 func TestMissingUserIsAUsageErrorNamingTheFlag(t *testing.T) {
-	dir := t.TempDir()
-	pw := filepath.Join(dir, "pw")
-	if err := os.WriteFile(pw, []byte("secret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	_, _, pw := pathFixtures(t)
 	t.Setenv("KRB5CCNAME", "")
 	t.Setenv(passwordEnv, "")
 	tests := []struct {

@@ -144,3 +144,16 @@ func TestWineAtomicfileTests(t *testing.T) {
 		t.Errorf("atomicfile tests under wine: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 }
+
+// ldapx's Windows tests pass under wine: the adapters' DNS servers (what a
+// Windows audit asks without --dns-server) and the machine's domain.
+func TestWineLdapxWindowsTests(t *testing.T) {
+	w := Require(t)
+	exe := BuildTest(t, "./ldapx")
+	r := w.Run(t, t.TempDir(), nil, exe, "-test.v", "-test.count=1", "-test.run", "^TestWindows")
+	if r.Code != 0 || !bytes.Contains(r.Stdout, []byte("--- PASS: TestWindowsMachineDomainFallsBackToUserDNSDomain")) ||
+		!bytes.Contains(r.Stdout, []byte("TestWindowsSystemDNSServers")) {
+		t.Errorf("ldapx Windows tests under wine: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	t.Logf("%s", r.Stdout)
+}
