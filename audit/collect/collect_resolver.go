@@ -63,11 +63,30 @@ func (c *collector) judgeResolver(ctx context.Context, d *audit.DNS, domains []s
 	}
 	fix := "re-run the audit with --dns-server set to a DNS server that serves the AD zones (a DC's address), " +
 		"or point this machine's resolver (/etc/resolv.conf) at one; clients using " + server + " cannot locate the domain's DCs and KDCs either"
+	// One gap for every domain the server does not serve (with
+	// --follow-trusts a workstation's resolver serves none of them): the
+	// cause and the fix are the same, so they are said once.
+	var unserved, answers []string
 	for _, dom := range domains {
 		cd := canonicalName(dom)
-		if why, ok := notServed[cd]; ok {
-			c.gap("dns:"+cd, "SRV records (DC and KDC location)",
-				fmt.Errorf("%s (%s): its SRV answers are not evidence that records are missing; %s", why, soaError[cd], fix))
+		if _, ok := notServed[cd]; ok {
+			unserved = append(unserved, cd)
+			answers = append(answers, soaError[cd])
+		}
+	}
+	if len(unserved) > 0 {
+		answer := answers[0]
+		if len(unserved) > 1 {
+			answer = strings.Join(answers, "; ")
+		}
+		c.gap("dns:"+strings.Join(unserved, ","), "SRV records (DC and KDC location)",
+			fmt.Errorf("DNS server %s does not serve %s (%s): its SRV answers are not evidence that records are missing; %s",
+				server, strings.Join(unserved, ", "), answer, fix))
+	}
+	for _, dom := range domains {
+		cd := canonicalName(dom)
+		if _, ok := notServed[cd]; ok {
+			continue
 		} else if names := contradicted[cd]; len(names) > 0 {
 			c.gap("dns:"+cd, "SRV records (DC and KDC location)",
 				fmt.Errorf("DNS server %s denies %s, which the AD-integrated zones read over LDAP hold (split horizon or a resolver that does not serve the AD zones); %s",
