@@ -74,6 +74,13 @@ type Config struct {
 	KeyProbeLimit int
 	KeyProbeRate  int
 	KeyProber     KeyProber // nil: ldapx.ProbeAccountKeys
+	// Tickets, when set, adds the ticket-probe phase ("kdc.tickets", after
+	// the KDC clocks and keys): a requester opened for the audited domain's
+	// realm asks for a ticket for each SPN a client would request, at most
+	// TicketLimit (0: DefaultProbeLimit); what cannot be probed is a gap.
+	// It runs even with SkipKDCClocks: asking for it is explicit.
+	Tickets     TicketSource
+	TicketLimit int
 	// Phase, when set, is told how long each phase of the collection took
 	// ("ldap", "dns", "kdc"; "ldap.zones" is the part of "ldap" spent reading
 	// the AD DNS zones on second connections), so a benchmark can say where
@@ -196,6 +203,11 @@ func Collect(ctx context.Context, cfg Config) (*audit.Snapshot, error) {
 		start = time.Now()
 		c.collectAccountKeys(ctx)
 		phase("kdc.keys", start)
+	}
+	if cfg.Tickets != nil {
+		start = time.Now()
+		c.collectTickets(ctx)
+		phase("kdc.tickets", start)
 	}
 	c.finish()
 	return c.snap, nil

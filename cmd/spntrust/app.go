@@ -57,6 +57,7 @@ type App struct {
 // struct embeds it, so the run functions see no App.
 type cmdEnv struct {
 	Version   string
+	Stdin     io.Reader // nil when there is none (tests)
 	Stdout    io.Writer
 	Stderr    io.Writer
 	Now       func() time.Time
@@ -72,7 +73,11 @@ func (a *App) env() cmdEnv {
 	if now == nil {
 		now = time.Now
 	}
-	return cmdEnv{Version: a.Version, Stdout: a.Stdout, Stderr: a.Stderr, Now: now, Connector: c}
+	env := cmdEnv{Version: a.Version, Stdout: a.Stdout, Stderr: a.Stderr, Now: now, Connector: c}
+	if a.Stdin != nil {
+		env.Stdin = a.Stdin
+	}
+	return env
 }
 
 // Main runs the command line and returns the process exit code.
@@ -119,14 +124,14 @@ carry Kerberos, clock skew — explains each finding and generates the remediati
 	root.SetErr(a.Stderr)
 	root.AddCommand(
 		newCmdAudit(a, nil),
-		a.checksCommand(),
+		newCmdChecks(a),
 		newCmdProbe(a, nil),
 		newCmdBaseline(a, nil),
-		a.diffCommand(),
+		newCmdDiff(a, nil),
 		newCmdRemediate(a, nil),
 		newCmdFix(a, nil),
-		a.explainCommand(),
-		a.iislogCommand(),
+		newCmdExplain(a, nil),
+		newCmdIISLog(a, nil),
 		a.versionCommand(),
 	)
 	registerCompletions(root)

@@ -23,7 +23,7 @@ type planOptions struct {
 func (o *planOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.from, "from", "", "build the plan from a snapshot file saved by audit")
-	f.StringVar(&o.strategy, "strategy", string(remediate.MovePort), "remediation to follow: move-port (move the site to --move-port and register HTTP/<host>:<port>) or remove (only take the SPNs off)")
+	f.StringVar(&o.strategy, "strategy", string(remediate.MovePort), "remediation to follow: move-port (move the site to --move-port and register HTTP/<host>:<port>), remove (only take the SPNs off), or aes (RC4 removal: reset passwords that lack AES keys, then allow AES in msDS-SupportedEncryptionTypes)")
 	o.settings.register(cmd)
 	o.settings.registerPortAlias(cmd)
 }
