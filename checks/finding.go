@@ -90,12 +90,13 @@ type (
 // Remediation actions the script writers and `fix` understand, and the
 // steps done by hand.
 const (
-	ActionRemoveSPN    = action.RemoveSPN
-	ActionAddSPN       = action.AddSPN
-	ActionMoveSitePort = action.MoveSitePort
-	ActionSetEncTypes  = action.SetEncTypes
-	ActionManual       = action.Manual
-	ActionAdvice       = action.Advice
+	ActionRemoveSPN     = action.RemoveSPN
+	ActionAddSPN        = action.AddSPN
+	ActionMoveSitePort  = action.MoveSitePort
+	ActionSetEncTypes   = action.SetEncTypes
+	ActionResetPassword = action.ResetPassword
+	ActionManual        = action.Manual
+	ActionAdvice        = action.Advice
 )
 
 // Finding is one problem a check found.

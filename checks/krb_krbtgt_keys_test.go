@@ -2,6 +2,7 @@ package checks
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,15 +44,12 @@ func TestKrbtgtKeys(t *testing.T) {
 func TestKrbtgtKeysResetsTwiceWithTheReplicationWait(t *testing.T) {
 	s := aesSince(newSnapshot(withPwdLastSet(withUAC(user("krbtgt", "kadmin/changepw"), audit.UACAccountDisable), before)), marker, auditAt)
 	o := runKrbtgtKeys(s, DefaultOptions())[0].Remediation[0]
-	resets := 0
-	wait := false
-	for _, st := range o.Steps() {
-		if len(st) > 20 && st[:20] == "Set-ADAccountPasswor" {
-			resets++
-		}
-		wait = wait || (len(st) > 8 && st[:8] == "repadmin")
+	if len(o.Actions) != 1 || o.Actions[0].Type != ActionResetPassword || o.Actions[0].Value != "twice" {
+		t.Fatalf("actions %+v: want one reset-password action, twice", o.Actions)
 	}
-	if resets != 2 || !wait {
-		t.Fatalf("steps %q: want two resets with the replication wait between", o.Steps())
+	step := o.Actions[0].Step()
+	if strings.Count(step, "Set-ADAccountPassword") != 2 || !strings.Contains(step, "repadmin /syncall") ||
+		strings.Index(step, "repadmin") < strings.Index(step, "Set-ADAccountPassword") {
+		t.Fatalf("step %q: want two resets with the replication wait between", step)
 	}
 }

@@ -109,30 +109,28 @@ func serviceList(a *audit.Account) string {
 
 // resetPasswordOption is the fix that creates AES keys: a password reset
 // (the DC derives the AES keys from the new password). The password is
-// typed by the operator at the prompt and never written anywhere.
+// typed by the operator at the prompt (fix.ps1 asks for it) and never
+// written anywhere.
 func resetPasswordOption(s *audit.Snapshot, a *audit.Account, twice bool) Option {
 	who := qualifiedName(s, a)
-	prompt := func(text string) Action {
-		return Action{Type: ActionManual, Account: who, Domain: a.Domain,
-			Say: action.Say(action.PS("$pw", "=", "Read-Host", "-AsSecureString", action.D(text)))}
-	}
-	reset := Action{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain,
-		Note: "reset the password (the operator types it; it is never written down) so AES keys are created, then update the service",
-		Say:  action.Say(action.PS("Set-ADAccountPassword", "-Identity", action.D(a.SAMAccountName), "-Server", action.D(a.Domain), "-Reset", "-NewPassword", "$pw"))}
+	setPW := action.PS("Set-ADAccountPassword", "-Identity", action.D(a.DN), "-Server", action.D(a.Domain), "-Reset", "-NewPassword",
+		"(Read-Host", "-AsSecureString", action.D("New password for "+who), ")")
+	reset := Action{Type: ActionResetPassword, AccountDN: a.DN, Account: who, Domain: a.Domain,
+		Note: "reset the password (the operator types it; it is never written down) so the DC creates AES keys",
+		Say:  action.Say(setPW)}
 	update := Action{Type: ActionManual, Account: who, Note: "update the password in the service's configuration (service logon, application pool) and restart it"}
 	o := Option{
 		Name:    "reset-password",
 		Summary: fmt.Sprintf("Reset %s's password so the DC creates AES keys for it, then give the service the new password.", who),
-		Actions: []Action{prompt(fmt.Sprintf("New password for %s (25+ random characters)", who)), reset, update},
+		Actions: []Action{reset, update},
 	}
 	if twice {
 		o.Summary = fmt.Sprintf("Reset %s's password twice, waiting for replication to every DC in between, so both keys the KDC keeps have AES.", who)
-		second := reset
-		second.Note = "reset the password twice with the replication wait in between (the operator types both; never written down)"
-		o.Actions = []Action{o.Actions[0], reset,
-			{Type: ActionManual, Domain: a.Domain, Note: "wait for replication to every DC",
-				Say: action.Say(action.CmdLine("repadmin", "/syncall", "/AdeP"), " (or wait for replication to every DC, at least the maximum ticket lifetime, 10 hours by default)")},
-			prompt("Second new password"), second}
+		reset.Value = "twice"
+		reset.Note = "reset the password twice with the replication wait in between (AD sets krbtgt's password itself; nothing typed is kept)"
+		reset.Say = action.Say(setPW, ", then ", action.CmdLine("repadmin", "/syncall", "/AdeP"),
+			" (or wait for replication to every DC and at least the maximum ticket lifetime, 10 hours by default), then ", setPW)
+		o.Actions = []Action{reset}
 	}
 	return o
 }

@@ -64,3 +64,27 @@ func TestLabAESKeysSinceIsTheRODCGroupCreation(t *testing.T) {
 		t.Fatalf("AES keys since %v, want %v (the group's whenCreated)", got, want)
 	}
 }
+
+// The key probe sends no password and no pre-authentication data: the KDC
+// counts no failed logon, so badPwdCount (and with it lockout) is untouched
+// however often an account is asked about.
+func TestLabKeyProbeLeavesBadPwdCountAlone(t *testing.T) {
+	_, dc, _ := labDC(t, "lab.test")
+	count := func() string {
+		t.Helper()
+		e, err := dc.LDBSearch(dc.BaseDN(), "sub", "(sAMAccountName=svc-aeskeys)", "badPwdCount", "logonCount")
+		if err != nil || len(e) != 1 {
+			t.Fatalf("ldbsearch: %v (%d entries)", err, len(e))
+		}
+		return "badPwdCount=" + e[0].First("badPwdCount") + " logonCount=" + e[0].First("logonCount")
+	}
+	before := count()
+	for i := 0; i < 5; i++ {
+		if _, err := ldapx.ProbeAccountKeys(labCtx(t), dc.IP+":88", dc.Realm, "svc-aeskeys", 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := count(); after != before {
+		t.Fatalf("five key probes changed the account: %s before, %s after", before, after)
+	}
+}

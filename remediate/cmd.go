@@ -69,6 +69,15 @@ func (CMD) Rollback(p *Plan) ([]byte, error) {
 			}
 		}
 	}
+	for _, a := range accts {
+		if !a.EncChanged() {
+			continue
+		}
+		w.rem("")
+		w.rem(fmt.Sprintf("%s: msDS-SupportedEncryptionTypes (the fix set %s; the snapshot had %s)", a.Account, encString(a.EncAfter), encString(a.EncBefore)))
+		w.rem("Not done by this script: rollback.ps1, rollback.ldif or spntrust fix --rollback restore it.")
+		w.echo(fmt.Sprintf("%s: restore msDS-SupportedEncryptionTypes to %s with rollback.ps1 or rollback.ldif.", a.Account, encString(a.EncBefore)))
+	}
 	for _, s := range p.SiteMoves() {
 		w.rem("")
 		w.rem(fmt.Sprintf("IIS (step %d of the fix) - %s %s", s.N, s.Finding.ID, s.Finding.Fingerprint))
@@ -181,6 +190,13 @@ func (w *cmdWriter) step(p *Plan, s Step) error {
 		w.rem("fix.ps1 with -SiteName set to the site's name (it moves the bindings and sets")
 		w.rem("useAppPoolCredentials and useKernelMode); PLAN.md lists the equivalent appcmd commands.")
 		w.echo(fmt.Sprintf("%s: IIS - move the site that runs as %s on %s to port %d there (fix.ps1 -SiteName with the site's name); see PLAN.md.", label, s.Account, s.Host, s.Port))
+	case checks.ActionSetEncTypes:
+		w.line("")
+		w.rem(fmt.Sprintf("%s - %s: %s", label, s.Finding, s.Comment))
+		w.rem("Risk: " + s.Risk)
+		w.rem("Not done by this script: cmd.exe has no tool that writes msDS-SupportedEncryptionTypes.")
+		w.rem("fix.ps1 (Set-ADObject) or fix.ldif (ldapmodify) make this change; so does spntrust fix --apply.")
+		w.echo(fmt.Sprintf("%s: set msDS-SupportedEncryptionTypes of %s to %d with fix.ps1, fix.ldif or spntrust fix --apply; see PLAN.md.", label, s.Account, s.EncTypes))
 	default:
 		w.line("")
 		w.rem(fmt.Sprintf("%s - %s: %s", label, s.Finding, s.Comment))

@@ -35,7 +35,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 // TestGoldenScripts renders every file of the seed plan, for both strategies.
 func TestGoldenScripts(t *testing.T) {
-	for _, strategy := range Strategies {
+	for _, strategy := range spnStrategies {
 		files, err := Render(seedPlan(t, strategy, 0), FormatNames())
 		if err != nil {
 			t.Fatal(err)
@@ -48,6 +48,22 @@ func TestGoldenScripts(t *testing.T) {
 				golden(t, filepath.Join("seed-"+string(strategy), f.Name), f.Data)
 			})
 		}
+	}
+}
+
+// TestGoldenScriptsOfTheRC4Plan renders the aes strategy's plan for the
+// lab's RC4 findings (a live snapshot: svc-ntonly without AES keys, svc-rc4
+// RC4-only): the password reset first, then the encryption types.
+func TestGoldenScriptsOfTheRC4Plan(t *testing.T) {
+	p := rc4Plan(t)
+	files, err := Render(p, FormatNames())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		t.Run(f.Name, func(t *testing.T) {
+			golden(t, filepath.Join("lab-rc4-aes", f.Name), f.Data)
+		})
 	}
 }
 

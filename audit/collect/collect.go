@@ -74,6 +74,13 @@ type Config struct {
 	KeyProbeLimit int
 	KeyProbeRate  int
 	KeyProber     KeyProber // nil: ldapx.ProbeAccountKeys
+	// Tickets, when set, adds the ticket-probe phase ("kdc.tickets", after
+	// the KDC clocks and keys): a requester opened for the audited domain's
+	// realm asks for a ticket for each SPN a client would request, at most
+	// TicketLimit (0: DefaultProbeLimit); what cannot be probed is a gap.
+	// It runs even with SkipKDCClocks: asking for it is explicit.
+	Tickets     TicketSource
+	TicketLimit int
 	// Phase, when set, is told how long each phase of the collection took
 	// ("ldap", "dns", "kdc"; "ldap.zones" is the part of "ldap" spent reading
 	// the AD DNS zones on second connections), so a benchmark can say where
@@ -197,51 +204,40 @@ func Collect(ctx context.Context, cfg Config) (*audit.Snapshot, error) {
 		c.collectAccountKeys(ctx)
 		phase("kdc.keys", start)
 	}
+	if cfg.Tickets != nil {
+		start = time.Now()
+		c.collectTickets(ctx)
+		phase("kdc.tickets", start)
+	}
 	c.finish()
 	return c.snap, nil
 }
 
+// session is the directory session over cfg.Connect: the DCs tried in
+// order, each one that fails recorded as a gap.
+func (c *collector) session() *ldapx.Session[Directory] {
+	return &ldapx.Session[Directory]{
+		DNS: c.cfg.Resolver, Connector: ldapx.ConnectorFunc[Directory](c.cfg.Connect), Timeout: c.cfg.Timeout,
+		Failed: func(dc string, err error) { c.gap("dc:"+dc, "connection", err) },
+	}
+}
+
 // discover returns the DC host names of a domain from DNS SRV records.
 func (c *collector) discover(ctx context.Context, domain string) ([]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	recs, err := ldapx.DiscoverDCs(ctx, c.cfg.Resolver, domain)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, r := range recs {
-		out = append(out, r.Target)
-	}
-	return out, nil
+	return c.session().Discover(ctx, domain)
 }
 
 // connectAny connects to the first reachable DC of candidates; an
 // unreachable DC is recorded as a gap and the next one is tried.
 func (c *collector) connectAny(ctx context.Context, candidates []string) (Directory, string, error) {
-	var errs []error
-	for _, dc := range candidates {
-		dctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-		d, err := c.cfg.Connect(dctx, dc)
-		cancel()
-		if err == nil {
-			c.mu.Lock()
-			c.snap.Collection.DCsContacted = append(c.snap.Collection.DCsContacted, dc)
-			c.mu.Unlock()
-			return d, dc, nil
-		}
-		var authErr *ldapx.AuthError
-		if errors.As(err, &authErr) {
-			// Credentials refused: another DC of the same domain will refuse them too.
-			return nil, dc, err
-		}
-		c.gap("dc:"+dc, "connection", err)
-		errs = append(errs, fmt.Errorf("%s: %w", dc, err))
+	d, dc, err := c.session().ConnectAny(ctx, candidates)
+	if err != nil {
+		return nil, dc, err
 	}
-	if len(errs) == 0 {
-		return nil, "", errors.New("no domain controller to contact")
-	}
-	return nil, "", errors.Join(errs...)
+	c.mu.Lock()
+	c.snap.Collection.DCsContacted = append(c.snap.Collection.DCsContacted, dc)
+	c.mu.Unlock()
+	return d, dc, nil
 }
 
 // collectForest reads the forest the candidates' DCs belong to, and every

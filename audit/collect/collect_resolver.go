@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -30,12 +31,14 @@ func (c *collector) judgeResolver(ctx context.Context, d *audit.DNS, domains []s
 		return
 	}
 	server := c.dnsServerName()
-	notServed := map[string]string{} // domain → why
+	notServed := map[string]string{} // domain → why, short: every SRV answer of it carries it
+	soaError := map[string]string{}  // domain → the SOA answer, for the gap
 	for _, dom := range domains {
 		z := judgeZone(ctx, c.cfg.Resolver, c.cfg.IsNXDomain, dom)
 		d.Served = append(d.Served, z)
 		if z.Status != audit.DNSOK {
-			notServed[canonicalName(dom)] = fmt.Sprintf("DNS server %s does not serve %s (%s)", server, dom, z.Error)
+			notServed[z.Domain] = fmt.Sprintf("DNS server %s does not serve %s", server, z.Domain)
+			soaError[z.Domain] = z.Error
 		}
 	}
 	contradicted := map[string][]string{} // domain → SRV names the zones hold but the server denied
@@ -60,11 +63,30 @@ func (c *collector) judgeResolver(ctx context.Context, d *audit.DNS, domains []s
 	}
 	fix := "re-run the audit with --dns-server set to a DNS server that serves the AD zones (a DC's address), " +
 		"or point this machine's resolver (/etc/resolv.conf) at one; clients using " + server + " cannot locate the domain's DCs and KDCs either"
+	// One gap for every domain the server does not serve (with
+	// --follow-trusts a workstation's resolver serves none of them): the
+	// cause and the fix are the same, so they are said once.
+	var unserved, answers []string
 	for _, dom := range domains {
 		cd := canonicalName(dom)
-		if why, ok := notServed[cd]; ok {
-			c.gap("dns:"+cd, "SRV records (DC and KDC location)",
-				fmt.Errorf("%s: its SRV answers are not evidence that records are missing; %s", why, fix))
+		if _, ok := notServed[cd]; ok {
+			unserved = append(unserved, cd)
+			answers = append(answers, soaError[cd])
+		}
+	}
+	if len(unserved) > 0 {
+		answer := answers[0]
+		if len(unserved) > 1 {
+			answer = strings.Join(answers, "; ")
+		}
+		c.gap("dns:"+strings.Join(unserved, ","), "SRV records (DC and KDC location)",
+			fmt.Errorf("DNS server %s does not serve %s (%s): its SRV answers are not evidence that records are missing; %s",
+				server, strings.Join(unserved, ", "), answer, fix))
+	}
+	for _, dom := range domains {
+		cd := canonicalName(dom)
+		if _, ok := notServed[cd]; ok {
+			continue
 		} else if names := contradicted[cd]; len(names) > 0 {
 			c.gap("dns:"+cd, "SRV records (DC and KDC location)",
 				fmt.Errorf("DNS server %s denies %s, which the AD-integrated zones read over LDAP hold (split horizon or a resolver that does not serve the AD zones); %s",
@@ -149,6 +171,9 @@ func oneLine(err error) string {
 	var parts []string
 	seen := map[string]bool{}
 	for _, p := range strings.Split(err.Error(), "\n") {
+		// "read udp 127.0.0.1:57361->127.0.0.1:53: read: connection refused":
+		// the local port differs per attempt and says nothing.
+		p = socketDetail.ReplaceAllString(p, "")
 		if p = strings.TrimSpace(p); p != "" && !seen[p] {
 			seen[p] = true
 			parts = append(parts, p)
@@ -156,3 +181,5 @@ func oneLine(err error) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+var socketDetail = regexp.MustCompile(`(?:read|write|dial) (?:udp|tcp)\S* \S+(?:->\S+)?: (?:read: |write: |connect: )?`)

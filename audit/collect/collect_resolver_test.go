@@ -119,3 +119,35 @@ func TestJudgeResolver(t *testing.T) {
 }
 
 func isLdapxNX(err error) bool { return errors.Is(err, ldapx.ErrNotFound) }
+
+// With --follow-trusts a workstation's resolver serves none of the domains:
+// that is one cause with one fix, said in one gap naming every domain.
+func TestJudgeResolverSaysOnceForEveryDomainNotServed(t *testing.T) {
+	addr := startDNS(t, refusing(dns.RcodeRefused))
+	r, err := ldapx.NewDNSResolver(addr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	domains := []string{"lab.test", "partner.test", "extern.test"}
+	var srv []string
+	for _, d := range domains {
+		srv = append(srv, audit.RequiredSRVNames(d, true)...)
+	}
+	c := &collector{cfg: Config{Resolver: r, IsNXDomain: isLdapxNX}, snap: &audit.Snapshot{}}
+	d := CollectDNS(context.Background(), r, isLdapxNX, nil, srv, 4)
+	c.judgeResolver(context.Background(), &d, domains, nil)
+	gaps := c.snap.Collection.Gaps
+	if len(gaps) != 1 {
+		t.Fatalf("want one gap, got %d: %+v", len(gaps), gaps)
+	}
+	for _, dom := range domains {
+		if !strings.Contains(gaps[0].Error, dom) {
+			t.Errorf("the gap does not name %s: %s", dom, gaps[0].Error)
+		}
+	}
+	for _, l := range d.SRV {
+		if l.Unreliable == "" {
+			t.Errorf("%s not marked as no evidence", l.Name)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -223,5 +224,30 @@ func TestCollectFollowsTrustsAndRecordsRefusals(t *testing.T) {
 	}
 	if !gap {
 		t.Errorf("the undiscoverable trusted domain is not a gap: %+v", snap.Collection.Gaps)
+	}
+}
+
+func TestCollectWhenEveryDCFailsTheErrorNamesEachInOrder(t *testing.T) {
+	res := fakeResolver{srv: map[string][]ldapx.SRV{"_ldap._tcp.dc._msdcs.corp.example": {
+		{Target: "dc2.corp.example", Priority: 10}, {Target: "dc1.corp.example", Priority: 0}}}}
+	var tried []string
+	snap, err := Collect(context.Background(), Config{
+		Domain: "corp.example", Resolver: res, SkipKDCClocks: true,
+		Connect: func(_ context.Context, addr string) (Directory, error) {
+			tried = append(tried, addr)
+			return nil, fmt.Errorf("dial %s: connection refused", addr)
+		},
+	})
+	if snap != nil || !errors.Is(err, ErrNothingCollected) {
+		t.Fatalf("snapshot %v, err %v: want ErrNothingCollected", snap, err)
+	}
+	if strings.Join(tried, ",") != "dc1.corp.example,dc2.corp.example" {
+		t.Errorf("tried %v, want dc1 then dc2 (SRV priority)", tried)
+	}
+	msg := err.Error()
+	i1 := strings.Index(msg, "dc1.corp.example: dial dc1.corp.example: connection refused")
+	i2 := strings.Index(msg, "dc2.corp.example: dial dc2.corp.example: connection refused")
+	if !strings.Contains(msg, "no DC could be used (2 tried, in order)") || i1 < 0 || i2 < i1 {
+		t.Errorf("error does not list each DC and its reason in order:\n%s", msg)
 	}
 }

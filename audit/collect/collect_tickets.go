@@ -17,6 +17,33 @@ type TicketRequester interface {
 	Request(ctx context.Context, spn string) krbprobe.Result
 }
 
+// TicketSource opens a TicketRequester for the realm of domain (for
+// krbprobe, a Kerberos client logged in with the audit's credentials); done
+// releases it.
+type TicketSource func(ctx context.Context, domain string) (r TicketRequester, done func(), err error)
+
+// collectTickets is the ticket-probe phase of a collection. The requester
+// is opened for the audited domain (--domain, else the first collected
+// domain by name); when it cannot be opened — no Kerberos credentials, no
+// KDC — the probes are a gap, not a failed audit.
+func (c *collector) collectTickets(ctx context.Context) {
+	domain := c.cfg.Domain
+	if domain == "" {
+		for _, d := range c.snap.Domains {
+			if domain == "" || d.DNSName < domain {
+				domain = d.DNSName
+			}
+		}
+	}
+	r, done, err := c.cfg.Tickets(ctx, domain)
+	if err != nil {
+		c.gap("kdc", "ticket probes", err)
+		return
+	}
+	defer done()
+	ProbeTickets(ctx, c.snap, r, c.cfg.TicketLimit)
+}
+
 // DefaultProbeLimit bounds the ticket requests of one audit.
 const DefaultProbeLimit = 200
 

@@ -29,7 +29,7 @@ func flagValues() map[string][]string {
 		"security":   {"plain", "ldaps", "starttls"},
 		"dns-source": {collect.DNSSourceAuto, collect.DNSSourceServer},
 		"paging":     {string(ldapx.PagingWhenCapped), string(ldapx.PagingAlways)},
-		"strategy":   {string(remediate.MovePort), string(remediate.Remove)},
+		"strategy":   {string(remediate.MovePort), string(remediate.Remove), string(remediate.AES)},
 		"checks":     ids,
 		"skip":       ids,
 	}

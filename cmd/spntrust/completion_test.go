@@ -40,7 +40,7 @@ func TestShellCompletionOfFlagValues(t *testing.T) {
 		{"--security on fix", []string{"fix", "--security", ""}, []string{"plain", "ldaps", "starttls"}},
 		{"--dns-source", []string{"audit", "--dns-source", ""}, []string{"auto", "dns"}},
 		{"--paging on probe", []string{"probe", "--paging", ""}, []string{"auto", "always"}},
-		{"--strategy", []string{"remediate", "--strategy", ""}, []string{"move-port", "remove"}},
+		{"--strategy", []string{"remediate", "--strategy", ""}, []string{"move-port", "remove", "aes"}},
 		{"--checks completes check IDs", []string{"audit", "--checks", "DNS-SRV-"}, []string{"DNS-SRV-MISSING", "DNS-SRV-TARGET"}},
 		{"--skip completes the item after a comma", []string{"audit", "--skip", "TIME-SKEW,DNS-SRV-M"}, []string{"TIME-SKEW,DNS-SRV-MISSING"}},
 		{"checks explain still completes IDs", []string{"checks", "explain", "TIME-"}, []string{"TIME-SKEW"}},

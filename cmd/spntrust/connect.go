@@ -12,8 +12,11 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/audit/collect"
+	"github.com/spntrust/spntrust/audit/pipeline"
 	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/ldapx"
+	"github.com/spntrust/spntrust/probe"
+	"github.com/spntrust/spntrust/remediate"
 )
 
 // passwordEnv is the environment variable a password may come from.
@@ -176,6 +179,23 @@ func (a *App) password(o *targetOptions) (string, error) {
 	return "", nil
 }
 
+// Connector reaches the live directory the target flags name. The factory
+// injects it (App.Connector); the default, ldapConnector, discovers, dials
+// and binds over LDAP, and command tests inject a fake, so commands run
+// without sockets.
+type Connector interface {
+	// Collector is the live source of audit, remediate and fix.
+	Collector(t *targetOptions) pipeline.Collector
+	// FixDirectory connects to a DC to change SPNs (fix --apply, --rollback);
+	// it returns the DC's name and a function closing the connection.
+	FixDirectory(ctx context.Context, t *targetOptions) (remediate.Directory, string, func(), error)
+	// ProbeDeps connects to the directory and KDC for probe.
+	ProbeDeps(ctx context.Context, o *probeOptions) (probe.Deps, func(), error)
+}
+
+// ldapConnector is the Connector over LDAP, DNS and Kerberos.
+type ldapConnector struct{ app *App }
+
 // session is an authenticated way to reach the directory and the KDCs.
 type session struct {
 	// resolver is the chosen DNS server (--dns-server, else the servers of
@@ -258,6 +278,13 @@ func (a *App) session(o *targetOptions) (*session, error) {
 	}}, nil
 }
 
+// Collector collects live with the target flags.
+func (c *ldapConnector) Collector(o *targetOptions) pipeline.Collector {
+	return pipeline.CollectorFunc(func(ctx context.Context) (*audit.Snapshot, error) {
+		return c.app.collect(ctx, o)
+	})
+}
+
 // collect runs a live collection with the target flags.
 func (a *App) collect(ctx context.Context, o *targetOptions) (*audit.Snapshot, error) {
 	sess, err := a.session(o)
@@ -277,6 +304,7 @@ func (a *App) collect(ctx context.Context, o *targetOptions) (*audit.Snapshot, e
 		ToolVersion: a.Version, Host: host, Principal: creds.Principal, AuthMethod: o.auth, DNSServer: o.dnsServer,
 		DNSSource:     o.dnsSource,
 		SkipKeyProbes: !o.keyProbes, KeyProbeLimit: o.keyLimit, KeyProbeRate: o.keyRate,
+		Tickets: ticketSource(o, creds, resolver), TicketLimit: o.probeLimit,
 		Phase: func(name string, took time.Duration) {
 			if o.timings {
 				fmt.Fprintf(a.Stderr, "spntrust: timing: %s %.3fs\n", name, took.Seconds())
@@ -287,29 +315,23 @@ func (a *App) collect(ctx context.Context, o *targetOptions) (*audit.Snapshot, e
 		// Unreachable DCs, refused credentials: the audit could not complete.
 		return nil, incompleteError(err)
 	}
-	if o.probeTickets {
-		a.probeTickets(ctx, o, snap, creds, resolver)
-	}
 	return snap, nil
 }
 
-// probeTickets requests service tickets as a client would; a failure to get
-// a Kerberos client is a gap, not a failed audit.
-func (a *App) probeTickets(ctx context.Context, o *targetOptions, snap *audit.Snapshot, creds ldapx.Credentials, resolver *ldapx.DNSResolver) {
-	domain := o.domain
-	if domain == "" && len(snap.Domains) > 0 {
-		domain = snap.Collection.Target
-		if d, ok := snap.DomainByName(snap.Domains[0].DNSName); ok {
-			domain = d.DNSName
+// ticketSource is the ticket-probe phase of the collection for
+// --probe-tickets (nil without it): a Kerberos client with the audit's
+// credentials requests service tickets as a client would.
+func ticketSource(o *targetOptions, creds ldapx.Credentials, resolver *ldapx.DNSResolver) collect.TicketSource {
+	if !o.probeTickets {
+		return nil
+	}
+	return func(ctx context.Context, domain string) (collect.TicketRequester, func(), error) {
+		cl, cfg, err := ldapx.KerberosClient(ctx, creds, resolver, domain)
+		if err != nil {
+			return nil, nil, err
 		}
+		return &krbprobe.Prober{Client: cl, Config: cfg, Timeout: o.timeout, Resolver: resolver, Etypes: probeEtypes(o.etypes)}, cl.Destroy, nil
 	}
-	cl, cfg, err := ldapx.KerberosClient(ctx, creds, resolver, domain)
-	if err != nil {
-		snap.Collection.Gaps = append(snap.Collection.Gaps, audit.Gap{Scope: "kdc", What: "ticket probes", Error: err.Error()})
-		return
-	}
-	defer cl.Destroy()
-	collect.ProbeTickets(ctx, snap, &krbprobe.Prober{Client: cl, Config: cfg, Timeout: o.timeout, Resolver: resolver, Etypes: probeEtypes(o.etypes)}, o.probeLimit)
 }
 
 // probeEtypes maps --etypes to the encryption types a ticket probe offers.

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 
 	"github.com/spntrust/spntrust/ldapx"
 )
@@ -37,4 +39,34 @@ func (d *ldapDirectory) SPNHolders(ctx context.Context, spn string) ([]string, e
 		dns = append(dns, a.DN)
 	}
 	return dns, nil
+}
+
+const encTypesAttr = "msDS-SupportedEncryptionTypes"
+
+// ReadEncTypes implements remediate.EncTypesDirectory: nil when unset.
+func (d *ldapDirectory) ReadEncTypes(ctx context.Context, dn string) (*uint32, error) {
+	vals, err := d.conn.ReadValues(ctx, dn, encTypesAttr)
+	if err != nil || len(vals) == 0 {
+		return nil, err
+	}
+	n, err := strconv.ParseUint(vals[0], 10, 32)
+	if err != nil {
+		return nil, fmt.Errorf("%s of %s is %q, not a number", encTypesAttr, dn, vals[0])
+	}
+	v := uint32(n)
+	return &v, nil
+}
+
+// SetEncTypes implements remediate.EncTypesDirectory: one Modify that
+// deletes the old value and adds the new one, so it fails (and changes
+// nothing) if the value changed since it was read.
+func (d *ldapDirectory) SetEncTypes(ctx context.Context, dn string, old, v *uint32) error {
+	var remove, add []string
+	if old != nil {
+		remove = []string{strconv.FormatUint(uint64(*old), 10)}
+	}
+	if v != nil && *v != 0 {
+		add = []string{strconv.FormatUint(uint64(*v), 10)}
+	}
+	return d.conn.ModifyValues(ctx, dn, encTypesAttr, remove, add)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spntrust/spntrust/audit/pipeline"
 	"github.com/spntrust/spntrust/reports"
 )
 
@@ -132,11 +133,11 @@ func unwrapPath(err error) error {
 }
 
 // outputPathChecks lists the report files of outs.
-func outputPathChecks(outs []output) []pathCheck {
+func outputPathChecks(outs []pipeline.Output) []pathCheck {
 	var out []pathCheck
 	for _, o := range outs {
-		if o.path != "" {
-			out = append(out, pathCheck{flag: "--output", path: o.path})
+		if o.Path != "" {
+			out = append(out, pathCheck{flag: "--output", path: o.Path})
 		}
 	}
 	return out

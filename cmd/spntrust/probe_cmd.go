@@ -20,6 +20,7 @@ import (
 )
 
 type probeOptions struct {
+	cmdEnv
 	target         targetOptions
 	serviceAccount string
 	runsAsComputer bool
@@ -32,7 +33,7 @@ type probeOptions struct {
 	configMgrSite  string
 }
 
-func (a *App) probeCommand() *cobra.Command {
+func newCmdProbe(f *App, runF func(context.Context, *probeOptions, []string) error) *cobra.Command {
 	opts := &probeOptions{}
 	cmd := &cobra.Command{
 		Use:   "probe (URL | --configmgr | --configmgr-site CODE)",
@@ -50,29 +51,24 @@ Management) and probes each as a service running as its computer. Exit code 0: r
   spntrust probe --configmgr-site LAB --domain lab.test --dns-server 127.0.0.11 --user Administrator@LAB.TEST --password-file pw`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.configMgr || opts.configMgrSite != "" {
-				if len(args) > 0 {
-					return usageError("give a URL or --configmgr/--configmgr-site, not both")
-				}
-				return a.runConfigMgrProbe(cmd.Context(), opts)
+			opts.cmdEnv = f.env()
+			if runF != nil {
+				return runF(cmd.Context(), opts, args)
 			}
-			if len(args) != 1 {
-				return usageError("probe needs the service's URL, or --configmgr / --configmgr-site CODE")
-			}
-			return a.runProbe(cmd.Context(), opts, args[0])
+			return probeRun(cmd.Context(), opts, args)
 		},
 	}
 	opts.target.register(cmd)
-	f := cmd.Flags()
-	f.StringVar(&opts.serviceAccount, "service-account", "", "the account the service (IIS application pool) runs as: name or DOMAIN\\name")
-	f.BoolVar(&opts.runsAsComputer, "runs-as-computer", false, "the service runs as the computer (LocalSystem, NetworkService, ApplicationPoolIdentity)")
-	f.StringVar(&opts.clientRealm, "client-realm", "", "realm the clients are in; default: the credentials' realm")
-	f.BoolVar(&opts.includePort, "include-port", false, "clients put non-default ports in the SPN (FEATURE_INCLUDE_PORT_IN_SPN_KB908209 / EnableAuthNegotiatePort)")
-	f.StringVar(&opts.format, "format", "text", "output: text or json")
-	f.DurationVar(&opts.maxSkew, "max-skew", 5*time.Minute, "Kerberos clock tolerance")
-	f.DurationVar(&opts.warnSkew, "warn-skew", time.Minute, "skew that earns a warning")
-	f.BoolVar(&opts.configMgr, "configmgr", false, "probe every Configuration Manager management point published in the domain (--domain)")
-	f.StringVar(&opts.configMgrSite, "configmgr-site", "", "probe the management points of this ConfigMgr site code")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.serviceAccount, "service-account", "", "the account the service (IIS application pool) runs as: name or DOMAIN\\name")
+	fl.BoolVar(&opts.runsAsComputer, "runs-as-computer", false, "the service runs as the computer (LocalSystem, NetworkService, ApplicationPoolIdentity)")
+	fl.StringVar(&opts.clientRealm, "client-realm", "", "realm the clients are in; default: the credentials' realm")
+	fl.BoolVar(&opts.includePort, "include-port", false, "clients put non-default ports in the SPN (FEATURE_INCLUDE_PORT_IN_SPN_KB908209 / EnableAuthNegotiatePort)")
+	fl.StringVar(&opts.format, "format", "text", "output: text or json")
+	fl.DurationVar(&opts.maxSkew, "max-skew", 5*time.Minute, "Kerberos clock tolerance")
+	fl.DurationVar(&opts.warnSkew, "warn-skew", time.Minute, "skew that earns a warning")
+	fl.BoolVar(&opts.configMgr, "configmgr", false, "probe every Configuration Manager management point published in the domain (--domain)")
+	fl.StringVar(&opts.configMgrSite, "configmgr-site", "", "probe the management points of this ConfigMgr site code")
 	return cmd
 }
 
@@ -86,7 +82,21 @@ func (o *probeOptions) validate() error {
 	return o.target.validate()
 }
 
-func (a *App) runProbe(ctx context.Context, o *probeOptions, rawURL string) error {
+// probeRun probes the URL, or the ConfigMgr management points.
+func probeRun(ctx context.Context, o *probeOptions, args []string) error {
+	if o.configMgr || o.configMgrSite != "" {
+		if len(args) > 0 {
+			return usageError("give a URL or --configmgr/--configmgr-site, not both")
+		}
+		return probeConfigMgrRun(ctx, o)
+	}
+	if len(args) != 1 {
+		return usageError("probe needs the service's URL, or --configmgr / --configmgr-site CODE")
+	}
+	return probeURLRun(ctx, o, args[0])
+}
+
+func probeURLRun(ctx context.Context, o *probeOptions, rawURL string) error {
 	t, err := probe.ParseTarget(rawURL)
 	if err != nil {
 		return usageError("%v", err)
@@ -100,13 +110,13 @@ func (a *App) runProbe(ctx context.Context, o *probeOptions, rawURL string) erro
 	if err := o.validate(); err != nil {
 		return err
 	}
-	deps, closeDeps, err := a.probeDeps(ctx, o)
+	deps, closeDeps, err := o.Connector.ProbeDeps(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer closeDeps()
 	res := probe.Run(ctx, t, probe.Identity{Account: o.serviceAccount, RunsAsComputer: o.runsAsComputer}, deps)
-	if err := a.writeProbe(o, []probe.Result{res}); err != nil {
+	if err := writeProbe(o, []probe.Result{res}); err != nil {
 		return err
 	}
 	if !res.Ready {
@@ -117,7 +127,7 @@ func (a *App) runProbe(ctx context.Context, o *probeOptions, rawURL string) erro
 
 // runConfigMgrProbe probes every management point published in the domain
 // (or of one site), each as a service running as its computer.
-func (a *App) runConfigMgrProbe(ctx context.Context, o *probeOptions) error {
+func probeConfigMgrRun(ctx context.Context, o *probeOptions) error {
 	if o.target.domain == "" && o.target.server == "" {
 		return usageError("--configmgr needs --domain (or --server): the domain whose System Management container to read")
 	}
@@ -127,12 +137,15 @@ func (a *App) runConfigMgrProbe(ctx context.Context, o *probeOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	deps, closeDeps, err := a.probeDeps(ctx, o)
+	deps, closeDeps, err := o.Connector.ProbeDeps(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer closeDeps()
-	dir := deps.Dir.(*probeDirectory)
+	dir, ok := deps.Dir.(*probeDirectory)
+	if !ok {
+		return incompleteError(fmt.Errorf("--configmgr reads the management points over LDAP: the directory connection cannot"))
+	}
 	mps, err := dir.conn.ReadManagementPoints(ctx, dir.baseDN, o.configMgrSite)
 	if err != nil {
 		return incompleteError(err)
@@ -157,7 +170,7 @@ func (a *App) runConfigMgrProbe(ctx context.Context, o *probeOptions) error {
 		ready = ready && res.Ready
 		results = append(results, res)
 	}
-	if err := a.writeProbe(o, results); err != nil {
+	if err := writeProbe(o, results); err != nil {
 		return err
 	}
 	if !ready {
@@ -166,9 +179,9 @@ func (a *App) runConfigMgrProbe(ctx context.Context, o *probeOptions) error {
 	return nil
 }
 
-func (a *App) writeProbe(o *probeOptions, results []probe.Result) error {
+func writeProbe(o *probeOptions, results []probe.Result) error {
 	if o.format == "json" {
-		enc := json.NewEncoder(a.Stdout)
+		enc := json.NewEncoder(o.Stdout)
 		enc.SetIndent("", "  ")
 		if len(results) == 1 {
 			return enc.Encode(results[0])
@@ -177,15 +190,16 @@ func (a *App) writeProbe(o *probeOptions, results []probe.Result) error {
 	}
 	for i, r := range results {
 		if i > 0 {
-			fmt.Fprintln(a.Stdout)
+			fmt.Fprintln(o.Stdout)
 		}
-		writeProbeText(a.Stdout, r)
+		writeProbeText(o.Stdout, r)
 	}
 	return nil
 }
 
-// probeDeps connects to the directory and KDC once for one or more probes.
-func (a *App) probeDeps(ctx context.Context, o *probeOptions) (probe.Deps, func(), error) {
+// ProbeDeps connects to the directory and KDC once for one or more probes.
+func (c *ldapConnector) ProbeDeps(ctx context.Context, o *probeOptions) (probe.Deps, func(), error) {
+	a := c.app
 	sess, err := a.session(&o.target)
 	if err != nil {
 		return probe.Deps{}, nil, err
@@ -214,7 +228,7 @@ func (a *App) probeDeps(ctx context.Context, o *probeOptions) (probe.Deps, func(
 		}
 	}
 	if o.target.auth == "kerberos" {
-		cl, cfg, err := ldapx.KerberosClient(ctx, sess.creds, sess.resolver, dir.domain)
+		cl, cfg, err := dir.conn.KerberosClient(ctx, sess.creds, dir.domain)
 		if err != nil {
 			closeAll()
 			return probe.Deps{}, nil, incompleteError(err)

@@ -133,3 +133,25 @@ func TestLabFixApplyThroughServerNameWithoutDNSServer(t *testing.T) {
 		t.Fatalf("after rollback: %q, want exactly %q", got, seedSPNs)
 	}
 }
+
+// probe --server <DC name> reaches the directory through /etc/hosts and
+// opens its Kerberos client on that DC (DNS names no KDC here), while the
+// service's host is still asked of the DNS server (an observation): the
+// workstation's DNS does not know mp01.lab.test, and the probe says so.
+func TestLabProbeServerNameThroughEtcHosts(t *testing.T) {
+	env := labenv.Require(t)
+	dc := env.ByDomain("lab.test")
+	if dc == nil {
+		t.Fatal("lab.env has no DC for lab.test")
+	}
+	requireHostsEntry(t, *dc)
+	t.Setenv("KRB5_CONFIG", "")
+	code, stdout, stderr := runLive(t, "probe", "http://mp01.lab.test/", "--runs-as-computer", "--server", dc.FQDN,
+		"--user", env.AdminUser+"@"+dc.Realm, "--password-file", env.AdminPasswordFile, "--format", "json")
+	if code != ExitFindings {
+		t.Fatalf("probe --server %s: exit %d, want %d (not ready: the workstation's DNS does not know the service)\n%s\n%s", dc.FQDN, code, ExitFindings, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "mp01.lab.test") || !strings.Contains(stdout, "nxdomain") {
+		t.Errorf("the probe's DNS step did not ask the DNS server about mp01.lab.test:\n%s", stdout)
+	}
+}

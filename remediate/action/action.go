@@ -25,6 +25,11 @@ const (
 	AddSPN       Type = "add-spn"        // setspn -S SPN ACCOUNT
 	MoveSitePort Type = "move-site-port" // move an IIS site to Port on Host
 	SetEncTypes  Type = "set-encryption-types"
+	// ResetPassword resets an account's password so the DC creates AES
+	// keys; the operator types the new password (fix.ps1 prompts for it) and
+	// it is never written down. Value "twice" resets it twice with a
+	// replication wait in between (krbtgt).
+	ResetPassword Type = "reset-password"
 	// Manual is a change a person makes by hand; Say (or Note) says how.
 	Manual Type = "manual"
 	// Advice is a step that changes nothing by itself: a check to run
