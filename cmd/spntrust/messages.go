@@ -2,14 +2,13 @@ package main
 
 import (
 	"os"
-
-	"github.com/spntrust/spntrust/ldapx"
+	"runtime"
 )
 
 // needUser checks, once the password is known, that a principal is named
 // where the bind needs one: simple and NTLM binds always do; Kerberos does
 // unless it runs from a credential cache (no password, no keytab, after
-// kinit) or, on Windows, as the logged-on user. A missing --user is bad usage (exit 2) naming the flag, not a
+// kinit) or, on Windows, as the logged-on user (SSPI). A missing --user is bad usage (exit 2) naming the flag, not a
 // failed audit.
 func needUser(o *targetOptions, password string) error {
 	if o.user != "" {
@@ -22,7 +21,9 @@ func needUser(o *targetOptions, password string) error {
 		return usageError("--keytab needs --user: the principal whose keys the keytab holds (user@REALM)")
 	case password != "":
 		return usageError("a password was given (--password-file or $%s) but no --user: name the principal it belongs to (--user user@REALM)", passwordEnv)
-	case os.Getenv("KRB5CCNAME") == "" && !ldapx.LoggedOnUserKerberos(): // Windows: SSPI
+	case os.Getenv("KRB5CCNAME") == "" && runtime.GOOS != "windows":
+		// On Windows a Kerberos bind without credentials uses the logged-on
+		// user's ticket through SSPI, as ADUC and setspn do.
 		return usageError("no --user and no Kerberos credential cache: give --user user@REALM with --password-file (or $%s), --keytab, or run kinit and set KRB5CCNAME", passwordEnv)
 	}
 	return nil
