@@ -124,7 +124,7 @@ func cnameFinding(s *audit.Snapshot, ix *view, k cnameKey, aliases []parsedSPN, 
 		}
 		switch {
 		case len(holders) == 1 && holders[0] == acct:
-			// Tickets already go to this Account: only the alias needs to go.
+			// Tickets already go to this account: only the alias needs to go.
 		case via == "" && len(holders) > 0:
 			register.Actions = append(register.Actions, Action{Type: ActionManual, Account: who, Domain: acct.Domain, SPN: want.Raw,
 				Note: "canonical SPN already held by " + strings.Join(names(s, holders), ", "),

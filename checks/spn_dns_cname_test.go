@@ -13,7 +13,7 @@ func TestDNSCNAME(t *testing.T) {
 		run  func() []Finding
 		want []string
 	}{
-		{"FQDN and short alias on one Account: one finding", func() []Finding {
+		{"FQDN and short alias on one account: one finding", func() []Finding {
 			return runDNSCNAME(withHosts(newSnapshot(user("svc-portal", "HTTP/portal.corp.example", "HTTP/portal")), portal), DefaultOptions())
 		}, []string{"http/portal,http/portal.corp.example"}},
 		{"short alias recorded as the collector does (queried with the domain suffix)", func() []Finding {

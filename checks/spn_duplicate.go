@@ -30,7 +30,7 @@ Why it breaks Kerberos
   not exist (KDC_ERR_S_PRINCIPAL_UNKNOWN; other KDCs answer
   KDC_ERR_PRINCIPAL_NOT_UNIQUE), so clients fall back to NTLM or fail. When the
   copies sit in different domains, a KDC that sees only its own domain's copy
-  issues a ticket for that Account: clients then get tickets for different keys
+  issues a ticket for that account: clients then get tickets for different keys
   depending on which KDC they ask, and the service rejects those encrypted for
   the wrong account (KRB_AP_ERR_MODIFIED, SEC_E_WRONG_PRINCIPAL).
   Across forests no KDC sees both copies: a client's own KDC finds its own
@@ -43,7 +43,7 @@ Why it breaks Kerberos
 
 How to fix it
   Keep the SPN on the account the service actually runs as and remove it from
-  every other Account: setspn -D <SPN> DOMAIN\account. List a forest's
+  every other account: setspn -D <SPN> DOMAIN\account. List a forest's
   duplicates with setspn -X -F (run it in each forest: it does not see across
   trusts) and confirm the single holder with setspn -Q <SPN>.
 

@@ -30,7 +30,7 @@ func isDC(a *audit.Account) bool {
 func isKrbtgt(a *audit.Account) bool { return a.IsKrbtgt() }
 
 // isMachineKind reports whether a is a computer or a (group) managed service
-// Account: accounts whose password the system rotates.
+// account: accounts whose password the system rotates.
 func isMachineKind(a *audit.Account) bool {
 	switch a.Kind {
 	case audit.KindComputer, audit.KindMSA, audit.KindGMSA:

@@ -17,7 +17,7 @@ func TestMalformed(t *testing.T) {
 		{"bare URL", []string{"http://bad.corp.example"}, []string{"http://bad.corp.example"}, "URL"},
 		{"space", []string{"HTTP/bad corp.example"}, []string{"http/bad corp.example"}, "whitespace"},
 		{"non-numeric port", []string{"HTTP/web01.corp.example:eighty"}, []string{"http/web01.corp.example:eighty"}, "not a number"},
-		{"several on one Account: one finding", []string{"http://bad.corp.example", "HTTP/bad.corp.example:eighty", "HTTP/ok.corp.example"},
+		{"several on one account: one finding", []string{"http://bad.corp.example", "HTTP/bad.corp.example:eighty", "HTTP/ok.corp.example"},
 			[]string{"http://bad.corp.example,http/bad.corp.example:eighty"}, ""},
 		{"healthy twin: SQL named instance", []string{"MSSQLSvc/sql01.corp.example:INST1"}, nil, ""},
 		{"healthy twin: three-part DC SPN", []string{"ldap/dc01.corp.example/corp.example", "E3514235-4B06-11D1-AB04-00C04FC2DCD2/6b0f2bbc-52b4/corp.example"}, nil, ""},

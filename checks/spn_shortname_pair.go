@@ -37,7 +37,7 @@ Why it breaks Kerberos
   for others.
 
 How to fix it
-  Register the missing form on the same Account: setspn -S HTTP/<other form>
+  Register the missing form on the same account: setspn -S HTTP/<other form>
   DOMAIN\account (setspn -S refuses it if another account holds it: resolve that
   first). Or have everyone use one name (redirect the other to it) and leave the
   SPN as it is.
