@@ -23,8 +23,8 @@ func accountObject(a *audit.Account) Object {
 
 // qualifiedName is DOMAIN\sAMAccountName, the form setspn takes; it falls back
 // to the bare name when the domain's NetBIOS name is unknown.
-func qualifiedName(s *audit.Snapshot, a *audit.Account) string {
-	if nb := s.NetBIOSOf(a.Domain); nb != "" {
+func qualifiedName(ix *view, a *audit.Account) string {
+	if nb := ix.NetBIOSOf(a.Domain); nb != "" {
 		return nb + `\` + a.SAMAccountName
 	}
 	return a.SAMAccountName

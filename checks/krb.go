@@ -12,11 +12,11 @@ import (
 // externalWithoutReferral reports whether probe p asked for a service across
 // an external trust of its client realm and got no referral: the walked path
 // never left the client realm. It returns the client domain and the trust.
-func externalWithoutReferral(s *audit.Snapshot, p audit.TicketProbe) (audit.Domain, audit.Trust, bool) {
+func externalWithoutReferral(ix *view, p audit.TicketProbe) (audit.Domain, audit.Trust, bool) {
 	if p.Issued {
 		return audit.Domain{}, audit.Trust{}, false
 	}
-	d, t, ok := probeExternalTrust(s, p)
+	d, t, ok := probeExternalTrust(ix, p)
 	if !ok {
 		return d, t, false
 	}
