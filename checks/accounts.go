@@ -5,32 +5,13 @@ import (
 	"github.com/spntrust/spntrust/spn"
 )
 
-// parsedSPN is one SPN of one account, parsed once.
-type parsedSPN struct {
-	spn.SPN
-	account *audit.Account
-	err     error
-	// class caches SPN.Class() when the SPN came from a snapIndex; ""
-	// means "compute". (The key is not cached: a string per SPN was 60 MB
-	// on a million SPNs; the index hashes keys without building them.)
-	class string
-}
-
-// Class is SPN.Class, cached by the index.
-func (p parsedSPN) Class() string {
-	if p.class != "" {
-		return p.class
-	}
-	return p.SPN.Class()
-}
-
 // eachSPN calls fn for every SPN of every account, parsed.
 func eachSPN(s *audit.Snapshot, fn func(p parsedSPN)) {
 	for i := range s.Accounts {
 		a := &s.Accounts[i]
 		for _, raw := range a.SPNs {
 			v, err := spn.Parse(raw)
-			fn(parsedSPN{SPN: v, account: a, err: err})
+			fn(parsedSPN{SPN: v, Account: a, Err: err})
 		}
 	}
 }

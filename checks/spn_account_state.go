@@ -25,7 +25,7 @@ func accountStateFinding(s *audit.Snapshot, a *audit.Account, state string, user
 	}
 	var ps []parsedSPN
 	for _, raw := range a.SPNs {
-		ps = append(ps, parsedSPN{account: a, SPN: spnRaw(raw)})
+		ps = append(ps, parsedSPN{Account: a, SPN: spnRaw(raw)})
 	}
 	remove := removeSPNOption(s, "remove", fmt.Sprintf("If the service is retired, remove the SPN(s) from %s.", who), ps)
 	move := Option{

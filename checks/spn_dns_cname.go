@@ -47,12 +47,12 @@ Sources
 
 // cnameKey groups one account's alias SPNs that lead to one canonical name.
 type cnameKey struct {
-	account   *audit.Account
+	Account   *audit.Account
 	canonical string
 }
 
 func runDNSCNAME(s *audit.Snapshot, opt Options) []Finding {
-	ix := indexFor(s, opt)
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "SPN hosts' CNAMEs")
 	var unobserved []hostSPNs
 	why := map[string]string{}
@@ -83,7 +83,7 @@ func runDNSCNAME(s *audit.Snapshot, opt Options) []Finding {
 			continue
 		}
 		for _, p := range ix.fill(t).spns {
-			k := cnameKey{account: p.account, canonical: canonical}
+			k := cnameKey{Account: p.Account, canonical: canonical}
 			if _, seen := groups[k]; !seen {
 				order = append(order, k)
 				lookups[k] = h
@@ -91,17 +91,16 @@ func runDNSCNAME(s *audit.Snapshot, opt Options) []Finding {
 			groups[k] = append(groups[k], p)
 		}
 	}
-	idx := ix.spnIndex()
 	for _, k := range order {
-		out = append(out, cnameFinding(s, idx, k, groups[k], lookups[k]))
+		out = append(out, cnameFinding(s, ix, k, groups[k], lookups[k]))
 	}
 	return append(out, unobservedHostsFinding(s, "CNAMEs of SPN hosts", unobserved, why)...)
 }
 
-func cnameFinding(s *audit.Snapshot, idx spnIndex, k cnameKey, aliases []parsedSPN, h audit.HostLookup) Finding {
-	acct := k.account
+func cnameFinding(s *audit.Snapshot, ix *view, k cnameKey, aliases []parsedSPN, h audit.HostLookup) Finding {
+	acct := k.Account
 	who := qualifiedName(s, acct)
-	forest := forestKey(s, acct.Domain)
+	forest := ix.ForestKey(acct.Domain)
 
 	register := Option{Name: "register-canonical", Summary: fmt.Sprintf("Register the canonical name %s on %s and remove the alias SPN(s).", k.canonical, who)}
 	var now []string
@@ -114,7 +113,7 @@ func cnameFinding(s *audit.Snapshot, idx spnIndex, k cnameKey, aliases []parsedS
 			continue
 		}
 		seen[want.Key()] = true
-		holders, via := ticketOwner(s, idx, forest, want)
+		holders, via := ix.TicketOwner(forest, want)
 		switch {
 		case len(holders) == 0:
 			now = append(now, fmt.Sprintf("%s: nobody holds it (KDC_ERR_S_PRINCIPAL_UNKNOWN, NTLM fallback)", want.Raw))

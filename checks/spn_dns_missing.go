@@ -48,7 +48,7 @@ Sources
 }
 
 func runDNSMissing(s *audit.Snapshot, opt Options) []Finding {
-	ix := indexFor(s, opt)
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "SPN hosts' DNS")
 	var unobserved []hostSPNs
 	why := map[string]string{}

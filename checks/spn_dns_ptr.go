@@ -61,7 +61,7 @@ type ptrHost struct {
 }
 
 func runDNSPTR(s *audit.Snapshot, opt Options) []Finding {
-	ix := indexFor(s, opt)
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "SPN hosts' reverse DNS")
 	// A short name and its FQDN are one host: group by canonical name.
 	byCanonical := map[string]*ptrHost{}

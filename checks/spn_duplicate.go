@@ -66,17 +66,18 @@ func runDuplicateSPN(s *audit.Snapshot, opt Options) []Finding {
 	// SPN-MALFORMED's; krbtgt's are by design): only keys with more than
 	// one holder get a group, not all million of them.
 	var keys []string
-	dups := indexFor(s, opt).spnIndex().duplicates()
+	ix := viewFor(s, opt)
+	dups := ix.DuplicateSPNs()
 	for k := range dups {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		g := &spnGroup{key: k, accounts: dups[k].all(), raw: map[*audit.Account]string{}}
+		g := &spnGroup{key: k, accounts: dups[k].All(), raw: map[*audit.Account]string{}}
 		for _, a := range g.accounts {
 			g.raw[a] = rawWithKey(a, k)
 		}
-		out = append(out, duplicateFinding(s, g))
+		out = append(out, duplicateFinding(s, ix, g))
 	}
 	return out
 }
@@ -91,13 +92,13 @@ func rawWithKey(a *audit.Account, k string) string {
 	return ""
 }
 
-func duplicateFinding(s *audit.Snapshot, g *spnGroup) Finding {
+func duplicateFinding(s *audit.Snapshot, ix *view, g *spnGroup) Finding {
 	// Group the holders by forest, in order of appearance.
 	byForest := map[string][]*audit.Account{}
 	var forests []string
 	domains := map[string]bool{}
 	for _, a := range g.accounts {
-		f := forestKey(s, a.Domain)
+		f := ix.ForestKey(a.Domain)
 		if _, ok := byForest[f]; !ok {
 			forests = append(forests, f)
 		}
@@ -120,7 +121,7 @@ func duplicateFinding(s *audit.Snapshot, g *spnGroup) Finding {
 	ownerDomain := hostDomain(s, host)
 	ownerForest := ""
 	if ownerDomain != "" {
-		ownerForest = forestKey(s, ownerDomain)
+		ownerForest = ix.ForestKey(ownerDomain)
 	}
 
 	var scope string
@@ -189,8 +190,8 @@ func duplicateFinding(s *audit.Snapshot, g *spnGroup) Finding {
 				continue
 			}
 			otherName := qualifiedName(s, other)
-			if forestKey(s, other.Domain) != forestKey(s, keep.Domain) {
-				o.Actions = append(o.Actions, Action{Type: ActionAdvice, Note: fmt.Sprintf("Run the next command as an administrator of %s (forest %s).", other.Domain, forestKey(s, other.Domain))})
+			if ix.ForestKey(other.Domain) != ix.ForestKey(keep.Domain) {
+				o.Actions = append(o.Actions, Action{Type: ActionAdvice, Note: fmt.Sprintf("Run the next command as an administrator of %s (forest %s).", other.Domain, ix.ForestKey(other.Domain))})
 			}
 			o.Actions = append(o.Actions, Action{Type: ActionRemoveSPN, AccountDN: other.DN, Account: otherName, Domain: other.Domain, SPN: g.raw[other]})
 		}

@@ -27,10 +27,7 @@ func isDC(a *audit.Account) bool {
 
 // isKrbtgt reports whether a is the domain's krbtgt account (or an RODC's
 // krbtgt_NNNNN): disabled by design and holding kadmin/changepw in every domain.
-func isKrbtgt(a *audit.Account) bool {
-	n := a.SAMAccountName // compared without lower-casing: no allocation per SPN
-	return strings.EqualFold(n, "krbtgt") || (len(n) > 7 && strings.EqualFold(n[:7], "krbtgt_"))
-}
+func isKrbtgt(a *audit.Account) bool { return a.IsKrbtgt() }
 
 // isMachineKind reports whether a is a computer or a (group) managed service
 // account: accounts whose password the system rotates.
@@ -52,15 +49,6 @@ func isDisabled(a *audit.Account) bool {
 func snapshotNow(s *audit.Snapshot) (time.Time, bool) {
 	t := s.Collection.FinishedAt
 	return t, !t.IsZero()
-}
-
-// forestKey names the forest of a domain: the forest root, or the domain
-// itself (lower-cased) when the snapshot does not place it in a forest.
-func forestKey(s *audit.Snapshot, domain string) string {
-	if f, ok := s.ForestOf(domain); ok {
-		return strings.ToLower(f.RootDomain)
-	}
-	return strings.ToLower(domain)
 }
 
 // hostDomain returns the collected domain whose DNS namespace holds host
@@ -94,75 +82,6 @@ func isIPAddress(host string) bool {
 	return net.ParseIP(h) != nil
 }
 
-// spnHolders are the accounts holding one SPN key, in snapshot order.
-// Almost every SPN has one holder, kept inline.
-type spnHolders struct {
-	first *audit.Account
-	more  []*audit.Account // further holders, in order; nil for a unique SPN
-}
-
-func (h spnHolders) add(a *audit.Account) spnHolders {
-	if h.first == nil {
-		h.first = a
-		return h
-	}
-	if h.first == a {
-		return h
-	}
-	for _, b := range h.more {
-		if b == a {
-			return h
-		}
-	}
-	h.more = append(h.more, a)
-	return h
-}
-
-// all returns the holders in order.
-func (h spnHolders) all() []*audit.Account {
-	if h.first == nil {
-		return nil
-	}
-	return append([]*audit.Account{h.first}, h.more...)
-}
-
-// holdersIn returns the accounts of one forest holding the SPN key.
-func (idx spnIndex) holdersIn(s *audit.Snapshot, forest, key string) []*audit.Account {
-	var out []*audit.Account
-	for _, a := range idx.get(key).all() {
-		if forestKey(s, a.Domain) == forest {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-// ticketOwner says which account of a forest a KDC issues a ticket for when
-// a client asks for want: the account holding it explicitly, else the one
-// holding the service class that sPNMappings maps it to ([MS-DRSR] 4.1.4.2.14
-// LookupSPN). via is "" for an explicit holder, else the mapped SPN.
-func ticketOwner(s *audit.Snapshot, idx spnIndex, forest string, want spn.SPN) (holders []*audit.Account, via string) {
-	if h := idx.holdersIn(s, forest, want.Key()); len(h) > 0 {
-		return h, ""
-	}
-	for _, f := range s.Forests {
-		if strings.ToLower(f.RootDomain) != forest {
-			continue
-		}
-		target := f.SPNMappings[want.Class()]
-		if target == "" || target == want.Class() {
-			return nil, ""
-		}
-		mapped := want
-		mapped.ServiceClass = target
-		mapped.Raw = target + strings.TrimPrefix(want.Raw, want.ServiceClass)
-		if h := idx.holdersIn(s, forest, mapped.Key()); len(h) > 0 {
-			return h, mapped.Raw
-		}
-	}
-	return nil, ""
-}
-
 // withHost returns p for another host, keeping class, port and service name.
 func withHost(p spn.SPN, host string) spn.SPN {
 	q := p
@@ -192,8 +111,8 @@ func names(s *audit.Snapshot, accounts []*audit.Account) []string {
 func removeSPNOption(s *audit.Snapshot, name, summary string, ps []parsedSPN) Option {
 	o := Option{Name: name, Summary: summary}
 	for _, p := range ps {
-		who := qualifiedName(s, p.account)
-		o.Actions = append(o.Actions, Action{Type: ActionRemoveSPN, AccountDN: p.account.DN, Account: who, Domain: p.account.Domain, SPN: p.Raw})
+		who := qualifiedName(s, p.Account)
+		o.Actions = append(o.Actions, Action{Type: ActionRemoveSPN, AccountDN: p.Account.DN, Account: who, Domain: p.Account.Domain, SPN: p.Raw})
 	}
 	return o
 }
@@ -265,13 +184,13 @@ type hostSPNs struct {
 }
 
 // members returns the positions of t's SPNs in the index.
-func (ix *snapIndex) members(t hostTarget) []int32 { return ix.hostMembers[t.first : t.first+t.n] }
+func (ix *view) members(t hostTarget) []int32 { return ix.hostMembers[t.first : t.first+t.n] }
 
 // fill returns t with its SPNs.
-func (ix *snapIndex) fill(t hostTarget) hostSPNs {
+func (ix *view) fill(t hostTarget) hostSPNs {
 	out := hostSPNs{hostTarget: t, spns: make([]parsedSPN, t.n)}
 	for i, n := range ix.members(t) {
-		out.spns[i] = ix.at(int(n))
+		out.spns[i] = ix.SPNAt(int(n))
 	}
 	return out
 }
@@ -288,7 +207,7 @@ func (t hostTarget) label() string {
 // by host, sorted by host: the hosts whose DNS the DNS checks judge.
 //
 // The index computes it once for all the checks of a Run.
-func spnHosts(ix *snapIndex) []hostTarget {
+func spnHosts(ix *view) []hostTarget {
 	ix.hostsOnce.Do(func() { ix.hostTargets = buildSPNHosts(ix) })
 	return ix.hostTargets
 }
@@ -300,9 +219,9 @@ func spnHosts(ix *snapIndex) []hostTarget {
 // Hosts are found through a map keyed by the hash of host and domain,
 // confirmed against the host's first SPN, so no key string is built per
 // SPN; the targets are allocated once their number is known.
-func buildSPNHosts(ix *snapIndex) []hostTarget {
+func buildSPNHosts(ix *view) []hostTarget {
 	type hostKey struct{ host, domain string }
-	nspn := ix.spnCount()
+	nspn := ix.SPNCount()
 	// Most hosts are named by two or more SPNs (HOST, RestrictedKrbHost, ...):
 	// sizing for half as many hosts as SPNs avoids regrowing the map.
 	guess := nspn / 2
@@ -313,20 +232,20 @@ func buildSPNHosts(ix *snapIndex) []hostTarget {
 	counts := make([]int32, 0, guess) // per host: its number of SPNs
 	domainOf := func(p parsedSPN) string {
 		if p.IsShortName() {
-			return strings.ToLower(p.account.Domain)
+			return strings.ToLower(p.Account.Domain)
 		}
 		return ""
 	}
 	var buf, buf2 keyBuf
 	var hash maphash.Hash
-	hash.SetSeed(ix.seed)
+	hash.SetSeed(ix.Seed())
 	for n := range slot {
 		slot[n] = -1
-		p := ix.at(n)
-		if p.err != nil || !ix.namesAHost(n) || isDC(p.account) || isKrbtgt(p.account) || isIPAddress(p.Host) {
+		p := ix.SPNAt(n)
+		if p.Err != nil || !ix.SPNNamesAHost(n) || isDC(p.Account) || isKrbtgt(p.Account) || isIPAddress(p.Host) {
 			continue
 		}
-		key := appendHostKey(buf[:0], p.Host)
+		key := audit.AppendHostKey(buf[:0], p.Host)
 		domain := domainOf(p)
 		hash.Reset()
 		hash.Write(key)
@@ -335,8 +254,8 @@ func buildSPNHosts(ix *snapIndex) []hostTarget {
 		h := hash.Sum64()
 		i, ok := at[h]
 		if ok {
-			q := ix.at(int(firsts[i]))
-			if string(appendHostKey(buf2[:0], q.Host)) != string(key) || domainOf(q) != domain {
+			q := ix.SPNAt(int(firsts[i]))
+			if string(audit.AppendHostKey(buf2[:0], q.Host)) != string(key) || domainOf(q) != domain {
 				k := hostKey{host: string(key), domain: domain}
 				if i, ok = spill[k]; !ok {
 					if spill == nil {
@@ -361,7 +280,7 @@ func buildSPNHosts(ix *snapIndex) []hostTarget {
 	out := make([]hostTarget, len(firsts))
 	start := int32(0)
 	for i, c := range counts {
-		p := ix.at(int(firsts[i]))
+		p := ix.SPNAt(int(firsts[i]))
 		out[i] = hostTarget{key: p.HostKey(), domain: domainOf(p), first: start, n: c}
 		firsts[i] = start // from here on: where the host's next member goes
 		start += c
@@ -393,26 +312,26 @@ func buildSPNHosts(ix *snapIndex) []hostTarget {
 //
 // The answers are found through the index (a map by name), not by scanning
 // every recorded answer: that scan made the DNS checks quadratic.
-func lookupHost(ix *snapIndex, t hostTarget) (audit.HostLookup, bool) {
+func lookupHost(ix *view, t hostTarget) (audit.HostLookup, bool) {
 	if t.domain == "" {
-		return ix.host(t.key)
+		return ix.Host(t.key)
 	}
 	fqdn := t.key + "." + t.domain
 	// asked with this domain's suffix, as the collector records it
-	if h, ok := ix.hostAskedAs(t.key, fqdn); ok {
+	if h, ok := ix.HostAskedAs(t.key, fqdn); ok {
 		return h, true
 	}
-	if h, ok := ix.hostAskedAs(t.key, ""); ok { // recorded without a suffix
+	if h, ok := ix.HostAskedAs(t.key, ""); ok { // recorded without a suffix
 		return h, true
 	}
-	return ix.host(fqdn)
+	return ix.Host(fqdn)
 }
 
 // spnList describes SPNs with their holders: "HTTP/x on LAB\svc-x, ...".
 func spnList(s *audit.Snapshot, ps []parsedSPN) string {
 	var parts []string
 	for _, p := range ps {
-		parts = append(parts, p.Raw+" on "+qualifiedName(s, p.account))
+		parts = append(parts, p.Raw+" on "+qualifiedName(s, p.Account))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -422,9 +341,9 @@ func accountsOf(ps []parsedSPN) []*audit.Account {
 	var out []*audit.Account
 	seen := map[*audit.Account]bool{}
 	for _, p := range ps {
-		if !seen[p.account] {
-			seen[p.account] = true
-			out = append(out, p.account)
+		if !seen[p.Account] {
+			seen[p.Account] = true
+			out = append(out, p.Account)
 		}
 	}
 	return out

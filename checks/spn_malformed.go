@@ -50,14 +50,14 @@ func runMalformed(s *audit.Snapshot, opt Options) []Finding {
 	out := accountsGapFinding(s, "SPN syntax")
 	bad := map[*audit.Account][]parsedSPN{}
 	var order []*audit.Account
-	indexFor(s, opt).eachSPN(func(p parsedSPN) {
-		if p.err == nil {
+	viewFor(s, opt).EachSPN(func(p parsedSPN) {
+		if p.Err == nil {
 			return
 		}
-		if _, seen := bad[p.account]; !seen {
-			order = append(order, p.account)
+		if _, seen := bad[p.Account]; !seen {
+			order = append(order, p.Account)
 		}
-		bad[p.account] = append(bad[p.account], p)
+		bad[p.Account] = append(bad[p.Account], p)
 	})
 	for _, a := range order {
 		out = append(out, malformedFinding(s, a, bad[a]))
@@ -71,9 +71,9 @@ func malformedFinding(s *audit.Snapshot, a *audit.Account, ps []parsedSPN) Findi
 	ev := []Evidence{{Key: "account", Value: fmt.Sprintf("%s (%s, %s)", who, a.Kind, a.DN)}}
 	fix := Option{Name: "replace", Summary: fmt.Sprintf("Remove the malformed value(s) from %s and register the intended SPN(s).", who)}
 	for _, p := range ps {
-		reason := p.err.Error()
+		reason := p.Err.Error()
 		var se *spn.SyntaxError
-		if errors.As(p.err, &se) {
+		if errors.As(p.Err, &se) {
 			reason = se.Reason
 		}
 		values = append(values, p.Raw)

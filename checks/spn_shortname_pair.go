@@ -49,15 +49,15 @@ Sources
 }
 
 func runShortnamePair(s *audit.Snapshot, opt Options) []Finding {
-	ix := indexFor(s, opt)
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "short name / FQDN SPN pairs")
-	idx := ix.spnIndex()
+
 	held := accountKeys{}
 	var missing []pairGap
 	seen := map[string]bool{}
 	var buf keyBuf
-	ix.eachSPN(func(p parsedSPN) {
-		if p.err != nil || p.Class() != "http" || isDC(p.account) || isKrbtgt(p.account) || isIPAddress(p.Host) {
+	ix.EachSPN(func(p parsedSPN) {
+		if p.Err != nil || p.Class() != "http" || isDC(p.Account) || isKrbtgt(p.Account) || isIPAddress(p.Host) {
 			return
 		}
 		other, dns, ok := otherForm(ix, p)
@@ -66,15 +66,15 @@ func runShortnamePair(s *audit.Snapshot, opt Options) []Finding {
 		}
 		other1 := p.SPN // the other form's key, before building its value
 		other1.Host = other
-		if held.holds(p.account, appendKey(buf[:0], other1)) {
+		if held.holds(p.Account, audit.AppendSPNKey(buf[:0], other1)) {
 			return
 		}
 		want := withHost(p.SPN, other)
-		holders, via := ticketOwner(s, idx, ix.forestKey(p.account.Domain), want)
-		if len(holders) == 1 && holders[0] == p.account {
+		holders, via := ix.TicketOwner(ix.ForestKey(p.Account.Domain), want)
+		if len(holders) == 1 && holders[0] == p.Account {
 			return // a computer's HOST SPN covers both forms
 		}
-		k := p.account.DN + "\x00" + want.Key()
+		k := p.Account.DN + "\x00" + want.Key()
 		if seen[k] {
 			return
 		}
@@ -106,7 +106,7 @@ func (c accountKeys) holds(a *audit.Account, key []byte) bool {
 	if len(a.SPNs) <= 16 {
 		var buf keyBuf
 		for _, raw := range a.SPNs {
-			if v, err := spn.Parse(raw); err == nil && string(appendKey(buf[:0], v)) == string(key) {
+			if v, err := spn.Parse(raw); err == nil && string(audit.AppendSPNKey(buf[:0], v)) == string(key) {
 				return true
 			}
 		}
@@ -143,9 +143,9 @@ func (d otherFormDNS) evidence() []Evidence {
 
 // otherForm returns the other form of p's host (short ↔ FQDN) when DNS shows
 // that it resolves to the same host.
-func otherForm(ix *snapIndex, p parsedSPN) (string, otherFormDNS, bool) {
+func otherForm(ix *view, p parsedSPN) (string, otherFormDNS, bool) {
 	host := p.HostKey()
-	domain := strings.ToLower(p.account.Domain)
+	domain := strings.ToLower(p.Account.Domain)
 	if p.IsShortName() {
 		// Candidates: the short name's own canonical FQDN, then the short
 		// name in the account's domain.
@@ -157,7 +157,7 @@ func otherForm(ix *snapIndex, p parsedSPN) (string, otherFormDNS, bool) {
 		}
 		cands = append(cands, host+"."+domain)
 		for _, fqdn := range cands {
-			if h, ok := ix.host(fqdn); ok && h.Status == audit.DNSOK {
+			if h, ok := ix.Host(fqdn); ok && h.Status == audit.DNSOK {
 				return fqdn, otherFormDNS{name: fqdn, h: h}, true
 			}
 		}
@@ -168,13 +168,13 @@ func otherForm(ix *snapIndex, p parsedSPN) (string, otherFormDNS, bool) {
 	if !ok || sh.Status != audit.DNSOK {
 		return "", otherFormDNS{}, false
 	}
-	fh, fok := ix.host(host)
+	fh, fok := ix.Host(host)
 	if !sameHost(host, fh, fok, sh) {
 		return "", otherFormDNS{}, false
 	}
 	d := otherFormDNS{name: short, h: sh}
 	if spn.NormalizeHost(sh.Name) != short {
-		d.members = p.account.Domain
+		d.members = p.Account.Domain
 	}
 	return short, d, true
 }
@@ -216,7 +216,7 @@ func describeLookup(h audit.HostLookup) string {
 }
 
 func shortnameFinding(s *audit.Snapshot, g pairGap) Finding {
-	acct := g.have.account
+	acct := g.have.Account
 	who := qualifiedName(s, acct)
 	var today string
 	switch {

@@ -47,12 +47,12 @@ Sources
 
 // shadowKey groups the shadowing SPNs of one account on one host.
 type shadowKey struct {
-	account *audit.Account
+	Account *audit.Account
 	host    string
 }
 
 func runUserHostAlias(s *audit.Snapshot, opt Options) []Finding {
-	opt.index = indexFor(s, opt) // one index for every forest's pass
+	opt.view = viewFor(s, opt) // one index for every forest's pass
 	var out []Finding
 	for _, forest := range s.Forests {
 		if forest.SPNMappings == nil {
@@ -76,15 +76,15 @@ func runUserHostAlias(s *audit.Snapshot, opt Options) []Finding {
 }
 
 func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) []Finding {
-	ix := indexFor(s, opt)
+	ix := viewFor(s, opt)
 	inForest := func(a *audit.Account) bool {
-		root, ok := ix.forestOf(a.Domain)
+		root, ok := ix.ForestRoot(a.Domain)
 		return ok && strings.EqualFold(root, forest.RootDomain)
 	}
 	// The SPNs that can shadow a computer's HOST SPN: an alias class of
 	// HOST, without port or service name, on a non-computer of this forest.
 	shadowing := func(p parsedSPN) bool {
-		if p.err != nil || p.account.Kind == audit.KindComputer || p.Port != "" || p.ServiceName != "" || !inForest(p.account) {
+		if p.Err != nil || p.Account.Kind == audit.KindComputer || p.Port != "" || p.ServiceName != "" || !inForest(p.Account) {
 			return false
 		}
 		return p.Class() != "host" && forest.AliasesOf(p.Class(), "host")
@@ -94,7 +94,7 @@ func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) 
 	// holder and every computer's HOST SPNs cost a slice per computer on
 	// large directories, and a map of every computer's HOST SPNs 40 MB.)
 	hostHolders := map[string]*audit.Account{}
-	ix.eachSPN(func(p parsedSPN) {
+	ix.EachSPN(func(p parsedSPN) {
 		if shadowing(p) {
 			hostHolders[p.HostKey()] = nil
 		}
@@ -103,19 +103,19 @@ func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) 
 		return nil
 	}
 	var buf keyBuf
-	ix.eachSPN(func(p parsedSPN) {
-		if p.err != nil || p.account.Kind != audit.KindComputer || p.Class() != "host" || p.Port != "" || !inForest(p.account) {
+	ix.EachSPN(func(p parsedSPN) {
+		if p.Err != nil || p.Account.Kind != audit.KindComputer || p.Class() != "host" || p.Port != "" || !inForest(p.Account) {
 			return
 		}
-		key := appendHostKey(buf[:0], p.Host)
+		key := audit.AppendHostKey(buf[:0], p.Host)
 		if a, ok := hostHolders[string(key)]; ok && a == nil {
-			hostHolders[string(key)] = p.account
+			hostHolders[string(key)] = p.Account
 		}
 	})
 
 	shadows := map[shadowKey][]parsedSPN{}
 	var order []shadowKey
-	ix.eachSPN(func(p parsedSPN) {
+	ix.EachSPN(func(p parsedSPN) {
 		if !shadowing(p) {
 			return
 		}
@@ -125,7 +125,7 @@ func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) 
 		}
 		// Short and fully qualified forms of one host on one account are one
 		// problem with one fix; group them by the computer they shadow.
-		k := shadowKey{account: p.account, host: computer.DN}
+		k := shadowKey{Account: p.Account, host: computer.DN}
 		if _, seen := shadows[k]; !seen {
 			order = append(order, k)
 		}
@@ -134,7 +134,7 @@ func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) 
 
 	var out []Finding
 	for _, k := range order {
-		out = append(out, userHostAliasFinding(s, forest, k.account, shadows[k], hostHolders[shadows[k][0].HostKey()], opt))
+		out = append(out, userHostAliasFinding(s, forest, k.Account, shadows[k], hostHolders[shadows[k][0].HostKey()], opt))
 	}
 	return out
 }
