@@ -43,14 +43,15 @@ Sources
 	Run: runDNSDCPTR,
 }
 
-func runDNSDCPTR(s *audit.Snapshot, _ Options) []Finding {
+func runDNSDCPTR(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	var out []Finding
 	var unknown []Evidence
 	var unknownObjs []Object
 	for _, d := range s.Domains {
 		for _, dc := range d.DCs {
 			fqdn := normDNS(dc.FQDN)
-			h, ok := s.Host(fqdn)
+			h, ok := ix.Host(fqdn)
 			switch {
 			case !ok:
 				unknown = append(unknown, Evidence{Key: fqdn, Value: "no address lookup in the snapshot"})

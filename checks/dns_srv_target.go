@@ -46,7 +46,8 @@ type srvTargetUse struct {
 	ports  []string
 }
 
-func runDNSSRVTarget(s *audit.Snapshot, _ Options) []Finding {
+func runDNSSRVTarget(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	by := map[string]*srvTargetUse{}
 	var order []string
 	for _, r := range s.DNS.SRV {
@@ -71,7 +72,7 @@ func runDNSSRVTarget(s *audit.Snapshot, _ Options) []Finding {
 	var unknownObjs []Object
 	for _, k := range order {
 		u := by[k]
-		h, ok := s.Host(k)
+		h, ok := ix.Host(k)
 		switch {
 		case !ok:
 			unknown = append(unknown, Evidence{Key: k, Value: "no lookup in the snapshot; named by " + strings.Join(u.srv, ", ")})

@@ -54,7 +54,7 @@ Sources
 // clockSource is a sample's kind ("ldap", "kdc") and the DC it measured:
 // "kdc:127.0.0.11:88" names the DC holding that address when the snapshot
 // knows it, else the address.
-func clockSource(s *audit.Snapshot, c audit.ClockSample) (kind, host string) {
+func clockSource(ix *view, c audit.ClockSample) (kind, host string) {
 	k, h, ok := strings.Cut(c.Source, ":")
 	if !ok {
 		return "", normDNS(c.Source)
@@ -64,7 +64,7 @@ func clockSource(s *audit.Snapshot, c audit.ClockSample) (kind, host string) {
 	}
 	h = strings.Trim(h, "[]")
 	if ip, err := netip.ParseAddr(h); err == nil {
-		if fqdn := dcWithAddress(s, ip); fqdn != "" {
+		if fqdn := dcWithAddress(ix, ip); fqdn != "" {
 			return strings.ToLower(k), fqdn
 		}
 	}
@@ -73,7 +73,7 @@ func clockSource(s *audit.Snapshot, c audit.ClockSample) (kind, host string) {
 
 // dcWithAddress returns the FQDN of the DC holding ip (from the directory or
 // DNS), or "".
-func dcWithAddress(s *audit.Snapshot, ip netip.Addr) string {
+func dcWithAddress(ix *view, ip netip.Addr) string {
 	match := func(addrs []string) bool {
 		for _, a := range addrs {
 			if x, err := netip.ParseAddr(a); err == nil && x == ip {
@@ -82,9 +82,9 @@ func dcWithAddress(s *audit.Snapshot, ip netip.Addr) string {
 		}
 		return false
 	}
-	for _, d := range s.Domains {
+	for _, d := range ix.Snapshot().Domains {
 		for _, dc := range d.DCs {
-			h, _ := s.Host(dc.FQDN)
+			h, _ := ix.Host(dc.FQDN)
 			if match(dc.Addresses) || match(h.A) || match(h.AAAA) {
 				return normDNS(dc.FQDN)
 			}
@@ -113,6 +113,7 @@ func uncertainty(c audit.ClockSample) time.Duration {
 }
 
 func runTimeSkew(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	opt = opt.withDefaults()
 	if len(s.Clocks) == 0 {
 		return []Finding{{
@@ -132,7 +133,7 @@ func runTimeSkew(s *audit.Snapshot, opt Options) []Finding {
 		if sev == "" {
 			continue
 		}
-		kind, host := clockSource(s, c)
+		kind, host := clockSource(ix, c)
 		what := "DC " + host
 		if kind == "kdc" {
 			what = "KDC " + host
@@ -164,6 +165,7 @@ func runTimeSkew(s *audit.Snapshot, opt Options) []Finding {
 // once. KDC samples are preferred (microsecond resolution), then the
 // shortest round trip.
 func dcPairSkew(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	best := map[string]audit.ClockSample{}
 	better := func(a, b audit.ClockSample) bool {
 		if resolution(a) != resolution(b) {
@@ -172,7 +174,7 @@ func dcPairSkew(s *audit.Snapshot, opt Options) []Finding {
 		return a.RoundTripMs < b.RoundTripMs
 	}
 	for _, c := range s.Clocks {
-		kind, host := clockSource(s, c)
+		kind, host := clockSource(ix, c)
 		if (kind != "ldap" && kind != "kdc") || host == "" {
 			continue
 		}
