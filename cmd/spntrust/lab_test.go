@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/internal/exitcode"
 	"github.com/spntrust/spntrust/internal/labenv"
 )
 
@@ -247,6 +248,21 @@ func TestLabProbe(t *testing.T) {
 			[]string{"HTTP/app04.lab.test", "KDC_ERR_S_PRINCIPAL_UNKNOWN", `setspn -S HTTP/app04.lab.test LAB\svc-portal`}},
 		{"across the forest trust the ticket comes through a referral", []string{"http://app21.partner.test/", "--runs-as-computer"}, ExitOK,
 			[]string{"LAB.TEST → PARTNER.TEST", "READY"}},
+		// Issue 17: honest verdicts. No identity, no READY.
+		{"without the service's identity the verdict is UNKNOWN", []string{"http://web01.lab.test/"}, exitcode.Unknown,
+			[]string{"NOT TESTED", "identity", "UNKNOWN"}},
+		// The lab's credentials are LAB.TEST's: the path of an EXTERN.TEST
+		// client (behind the external trust) is not followed, so not READY.
+		{"a client realm other than the credentials' is not tested", []string{"http://web01.lab.test/", "--runs-as-computer", "--client-realm", "EXTERN.TEST"}, exitcode.Unknown,
+			[]string{"was not tested", "UNKNOWN"}},
+		// A short name resolves with the domain's suffix; short-name clients
+		// ask for HTTP/mp01, which svc-mpweb holds: the seed, found.
+		{"a short name finds the seed for short-name clients", []string{"http://mp01/", "--runs-as-computer", "--domain", "lab.test"}, ExitFindings,
+			[]string{"mp01.lab.test (the domain's DNS suffix", "HTTP/mp01 ", `setspn -D HTTP/mp01 LAB\svc-mpweb`, `setspn -D HTTP/mp01.lab.test LAB\svc-mpweb`, "NOT READY"}},
+		// A site on :8080 as a user on web01, whose computer holds HOST:
+		// advise port-including clients or port 80 as the computer.
+		{"a user-run site on 8080 without --include-port gets no shadowing advice", []string{"http://web01.lab.test:8080/", "--service-account", `LAB\svc-live`}, ExitFindings,
+			[]string{`setspn -S HTTP/web01.lab.test:8080 LAB\svc-live`, "port 80 as the computer", "NOT READY"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -257,6 +273,11 @@ func TestLabProbe(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(out, w) {
 					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, bad := range []string{"setspn -S HTTP/web01.lab.test LAB", "setspn -D HTTP/web01.lab.test LAB\\WEB01$"} {
+				if strings.Contains(out, bad) {
+					t.Errorf("output advises %q (creates the seed problem, or removes an SPN nobody holds):\n%s", bad, out)
 				}
 			}
 		})

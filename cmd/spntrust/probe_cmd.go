@@ -14,6 +14,7 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/audit/collect"
+	"github.com/spntrust/spntrust/internal/exitcode"
 	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/ldapx"
 	"github.com/spntrust/spntrust/probe"
@@ -44,8 +45,16 @@ canonical name), derives the SPN a Windows client requests, finds which account 
 service runs as, asks the KDC for a ticket following referrals from the client realm, and
 measures clock skew to the KDC. With --configmgr it reads the Configuration Manager
 management points published in AD (mSSMSManagementPoint objects under CN=System
-Management) and probes each as a service running as its computer. Exit code 0: ready;
-1: not ready; 2: bad usage; 3: the directory could not be reached.`,
+Management) and probes each as a service running as its computer.
+
+Every step is ok, fail or not tested. The verdict is READY only when every step was
+tested and passed; NOT READY when one failed; UNKNOWN when none failed but one was not
+tested: the service's identity not given (--service-account / --runs-as-computer), no
+Kerberos credentials, a --client-realm other than the credentials' realm (its path is
+not followed), the KDC's clock not read. A short name (http://mp01/) is resolved with
+the domain's DNS suffix, as a domain member does, and clients then ask for HTTP/<short>.
+Exit code 0: READY; 1: NOT READY; 4: UNKNOWN; 2: bad usage; 3: the directory could not
+be reached.`,
 		Example: `  spntrust probe http://mp01.lab.test/ --runs-as-computer --dns-server 127.0.0.11 --user Administrator@LAB.TEST --password-file pw
   spntrust probe https://reports.corp.example/ --service-account CORP\svc-ssrs --format json
   spntrust probe --configmgr-site LAB --domain lab.test --dns-server 127.0.0.11 --user Administrator@LAB.TEST --password-file pw`,
@@ -119,10 +128,7 @@ func probeURLRun(ctx context.Context, o *probeOptions, rawURL string) error {
 	if err := writeProbe(o, []probe.Result{res}); err != nil {
 		return err
 	}
-	if !res.Ready {
-		return errFindings
-	}
-	return nil
+	return probeExit([]probe.Result{res})
 }
 
 // runConfigMgrProbe probes every management point published in the domain
@@ -158,7 +164,6 @@ func probeConfigMgrRun(ctx context.Context, o *probeOptions) error {
 		return incompleteError(fmt.Errorf("no management point of %s is published in %s", site, dir.domain))
 	}
 	var results []probe.Result
-	ready := true
 	for _, mp := range mps {
 		host := firstNonEmptyString(mp.DNSHostName, strings.ToLower(mp.MPName))
 		t, err := probe.ParseTarget("http://" + host + "/")
@@ -167,16 +172,12 @@ func probeConfigMgrRun(ctx context.Context, o *probeOptions) error {
 		}
 		t.URL = fmt.Sprintf("http://%s/ (ConfigMgr site %s management point%s)", host, mp.SiteCode, map[bool]string{true: ", default", false: ""}[mp.Default])
 		res := probe.Run(ctx, t, probe.Identity{RunsAsComputer: true}, deps)
-		ready = ready && res.Ready
 		results = append(results, res)
 	}
 	if err := writeProbe(o, results); err != nil {
 		return err
 	}
-	if !ready {
-		return errFindings
-	}
-	return nil
+	return probeExit(results)
 }
 
 func writeProbe(o *probeOptions, results []probe.Result) error {
@@ -217,7 +218,7 @@ func (c *ldapConnector) ProbeDeps(ctx context.Context, o *probeOptions) (probe.D
 
 	deps := probe.Deps{
 		DNS: sess.resolver, IsNXDomain: func(err error) bool { return errors.Is(err, ldapx.ErrNotFound) },
-		Dir: dir, Mappings: dir.mappings, IncludePort: o.includePort, ClientRealm: o.clientRealm,
+		Dir: dir, Mappings: dir.mappings, IncludePort: o.includePort, ClientRealm: o.clientRealm, Suffix: dir.domain,
 		MaxSkew: o.maxSkew, WarnSkew: o.warnSkew,
 	}
 	if addrs, err := sess.names.LookupHost(ctx, dcHost); err == nil && len(addrs) > 0 {
@@ -300,9 +301,9 @@ func firstNonEmptyString(v ...string) string {
 func writeProbeText(w io.Writer, r probe.Result) {
 	fmt.Fprintf(w, "Probe of %s\n", r.URL)
 	for _, s := range r.Steps {
-		fmt.Fprintf(w, "  [%-7s] %-8s %s\n", strings.ToUpper(s.Status), s.Name, s.Summary)
+		fmt.Fprintf(w, "  [%-10s] %-8s %s\n", strings.ToUpper(s.Status), s.Name, s.Summary)
 		for _, e := range s.Evidence {
-			fmt.Fprintf(w, "              %s: %s\n", e.Key, e.Value)
+			fmt.Fprintf(w, "                 %s: %s\n", e.Key, e.Value)
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", r.Verdict)
@@ -312,4 +313,22 @@ func writeProbeText(w io.Writer, r probe.Result) {
 			fmt.Fprintf(w, "  - %s\n", s)
 		}
 	}
+}
+
+// probeExit maps the verdicts to the exit status: NOT READY anywhere is 1,
+// else UNKNOWN anywhere is 4, else (every service READY) 0.
+func probeExit(results []probe.Result) error {
+	unknown := false
+	for _, r := range results {
+		switch r.Status {
+		case probe.NotReady:
+			return errFindings
+		case probe.Unknown:
+			unknown = true
+		}
+	}
+	if unknown {
+		return exitcode.ErrUnknown
+	}
+	return nil
 }

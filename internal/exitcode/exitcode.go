@@ -14,11 +14,16 @@ const (
 	Findings   = 1 // findings at or above --fail-on (probe: not ready)
 	Usage      = 2 // bad usage or bad input (a flag, a file)
 	Incomplete = 3 // the audit could not complete (unreachable, authentication)
+	Unknown    = 4 // probe: no step failed, but one that decides readiness was not tested
 )
 
 // ErrFindings is returned when findings reach --fail-on; the report was
 // already written, so nothing more is printed.
 var ErrFindings = errors.New("findings at or above --fail-on")
+
+// ErrUnknown is returned when a probe's verdict is UNKNOWN; the result was
+// already written, so nothing more is printed.
+var ErrUnknown = errors.New("probe verdict UNKNOWN: a deciding step was not tested")
 
 // Error carries the exit code an error maps to.
 type Error struct {
@@ -53,6 +58,8 @@ func Of(err error) (code int, silent bool) {
 		return OK, true
 	case errors.Is(err, ErrFindings):
 		return Findings, true
+	case errors.Is(err, ErrUnknown):
+		return Unknown, true
 	case errors.As(err, &e):
 		return e.Code, false
 	}
