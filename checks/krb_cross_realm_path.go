@@ -41,31 +41,6 @@ Sources
 	Run: runKRBCrossRealmPath,
 }
 
-// probeExternalTrust finds the external trust of the probe's client realm
-// whose partner holds the SPN's host.
-func probeExternalTrust(ix *view, p audit.TicketProbe) (audit.Domain, audit.Trust, bool) {
-	s := ix.Snapshot()
-	v, err := spn.Parse(p.SPN)
-	if err != nil {
-		return audit.Domain{}, audit.Trust{}, false
-	}
-	host := normDNS(v.Host)
-	client, ok := ix.DomainByName(p.ClientRealm)
-	if !ok {
-		return audit.Domain{}, audit.Trust{}, false
-	}
-	inside := func(name string) bool { n := normDNS(name); return host == n || strings.HasSuffix(host, "."+n) }
-	if inside(client.DNSName) {
-		return audit.Domain{}, audit.Trust{}, false
-	}
-	for _, t := range client.Trusts {
-		if t.Direction != 0 && inside(t.Partner) && ClassifyTrust(s, client, t) == TrustExternal {
-			return client, t, true
-		}
-	}
-	return audit.Domain{}, audit.Trust{}, false
-}
-
 func runKRBCrossRealmPath(s *audit.Snapshot, opt Options) []Finding {
 	ix := viewFor(s, opt)
 	// One finding per client realm and external trust, listing every SPN
