@@ -154,4 +154,3 @@ func dcPTRFinding(s *audit.Snapshot, d audit.Domain, dc audit.DC, ev []Evidence,
 		}},
 	}
 }
-
