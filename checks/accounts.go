@@ -2,19 +2,7 @@ package checks
 
 import (
 	"github.com/spntrust/spntrust/audit"
-	"github.com/spntrust/spntrust/spn"
 )
-
-// eachSPN calls fn for every SPN of every account, parsed.
-func eachSPN(s *audit.Snapshot, fn func(p parsedSPN)) {
-	for i := range s.Accounts {
-		a := &s.Accounts[i]
-		for _, raw := range a.SPNs {
-			v, err := spn.Parse(raw)
-			fn(parsedSPN{SPN: v, Account: a, Err: err})
-		}
-	}
-}
 
 // accountObject describes an account as an affected object.
 func accountObject(a *audit.Account) Object {
@@ -23,8 +11,8 @@ func accountObject(a *audit.Account) Object {
 
 // qualifiedName is DOMAIN\sAMAccountName, the form setspn takes; it falls back
 // to the bare name when the domain's NetBIOS name is unknown.
-func qualifiedName(s *audit.Snapshot, a *audit.Account) string {
-	if nb := s.NetBIOSOf(a.Domain); nb != "" {
+func qualifiedName(ix *view, a *audit.Account) string {
+	if nb := ix.NetBIOSOf(a.Domain); nb != "" {
 		return nb + `\` + a.SAMAccountName
 	}
 	return a.SAMAccountName

@@ -2,7 +2,6 @@ package checks
 
 import (
 	"fmt"
-	"net/netip"
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
@@ -154,30 +153,4 @@ func dcPTRFinding(s *audit.Snapshot, d audit.Domain, dc audit.DC, ev []Evidence,
 			Actions: steps,
 		}},
 	}
-}
-
-// reverseZone returns the /24 (IPv4) or /64 (IPv6) reverse zone of addr and
-// the record name relative to it.
-func reverseZone(addr string) (zone, rel string) {
-	ip, err := netip.ParseAddr(addr)
-	if err != nil {
-		return "<reverse zone>", addr
-	}
-	if ip.Is4() {
-		b := ip.As4()
-		return fmt.Sprintf("%d.%d.%d.in-addr.arpa", b[2], b[1], b[0]), fmt.Sprint(b[3])
-	}
-	b := ip.As16()
-	var nib []string
-	for i := len(b) - 1; i >= 0; i-- {
-		nib = append(nib, fmt.Sprintf("%x", b[i]&0xf), fmt.Sprintf("%x", b[i]>>4))
-	}
-	return strings.Join(nib[16:], ".") + ".ip6.arpa", strings.Join(nib[:16], ".")
-}
-
-func ensureDot(n string) string {
-	if strings.HasSuffix(n, ".") {
-		return n
-	}
-	return n + "."
 }

@@ -4,19 +4,21 @@ package checks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/spn"
 	"github.com/spntrust/spntrust/statuscode"
 )
 
 // externalWithoutReferral reports whether probe p asked for a service across
 // an external trust of its client realm and got no referral: the walked path
 // never left the client realm. It returns the client domain and the trust.
-func externalWithoutReferral(s *audit.Snapshot, p audit.TicketProbe) (audit.Domain, audit.Trust, bool) {
+func externalWithoutReferral(ix *view, p audit.TicketProbe) (audit.Domain, audit.Trust, bool) {
 	if p.Issued {
 		return audit.Domain{}, audit.Trust{}, false
 	}
-	d, t, ok := probeExternalTrust(s, p)
+	d, t, ok := probeExternalTrust(ix, p)
 	if !ok {
 		return d, t, false
 	}
@@ -41,4 +43,29 @@ func krbErrorLabel(p audit.TicketProbe) string {
 		}
 	}
 	return fmt.Sprintf("%s (%d)", name, p.ErrorCode)
+}
+
+// probeExternalTrust finds the external trust of the probe's client realm
+// whose partner holds the SPN's host.
+func probeExternalTrust(ix *view, p audit.TicketProbe) (audit.Domain, audit.Trust, bool) {
+	s := ix.Snapshot()
+	v, err := spn.Parse(p.SPN)
+	if err != nil {
+		return audit.Domain{}, audit.Trust{}, false
+	}
+	host := normDNS(v.Host)
+	client, ok := ix.DomainByName(p.ClientRealm)
+	if !ok {
+		return audit.Domain{}, audit.Trust{}, false
+	}
+	inside := func(name string) bool { n := normDNS(name); return host == n || strings.HasSuffix(host, "."+n) }
+	if inside(client.DNSName) {
+		return audit.Domain{}, audit.Trust{}, false
+	}
+	for _, t := range client.Trusts {
+		if t.Direction != 0 && inside(t.Partner) && ClassifyTrust(s, client, t) == TrustExternal {
+			return client, t, true
+		}
+	}
+	return audit.Domain{}, audit.Trust{}, false
 }

@@ -47,18 +47,19 @@ Sources
 	Run: runAESKeysMissing,
 }
 
-func runAESKeysMissing(s *audit.Snapshot, _ Options) []Finding {
+func runAESKeysMissing(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "AES keys of service accounts")
 	for i := range s.Accounts {
 		a := &s.Accounts[i]
 		if len(a.SPNs) == 0 || isDisabled(a) || isKrbtgt(a) || isDCAccount(a) || a.Kind == audit.KindOther {
 			continue
 		}
-		k := accountAESKeys(s, a)
+		k := accountAESKeys(ix, a)
 		if !k.known || k.has {
 			continue
 		}
-		who := qualifiedName(s, a)
+		who := qualifiedName(ix, a)
 		sev, now := High, ""
 		switch {
 		case etypesUnset(a):
@@ -87,7 +88,7 @@ func runAESKeysMissing(s *audit.Snapshot, _ Options) []Finding {
 				{Key: "msDS-SupportedEncryptionTypes", Value: etypesValue(a)},
 			}, ticketEvidence(s, a)...),
 			Explanation: fmt.Sprintf("%s holds the keys of %s, and the KDC has no AES key for it. %s", who, serviceList(a), now),
-			Remediation: []Option{resetPasswordOption(s, a, false)},
+			Remediation: []Option{resetPasswordOption(ix, a, false)},
 		})
 	}
 	return out

@@ -41,31 +41,8 @@ Sources
 	Run: runKRBCrossRealmPath,
 }
 
-// probeExternalTrust finds the external trust of the probe's client realm
-// whose partner holds the SPN's host.
-func probeExternalTrust(s *audit.Snapshot, p audit.TicketProbe) (audit.Domain, audit.Trust, bool) {
-	v, err := spn.Parse(p.SPN)
-	if err != nil {
-		return audit.Domain{}, audit.Trust{}, false
-	}
-	host := normDNS(v.Host)
-	client, ok := s.DomainByName(p.ClientRealm)
-	if !ok {
-		return audit.Domain{}, audit.Trust{}, false
-	}
-	inside := func(name string) bool { n := normDNS(name); return host == n || strings.HasSuffix(host, "."+n) }
-	if inside(client.DNSName) {
-		return audit.Domain{}, audit.Trust{}, false
-	}
-	for _, t := range client.Trusts {
-		if t.Direction != 0 && inside(t.Partner) && ClassifyTrust(s, client, t) == TrustExternal {
-			return client, t, true
-		}
-	}
-	return audit.Domain{}, audit.Trust{}, false
-}
-
-func runKRBCrossRealmPath(s *audit.Snapshot, _ Options) []Finding {
+func runKRBCrossRealmPath(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	// One finding per client realm and external trust, listing every SPN
 	// behind it that got no referral.
 	type group struct {
@@ -78,10 +55,10 @@ func runKRBCrossRealmPath(s *audit.Snapshot, _ Options) []Finding {
 	var order []string
 	crossed := false
 	for _, p := range s.TicketProbes {
-		if _, _, ok := probeExternalTrust(s, p); ok {
+		if _, _, ok := probeExternalTrust(ix, p); ok {
 			crossed = true
 		}
-		d, t, ok := externalWithoutReferral(s, p)
+		d, t, ok := externalWithoutReferral(ix, p)
 		if !ok {
 			continue
 		}

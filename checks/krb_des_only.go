@@ -34,7 +34,8 @@ Sources
 	Run: runDESOnly,
 }
 
-func runDESOnly(s *audit.Snapshot, _ Options) []Finding {
+func runDESOnly(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "DES-only accounts")
 	for i := range s.Accounts {
 		a := &s.Accounts[i]
@@ -46,7 +47,7 @@ func runDESOnly(s *audit.Snapshot, _ Options) []Finding {
 		if !useDES && !desTypes {
 			continue
 		}
-		who := qualifiedName(s, a)
+		who := qualifiedName(ix, a)
 		ev := []Evidence{
 			{Key: "account", Value: fmt.Sprintf("%s (%s)", who, a.DN)},
 			{Key: "services", Value: serviceList(a)},
@@ -70,7 +71,7 @@ func runDESOnly(s *audit.Snapshot, _ Options) []Finding {
 			Affected:    []Object{accountObject(a)},
 			Evidence:    ev,
 			Explanation: fmt.Sprintf("No current DC issues DES tickets, so clients get no Kerberos ticket for %s, on patched and unpatched DCs alike.", serviceList(a)),
-			Remediation: []Option{fix, resetPasswordOption(s, a, false)},
+			Remediation: []Option{fix, resetPasswordOption(ix, a, false)},
 		})
 	}
 	return out

@@ -39,7 +39,8 @@ Sources
 	Run: runEtypesNoAES,
 }
 
-func runEtypesNoAES(s *audit.Snapshot, _ Options) []Finding {
+func runEtypesNoAES(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "encryption types of service accounts")
 	for i := range s.Accounts {
 		a := &s.Accounts[i]
@@ -50,8 +51,8 @@ func runEtypesNoAES(s *audit.Snapshot, _ Options) []Finding {
 		if et&audit.EncRC4 == 0 {
 			continue // DES only: KRB-DES-ONLY
 		}
-		who := qualifiedName(s, a)
-		keys := accountAESKeys(s, a)
+		who := qualifiedName(ix, a)
+		keys := accountAESKeys(ix, a)
 		aes := Option{
 			Name:    "allow-aes",
 			Summary: fmt.Sprintf("Allow AES for %s (0x18, AES only).", who),
@@ -68,7 +69,7 @@ func runEtypesNoAES(s *audit.Snapshot, _ Options) []Finding {
 		keyNote := ""
 		if keys.known && !keys.has {
 			keyNote = " It has no AES keys yet (" + keys.evidence + "): reset its password too, or allowing only AES leaves it without any ticket."
-			options = append(options, resetPasswordOption(s, a, false))
+			options = append(options, resetPasswordOption(ix, a, false))
 		}
 		out = append(out, Finding{
 			Title:    fmt.Sprintf("%s allows no AES (msDS-SupportedEncryptionTypes 0x%x): %s", who, et, serviceList(a)),

@@ -45,7 +45,8 @@ Sources
 	Run: runKrbtgtKeys,
 }
 
-func runKrbtgtKeys(s *audit.Snapshot, _ Options) []Finding {
+func runKrbtgtKeys(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "krbtgt and DC account keys")
 	now, haveNow := snapshotNow(s)
 	for i := range s.Accounts {
@@ -54,8 +55,8 @@ func runKrbtgtKeys(s *audit.Snapshot, _ Options) []Finding {
 		if !krbtgt && !(isDCAccount(a) && !isDisabled(a)) {
 			continue
 		}
-		who := qualifiedName(s, a)
-		k := accountAESKeys(s, a)
+		who := qualifiedName(ix, a)
+		k := accountAESKeys(ix, a)
 		var problems []string
 		ev := []Evidence{{Key: "account", Value: fmt.Sprintf("%s (%s)", who, a.DN)}}
 		if k.known && !k.has {
@@ -89,7 +90,7 @@ func runKrbtgtKeys(s *audit.Snapshot, _ Options) []Finding {
 			Affected:    []Object{accountObject(a)},
 			Evidence:    ev,
 			Explanation: fmt.Sprintf("%s: %s.", who, joinSentences(problems)),
-			Remediation: []Option{resetPasswordOption(s, a, krbtgt)},
+			Remediation: []Option{resetPasswordOption(ix, a, krbtgt)},
 		})
 	}
 	return out

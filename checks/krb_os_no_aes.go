@@ -48,14 +48,15 @@ func osWithoutAES(os string) bool {
 	return false
 }
 
-func runOSNoAES(s *audit.Snapshot, _ Options) []Finding {
+func runOSNoAES(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "operating systems of computers")
 	for i := range s.Accounts {
 		a := &s.Accounts[i]
 		if a.Kind != audit.KindComputer || len(a.SPNs) == 0 || isDisabled(a) || !osWithoutAES(a.OperatingSystem) {
 			continue
 		}
-		who := qualifiedName(s, a)
+		who := qualifiedName(ix, a)
 		today := "On a DC patched for CVE-2026-20833 clients get an AES ticket it cannot decrypt, or none: its services fail now."
 		if !etypesUnset(a) && *a.SupportedEncryptionTypes&audit.EncRC4 != 0 && !etypesAllowAES(a) {
 			today = "Its encryption types are explicitly RC4, so DCs still issue RC4 tickets: it works until RC4 is removed or disabled by policy."

@@ -45,7 +45,8 @@ Sources
 	Run: runKRBTicket,
 }
 
-func runKRBTicket(s *audit.Snapshot, _ Options) []Finding {
+func runKRBTicket(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	if len(s.TicketProbes) == 0 {
 		return []Finding{{
 			Severity: Info,
@@ -65,15 +66,15 @@ func runKRBTicket(s *audit.Snapshot, _ Options) []Finding {
 		if p.Issued {
 			continue
 		}
-		if _, _, ok := externalWithoutReferral(s, p); ok {
+		if _, _, ok := externalWithoutReferral(ix, p); ok {
 			continue // reported by KRB-CROSS-REALM-PATH
 		}
 		if p.ErrorCode == 0 {
 			unreached = append(unreached, Evidence{Key: p.SPN, Value: "no answer from a KDC: " + orUnknown(p.Error)})
-			unreachedObjs = append(unreachedObjs, Object{Kind: "spn", Name: p.SPN, Domain: probeDomain(s, p)})
+			unreachedObjs = append(unreachedObjs, Object{Kind: "spn", Name: p.SPN, Domain: probeDomain(ix, p)})
 			continue
 		}
-		out = append(out, krbTicketFinding(s, p))
+		out = append(out, krbTicketFinding(ix, p))
 	}
 	if len(unreached) > 0 {
 		out = append(out, Finding{
@@ -92,19 +93,20 @@ func runKRBTicket(s *audit.Snapshot, _ Options) []Finding {
 
 // probeDomain is the collected domain the probed SPN's host belongs to, else
 // the client realm's domain.
-func probeDomain(s *audit.Snapshot, p audit.TicketProbe) string {
+func probeDomain(ix *view, p audit.TicketProbe) string {
+	s := ix.Snapshot()
 	if v, err := spn.Parse(p.SPN); err == nil {
 		if d := domainOfName(s, v.Host); d != "" {
 			return d
 		}
 	}
-	if d, ok := s.DomainByName(p.ClientRealm); ok {
+	if d, ok := ix.DomainByName(p.ClientRealm); ok {
 		return d.DNSName
 	}
 	return ""
 }
 
-func krbTicketFinding(s *audit.Snapshot, p audit.TicketProbe) Finding {
+func krbTicketFinding(ix *view, p audit.TicketProbe) Finding {
 	label := krbErrorLabel(p)
 	ev := []Evidence{
 		{Key: "SPN", Value: p.SPN},
@@ -121,9 +123,9 @@ func krbTicketFinding(s *audit.Snapshot, p audit.TicketProbe) Finding {
 	return Finding{
 		Severity:    High,
 		Title:       fmt.Sprintf("No service ticket for %s: %s", p.SPN, label),
-		Domain:      probeDomain(s, p),
+		Domain:      probeDomain(ix, p),
 		Subject:     strings.ToLower(p.SPN),
-		Affected:    []Object{{Kind: "spn", Name: p.SPN, Domain: probeDomain(s, p)}},
+		Affected:    []Object{{Kind: "spn", Name: p.SPN, Domain: probeDomain(ix, p)}},
 		Evidence:    ev,
 		Explanation: fmt.Sprintf("The KDC refused a service ticket for %s to a client of %s with %s. %s", p.SPN, p.ClientRealm, label, why),
 		Remediation: []Option{{

@@ -53,12 +53,12 @@ func sambaLevelName(level int) string {
 
 // forestLevelText describes the functional level of the forest holding
 // domain, or says why it is unknown.
-func forestLevelText(s *audit.Snapshot, domain string) (text string, level int, known bool) {
-	d, ok := s.DomainByName(domain)
+func forestLevelText(ix *view, domain string) (text string, level int, known bool) {
+	d, ok := ix.DomainByName(domain)
 	if !ok {
 		return fmt.Sprintf("not evaluated: %s was not collected, so its forest and level are unknown", domain), 0, false
 	}
-	f, ok := s.ForestOf(domain)
+	f, ok := ix.ForestOf(domain)
 	if !ok {
 		return fmt.Sprintf("not evaluated: the forest of %s (%s) was not collected", domain, orUnknown(d.Forest)), 0, false
 	}

@@ -53,12 +53,12 @@ func etypeNames(es []int32) string {
 // accountAESKeys says whether a has AES keys: from the KDC's answer to the
 // key probe when there is one, else from pwdLastSet against the time the
 // domain began generating AES keys.
-func accountAESKeys(s *audit.Snapshot, a *audit.Account) aesKeys {
+func accountAESKeys(ix *view, a *audit.Account) aesKeys {
 	if k := a.Keys; k != nil && (k.Outcome == audit.KeysListed || k.Outcome == audit.KeysNoPreauth) {
 		return aesKeys{known: true, has: k.HasAES(), source: "live",
 			evidence: "the KDC names " + etypeNames(k.Etypes) + " as its key (credential-free AS-REQ, PA-ETYPE-INFO2)"}
 	}
-	d, ok := s.DomainByName(a.Domain)
+	d, ok := ix.DomainByName(a.Domain)
 	if !ok || d.AESKeysSince == nil {
 		return aesKeys{}
 	}
@@ -111,8 +111,8 @@ func serviceList(a *audit.Account) string {
 // (the DC derives the AES keys from the new password). The password is
 // typed by the operator at the prompt (fix.ps1 asks for it) and never
 // written anywhere.
-func resetPasswordOption(s *audit.Snapshot, a *audit.Account, twice bool) Option {
-	who := qualifiedName(s, a)
+func resetPasswordOption(ix *view, a *audit.Account, twice bool) Option {
+	who := qualifiedName(ix, a)
 	setPW := action.PS("Set-ADAccountPassword", "-Identity", action.D(a.DN), "-Server", action.D(a.Domain), "-Reset", "-NewPassword",
 		"(Read-Host", "-AsSecureString", action.D("New password for "+who), ")")
 	reset := Action{Type: ActionResetPassword, AccountDN: a.DN, Account: who, Domain: a.Domain,

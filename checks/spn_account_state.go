@@ -17,8 +17,8 @@ import (
 // accountStateFinding builds the finding for one account in a bad state.
 // state says what is wrong ("disabled", "expired on 2026-01-01"); machine and
 // user severities differ because a retired computer's HOST SPNs are routine.
-func accountStateFinding(s *audit.Snapshot, a *audit.Account, state string, userSev, machineSev Severity, ev []Evidence, why string) Finding {
-	who := qualifiedName(s, a)
+func accountStateFinding(ix *view, a *audit.Account, state string, userSev, machineSev Severity, ev []Evidence, why string) Finding {
+	who := qualifiedName(ix, a)
 	sev := userSev
 	if isMachineKind(a) {
 		sev = machineSev
@@ -27,7 +27,7 @@ func accountStateFinding(s *audit.Snapshot, a *audit.Account, state string, user
 	for _, raw := range a.SPNs {
 		ps = append(ps, parsedSPN{Account: a, SPN: spnRaw(raw)})
 	}
-	remove := removeSPNOption(s, "remove", fmt.Sprintf("If the service is retired, remove the SPN(s) from %s.", who), ps)
+	remove := removeSPNOption(ix, "remove", fmt.Sprintf("If the service is retired, remove the SPN(s) from %s.", who), ps)
 	move := Option{
 		Name:    "move",
 		Summary: "If the service still runs, move its SPN(s) to the account it runs as.",

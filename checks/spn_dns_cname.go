@@ -94,12 +94,12 @@ func runDNSCNAME(s *audit.Snapshot, opt Options) []Finding {
 	for _, k := range order {
 		out = append(out, cnameFinding(s, ix, k, groups[k], lookups[k]))
 	}
-	return append(out, unobservedHostsFinding(s, "CNAMEs of SPN hosts", unobserved, why)...)
+	return append(out, unobservedHostsFinding(ix, "CNAMEs of SPN hosts", unobserved, why)...)
 }
 
 func cnameFinding(s *audit.Snapshot, ix *view, k cnameKey, aliases []parsedSPN, h audit.HostLookup) Finding {
 	acct := k.Account
-	who := qualifiedName(s, acct)
+	who := qualifiedName(ix, acct)
 	forest := ix.ForestKey(acct.Domain)
 
 	register := Option{Name: "register-canonical", Summary: fmt.Sprintf("Register the canonical name %s on %s and remove the alias SPN(s).", k.canonical, who)}
@@ -118,23 +118,23 @@ func cnameFinding(s *audit.Snapshot, ix *view, k cnameKey, aliases []parsedSPN, 
 		case len(holders) == 0:
 			now = append(now, fmt.Sprintf("%s: nobody holds it (KDC_ERR_S_PRINCIPAL_UNKNOWN, NTLM fallback)", want.Raw))
 		case via != "":
-			now = append(now, fmt.Sprintf("%s: ticket for %s (holds %s, sPNMappings alias)", want.Raw, strings.Join(names(s, holders), ", "), via))
+			now = append(now, fmt.Sprintf("%s: ticket for %s (holds %s, sPNMappings alias)", want.Raw, strings.Join(names(ix, holders), ", "), via))
 		default:
-			now = append(now, fmt.Sprintf("%s: ticket for %s", want.Raw, strings.Join(names(s, holders), ", ")))
+			now = append(now, fmt.Sprintf("%s: ticket for %s", want.Raw, strings.Join(names(ix, holders), ", ")))
 		}
 		switch {
 		case len(holders) == 1 && holders[0] == acct:
 			// Tickets already go to this account: only the alias needs to go.
 		case via == "" && len(holders) > 0:
 			register.Actions = append(register.Actions, Action{Type: ActionManual, Account: who, Domain: acct.Domain, SPN: want.Raw,
-				Note: "canonical SPN already held by " + strings.Join(names(s, holders), ", "),
+				Note: "canonical SPN already held by " + strings.Join(names(ix, holders), ", "),
 				Say: action.Say(fmt.Sprintf("%s is already held by %s: decide which account runs the service on %s; "+
-					"if it is %s, first run ", want.Raw, strings.Join(names(s, holders), ", "), k.canonical, who),
+					"if it is %s, first run ", want.Raw, strings.Join(names(ix, holders), ", "), k.canonical, who),
 					action.CmdLine("setspn", "-D", action.D(want.Raw), "<current holder>"), " on the current holder.")})
 		default:
 			if via != "" {
 				register.Actions = append(register.Actions, Action{Type: ActionAdvice, Note: fmt.Sprintf("Caution: %s then no longer goes to %s (which holds %s); do this only if no service on %s runs as that account.",
-					want.Raw, strings.Join(names(s, holders), ", "), via, k.canonical)})
+					want.Raw, strings.Join(names(ix, holders), ", "), via, k.canonical)})
 			}
 			register.Actions = append(register.Actions, Action{Type: ActionAddSPN, AccountDN: acct.DN, Account: who, Domain: acct.Domain, SPN: want.Raw})
 		}

@@ -59,16 +59,17 @@ func runDNSMissing(s *audit.Snapshot, opt Options) []Finding {
 			unobserved = append(unobserved, ix.fill(t))
 			why[t.label()] = "no DNS lookup recorded"
 		case h.Status == audit.DNSNXDomain || h.Status == audit.DNSNoData:
-			out = append(out, dnsMissingFinding(s, ix.fill(t), h))
+			out = append(out, dnsMissingFinding(ix, ix.fill(t), h))
 		case h.Status != audit.DNSOK:
 			unobserved = append(unobserved, ix.fill(t))
 			why[t.label()] = "lookup failed (" + h.Status + "): " + h.Error
 		}
 	}
-	return append(out, unobservedHostsFinding(s, "SPN hosts' DNS", unobserved, why)...)
+	return append(out, unobservedHostsFinding(ix, "SPN hosts' DNS", unobserved, why)...)
 }
 
-func dnsMissingFinding(s *audit.Snapshot, t hostSPNs, h audit.HostLookup) Finding {
+func dnsMissingFinding(ix *view, t hostSPNs, h audit.HostLookup) Finding {
+	s := ix.Snapshot()
 	accounts := accountsOf(t.spns)
 	severity := Low // a retired computer's leftovers
 	for _, a := range accounts {
@@ -84,7 +85,7 @@ func dnsMissingFinding(s *audit.Snapshot, t hostSPNs, h audit.HostLookup) Findin
 		{Key: "dns name", Value: h.Name},
 		{Key: "dns status", Value: h.Status},
 		dnsSourceEvidence(s, h),
-		{Key: "spns", Value: spnList(s, t.spns)},
+		{Key: "spns", Value: spnList(ix, t.spns)},
 	}
 	if h.Error != "" {
 		ev = append(ev, Evidence{Key: "dns error", Value: h.Error})
@@ -113,7 +114,7 @@ func dnsMissingFinding(s *audit.Snapshot, t hostSPNs, h audit.HostLookup) Findin
 			{Type: ActionAdvice, Host: host, Say: action.Say(action.PS("Resolve-DnsName", action.D(host)))},
 		},
 	}
-	remove := removeSPNOption(s, "remove", fmt.Sprintf("If %s is retired, remove its SPN(s).", host), t.spns)
+	remove := removeSPNOption(ix, "remove", fmt.Sprintf("If %s is retired, remove its SPN(s).", host), t.spns)
 
 	domain := zone
 	return Finding{
@@ -126,7 +127,7 @@ func dnsMissingFinding(s *audit.Snapshot, t hostSPNs, h audit.HostLookup) Findin
 		Explanation: fmt.Sprintf("DNS answered for %s: %s. Clients never connect to a name that does not resolve, so %s "+
 			"serves nobody: either it is left over from a retired server (and blocks registering it where it belongs), or "+
 			"clients reach the service by another name and ask for an SPN nobody holds, falling back to NTLM.",
-			h.Name, answer, spnList(s, t.spns)),
+			h.Name, answer, spnList(ix, t.spns)),
 		Remediation: []Option{remove, addDNS},
 	}
 }

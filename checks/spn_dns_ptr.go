@@ -104,12 +104,13 @@ func runDNSPTR(s *audit.Snapshot, opt Options) []Finding {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		out = append(out, dnsPTRFinding(s, byCanonical[k]))
+		out = append(out, dnsPTRFinding(ix, byCanonical[k]))
 	}
-	return append(out, unobservedHostsFinding(s, "SPN hosts' reverse DNS", unobserved, why)...)
+	return append(out, unobservedHostsFinding(ix, "SPN hosts' reverse DNS", unobserved, why)...)
 }
 
-func dnsPTRFinding(s *audit.Snapshot, p *ptrHost) Finding {
+func dnsPTRFinding(ix *view, p *ptrHost) Finding {
+	s := ix.Snapshot()
 	accounts := accountsOf(p.spns)
 	var others []string
 	seen := map[string]bool{}
@@ -129,7 +130,7 @@ func dnsPTRFinding(s *audit.Snapshot, p *ptrHost) Finding {
 	for _, w := range p.wrong {
 		ev = append(ev, Evidence{Key: "PTR " + w.addr, Value: strings.Join(w.names, ", ")})
 	}
-	ev = append(ev, dnsSourceEvidence(s, p.lookup), Evidence{Key: "spns", Value: spnList(s, p.spns)})
+	ev = append(ev, dnsSourceEvidence(s, p.lookup), Evidence{Key: "spns", Value: spnList(ix, p.spns)})
 
 	// What an rdns client asks for instead, for each SPN.
 	var asks []string
@@ -160,7 +161,7 @@ func dnsPTRFinding(s *audit.Snapshot, p *ptrHost) Finding {
 		Explanation: fmt.Sprintf("%s resolves to %s, whose PTR names %s. Clients that canonicalise through reverse DNS "+
 			"(MIT Kerberos and Heimdal with rdns = true, Java, SSSD, GSSAPI on Linux and macOS) ask for %s instead of the SPNs "+
 			"registered (%s): the ticket is for another account, or there is none. Windows clients are not affected.",
-			p.canonical, joinAddrs(p.wrong), strings.Join(others, ", "), strings.Join(asks, ", "), spnList(s, p.spns)),
+			p.canonical, joinAddrs(p.wrong), strings.Join(others, ", "), strings.Join(asks, ", "), spnList(ix, p.spns)),
 		Remediation: []Option{
 			{
 				Name:    "fix-ptr",

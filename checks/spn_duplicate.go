@@ -140,7 +140,7 @@ func duplicateFinding(s *audit.Snapshot, ix *view, g *spnGroup) Finding {
 		severity = Critical
 	}
 
-	holders := names(s, g.accounts)
+	holders := names(ix, g.accounts)
 	var why strings.Builder
 	if withinForest {
 		for _, f := range forests {
@@ -151,13 +151,13 @@ func duplicateFinding(s *audit.Snapshot, ix *view, g *spnGroup) Finding {
 				"(Windows logs KDC event 11 and answers KDC_ERR_S_PRINCIPAL_UNKNOWN; other KDCs KDC_ERR_PRINCIPAL_NOT_UNIQUE), "+
 				"so clients fall back to NTLM or fail; a KDC that sees only one issues a ticket for that account, which a "+
 				"service running as another of them rejects (KRB_AP_ERR_MODIFIED). ",
-				f, strings.Join(names(s, byForest[f]), ", "), first)
+				f, strings.Join(names(ix, byForest[f]), ", "), first)
 		}
 	}
 	if crossForest {
 		var per []string
 		for _, f := range forests {
-			per = append(per, fmt.Sprintf("clients in %s get a ticket for %s", f, strings.Join(names(s, byForest[f]), " or ")))
+			per = append(per, fmt.Sprintf("clients in %s get a ticket for %s", f, strings.Join(names(ix, byForest[f]), " or ")))
 		}
 		fmt.Fprintf(&why, "Across forests each client's own KDC issues the ticket for its own forest's holder and never "+
 			"refers the client over the trust while it holds the SPN itself: %s. The service runs as one account; "+
@@ -168,7 +168,7 @@ func duplicateFinding(s *audit.Snapshot, ix *view, g *spnGroup) Finding {
 		preferred = byForest[ownerForest][0]
 		if crossForest {
 			fmt.Fprintf(&why, "%s is in %s's DNS namespace, so the service most likely runs as %s; check before removing. ",
-				host, ownerDomain, qualifiedName(s, preferred))
+				host, ownerDomain, qualifiedName(ix, preferred))
 		}
 	}
 
@@ -179,7 +179,7 @@ func duplicateFinding(s *audit.Snapshot, ix *view, g *spnGroup) Finding {
 	}
 	var options []Option
 	for _, keep := range order {
-		keepName := qualifiedName(s, keep)
+		keepName := qualifiedName(ix, keep)
 		o := Option{
 			Name:    "keep-on-" + strings.ToLower(keepName),
 			Summary: fmt.Sprintf("Keep %s on %s (if the service runs as %s) and remove it from the other account(s).", first, keepName, keepName),
@@ -189,7 +189,7 @@ func duplicateFinding(s *audit.Snapshot, ix *view, g *spnGroup) Finding {
 			if other == keep {
 				continue
 			}
-			otherName := qualifiedName(s, other)
+			otherName := qualifiedName(ix, other)
 			if ix.ForestKey(other.Domain) != ix.ForestKey(keep.Domain) {
 				o.Actions = append(o.Actions, Action{Type: ActionAdvice, Note: fmt.Sprintf("Run the next command as an administrator of %s (forest %s).", other.Domain, ix.ForestKey(other.Domain))})
 			}
@@ -202,7 +202,7 @@ func duplicateFinding(s *audit.Snapshot, ix *view, g *spnGroup) Finding {
 	ev := []Evidence{{Key: "spn", Value: first}, {Key: "scope", Value: scope}}
 	var affected []Object
 	for _, a := range g.accounts {
-		ev = append(ev, Evidence{Key: "holder", Value: fmt.Sprintf("%s (%s, %s) as %s", qualifiedName(s, a), a.Kind, a.DN, g.raw[a])})
+		ev = append(ev, Evidence{Key: "holder", Value: fmt.Sprintf("%s (%s, %s) as %s", qualifiedName(ix, a), a.Kind, a.DN, g.raw[a])})
 		affected = append(affected, accountObject(a))
 	}
 	domain := ownerDomain

@@ -99,19 +99,19 @@ func withHost(p spn.SPN, host string) spn.SPN {
 }
 
 // names lists accounts as DOMAIN\name, in order.
-func names(s *audit.Snapshot, accounts []*audit.Account) []string {
+func names(ix *view, accounts []*audit.Account) []string {
 	out := make([]string, 0, len(accounts))
 	for _, a := range accounts {
-		out = append(out, qualifiedName(s, a))
+		out = append(out, qualifiedName(ix, a))
 	}
 	return out
 }
 
 // removeSPNOption removes each SPN from its account.
-func removeSPNOption(s *audit.Snapshot, name, summary string, ps []parsedSPN) Option {
+func removeSPNOption(ix *view, name, summary string, ps []parsedSPN) Option {
 	o := Option{Name: name, Summary: summary}
 	for _, p := range ps {
-		who := qualifiedName(s, p.Account)
+		who := qualifiedName(ix, p.Account)
 		o.Actions = append(o.Actions, Action{Type: ActionRemoveSPN, AccountDN: p.Account.DN, Account: who, Domain: p.Account.Domain, SPN: p.Raw})
 	}
 	return o
@@ -328,10 +328,10 @@ func lookupHost(ix *view, t hostTarget) (audit.HostLookup, bool) {
 }
 
 // spnList describes SPNs with their holders: "HTTP/x on LAB\svc-x, ...".
-func spnList(s *audit.Snapshot, ps []parsedSPN) string {
+func spnList(ix *view, ps []parsedSPN) string {
 	var parts []string
 	for _, p := range ps {
-		parts = append(parts, p.Raw+" on "+qualifiedName(s, p.Account))
+		parts = append(parts, p.Raw+" on "+qualifiedName(ix, p.Account))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -359,7 +359,7 @@ func dnsServer(s *audit.Snapshot) string {
 
 // unobservedHostsFinding is the one not-evaluated finding for SPN hosts
 // without a usable DNS answer. why maps host → reason.
-func unobservedHostsFinding(s *audit.Snapshot, what string, hosts []hostSPNs, why map[string]string) []Finding {
+func unobservedHostsFinding(ix *view, what string, hosts []hostSPNs, why map[string]string) []Finding {
 	if len(hosts) == 0 {
 		return nil
 	}
@@ -369,7 +369,7 @@ func unobservedHostsFinding(s *audit.Snapshot, what string, hosts []hostSPNs, wh
 	for _, h := range hosts {
 		list = append(list, h.label())
 		affected = append(affected, Object{Kind: "dns-name", Name: h.key, Domain: h.domain})
-		ev = append(ev, Evidence{Key: h.label(), Value: why[h.label()] + "; named by " + spnList(s, h.spns)})
+		ev = append(ev, Evidence{Key: h.label(), Value: why[h.label()] + "; named by " + spnList(ix, h.spns)})
 	}
 	return []Finding{{
 		Severity: Info,

@@ -52,6 +52,7 @@ Sources
 }
 
 func runKerberoastable(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "Kerberoastable service users")
 	now, haveNow := snapshotNow(s)
 	limit := time.Duration(opt.PasswordAgeDays) * 24 * time.Hour
@@ -119,7 +120,7 @@ func runKerberoastable(s *audit.Snapshot, opt Options) []Finding {
 		case rc4:
 			sev = High
 		}
-		out = append(out, kerberoastFinding(s, a, sev, rc4, reasons, ev))
+		out = append(out, kerberoastFinding(ix, a, sev, rc4, reasons, ev))
 	}
 	return out
 }
@@ -134,8 +135,8 @@ func kerberoastRisk(a *audit.Account, now time.Time, haveNow bool, limit time.Du
 	return rc4 || old || a.AdminCount == 1
 }
 
-func kerberoastFinding(s *audit.Snapshot, a *audit.Account, sev Severity, rc4 bool, reasons []string, ev []Evidence) Finding {
-	who := qualifiedName(s, a)
+func kerberoastFinding(ix *view, a *audit.Account, sev Severity, rc4 bool, reasons []string, ev []Evidence) Finding {
+	who := qualifiedName(ix, a)
 	ident := action.D(a.SAMAccountName)
 	server := action.D(a.Domain)
 	gmsaName := "gmsa-" + strings.TrimPrefix(strings.ToLower(a.SAMAccountName), "svc-")
@@ -157,7 +158,7 @@ func kerberoastFinding(s *audit.Snapshot, a *audit.Account, sev Severity, rc4 bo
 	for _, raw := range a.SPNs {
 		gmsa.Actions = append(gmsa.Actions, Action{Type: ActionRemoveSPN, AccountDN: a.DN, Account: who, Domain: a.Domain, SPN: raw})
 	}
-	gmsaAccount := s.NetBIOSOf(a.Domain) + `\` + gmsaName + "$"
+	gmsaAccount := ix.NetBIOSOf(a.Domain) + `\` + gmsaName + "$"
 	for _, raw := range a.SPNs {
 		gmsa.Actions = append(gmsa.Actions, Action{Type: ActionManual, Account: gmsaAccount, Domain: a.Domain, SPN: raw,
 			Note: "register the SPN on the gMSA once it exists", Say: action.Say(action.SetSPN(ActionAddSPN, raw, gmsaAccount))})

@@ -47,6 +47,7 @@ Sources
 }
 
 func runMalformed(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "SPN syntax")
 	bad := map[*audit.Account][]parsedSPN{}
 	var order []*audit.Account
@@ -60,13 +61,13 @@ func runMalformed(s *audit.Snapshot, opt Options) []Finding {
 		bad[p.Account] = append(bad[p.Account], p)
 	})
 	for _, a := range order {
-		out = append(out, malformedFinding(s, a, bad[a]))
+		out = append(out, malformedFinding(ix, a, bad[a]))
 	}
 	return out
 }
 
-func malformedFinding(s *audit.Snapshot, a *audit.Account, ps []parsedSPN) Finding {
-	who := qualifiedName(s, a)
+func malformedFinding(ix *view, a *audit.Account, ps []parsedSPN) Finding {
+	who := qualifiedName(ix, a)
 	var values, reasons []string
 	ev := []Evidence{{Key: "account", Value: fmt.Sprintf("%s (%s, %s)", who, a.Kind, a.DN)}}
 	fix := Option{Name: "replace", Summary: fmt.Sprintf("Remove the malformed value(s) from %s and register the intended SPN(s).", who)}

@@ -82,7 +82,7 @@ func runShortnamePair(s *audit.Snapshot, opt Options) []Finding {
 		missing = append(missing, pairGap{have: p, want: want, holders: holders, via: via, dns: dns.evidence()})
 	})
 	for _, g := range missing {
-		out = append(out, shortnameFinding(s, g))
+		out = append(out, shortnameFinding(ix, g))
 	}
 	return out
 }
@@ -215,19 +215,19 @@ func describeLookup(h audit.HostLookup) string {
 	return strings.Join(parts, "; ")
 }
 
-func shortnameFinding(s *audit.Snapshot, g pairGap) Finding {
+func shortnameFinding(ix *view, g pairGap) Finding {
 	acct := g.have.Account
-	who := qualifiedName(s, acct)
+	who := qualifiedName(ix, acct)
 	var today string
 	switch {
 	case len(g.holders) == 0:
 		today = "nobody holds it, so the KDC answers KDC_ERR_S_PRINCIPAL_UNKNOWN and clients fall back to NTLM"
 	case g.via != "":
 		today = fmt.Sprintf("the KDC issues the ticket for %s (it holds %s, an sPNMappings alias), which the service running as %s cannot decrypt (KRB_AP_ERR_MODIFIED)",
-			strings.Join(names(s, g.holders), ", "), g.via, who)
+			strings.Join(names(ix, g.holders), ", "), g.via, who)
 	default:
 		today = fmt.Sprintf("the ticket is for %s, not for %s (KRB_AP_ERR_MODIFIED if the service runs as %s)",
-			strings.Join(names(s, g.holders), ", "), who, who)
+			strings.Join(names(ix, g.holders), ", "), who, who)
 	}
 
 	add := Option{Name: "add-other-form", Summary: fmt.Sprintf("Register %s on %s too.", g.want.Raw, who)}
@@ -236,12 +236,12 @@ func shortnameFinding(s *audit.Snapshot, g pairGap) Finding {
 		add.Actions = append(add.Actions,
 			Action{Type: ActionAdvice, SPN: g.want.Raw, Say: action.Say(action.CmdLine("setspn", "-Q", action.D(g.want.Raw)))},
 			Action{Type: ActionManual, Account: who, Domain: acct.Domain, SPN: g.want.Raw,
-				Note: "already held by " + strings.Join(names(s, g.holders), ", "),
+				Note: "already held by " + strings.Join(names(ix, g.holders), ", "),
 				Say: action.Say(fmt.Sprintf("%s is held by %s: if the service on %s runs as %s, remove it there first (",
-					g.want.Raw, strings.Join(names(s, g.holders), ", "), g.want.Host, who), action.CmdLine("setspn", "-D", action.D(g.want.Raw), "<holder>"), ").")})
+					g.want.Raw, strings.Join(names(ix, g.holders), ", "), g.want.Host, who), action.CmdLine("setspn", "-D", action.D(g.want.Raw), "<holder>"), ").")})
 	case g.via != "":
 		add.Actions = append(add.Actions, Action{Type: ActionAdvice, Note: fmt.Sprintf("Caution: %s then no longer goes to %s through %s; do this only if no service on %s runs as that account (see SPN-USER-HOST-ALIAS).",
-			g.want.Raw, strings.Join(names(s, g.holders), ", "), g.via, g.want.Host)})
+			g.want.Raw, strings.Join(names(ix, g.holders), ", "), g.via, g.want.Host)})
 	}
 	if !(g.via == "" && len(g.holders) > 0) {
 		add.Actions = append(add.Actions, Action{Type: ActionAddSPN, AccountDN: acct.DN, Account: who, Domain: acct.Domain, SPN: g.want.Raw})

@@ -134,12 +134,12 @@ func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) 
 
 	var out []Finding
 	for _, k := range order {
-		out = append(out, userHostAliasFinding(s, forest, k.Account, shadows[k], hostHolders[shadows[k][0].HostKey()], opt))
+		out = append(out, userHostAliasFinding(ix, forest, k.Account, shadows[k], hostHolders[shadows[k][0].HostKey()], opt))
 	}
 	return out
 }
 
-func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Account, spns []parsedSPN,
+func userHostAliasFinding(ix *view, forest audit.Forest, user *audit.Account, spns []parsedSPN,
 	computer *audit.Account, opt Options) Finding {
 	// The computer's HOST SPNs (without a port), for the evidence.
 	var computerHostSPNs []string
@@ -148,7 +148,7 @@ func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Ac
 			computerHostSPNs = append(computerHostSPNs, raw)
 		}
 	}
-	who := qualifiedName(s, user)
+	who := qualifiedName(ix, user)
 
 	var names, classes []string
 	for _, p := range spns {

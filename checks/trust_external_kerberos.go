@@ -56,7 +56,8 @@ type trustSide struct {
 	trust  audit.Trust
 }
 
-func runTrustExternalKerberos(s *audit.Snapshot, _ Options) []Finding {
+func runTrustExternalKerberos(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := trustGapFindings(s, "Kerberos across external trusts")
 	pairs := map[string]*externalPair{}
 	var order []string
@@ -76,12 +77,12 @@ func runTrustExternalKerberos(s *audit.Snapshot, _ Options) []Finding {
 		p.sides = append(p.sides, trustSide{domain: d, trust: t})
 	})
 	for _, k := range order {
-		out = append(out, externalKerberosFinding(s, pairs[k]))
+		out = append(out, externalKerberosFinding(ix, pairs[k]))
 	}
 	return out
 }
 
-func externalKerberosFinding(s *audit.Snapshot, p *externalPair) Finding {
+func externalKerberosFinding(ix *view, p *externalPair) Finding {
 	first := p.sides[0]
 	a, b := first.domain.DNSName, first.trust.Partner
 	var affected []Object
@@ -100,8 +101,8 @@ func externalKerberosFinding(s *audit.Snapshot, p *externalPair) Finding {
 		ev = append(ev, Evidence{Key: "trust seen from " + b, Value: "not evaluated: " + b + " was not collected"})
 	}
 
-	textA, levelA, knownA := forestLevelText(s, a)
-	textB, levelB, knownB := forestLevelText(s, b)
+	textA, levelA, knownA := forestLevelText(ix, a)
+	textB, levelB, knownB := forestLevelText(ix, b)
 	ev = append(ev,
 		Evidence{Key: "forest functional level of " + a, Value: textA},
 		Evidence{Key: "forest functional level of " + b, Value: textB},
@@ -115,7 +116,7 @@ func externalKerberosFinding(s *audit.Snapshot, p *externalPair) Finding {
 		readiness = "At least one forest must raise its functional level first."
 	}
 
-	rootA, rootB := forestRootOf(s, a), forestRootOf(s, b)
+	rootA, rootB := forestRootOf(ix, a), forestRootOf(ix, b)
 	steps := []Action{}
 	for _, side := range []struct {
 		domain, root string
@@ -192,8 +193,8 @@ func externalKerberosFinding(s *audit.Snapshot, p *externalPair) Finding {
 }
 
 // forestRootOf returns the forest root domain of a collected domain, or "".
-func forestRootOf(s *audit.Snapshot, domain string) string {
-	if d, ok := s.DomainByName(domain); ok {
+func forestRootOf(ix *view, domain string) string {
+	if d, ok := ix.DomainByName(domain); ok {
 		return d.Forest
 	}
 	return ""
