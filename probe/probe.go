@@ -100,12 +100,16 @@ type Deps struct {
 	// Suffix is the DNS suffix of the service's domain: a single-label
 	// host is resolved with it (and its parents, as Windows devolution
 	// does), the way a member of the domain resolves a short name.
-	Suffix      string
-	KDCClock    func(ctx context.Context) (audit.ClockSample, error)
-	Mappings    map[string]string // sPNMappings alias → class; nil: unknown
-	IncludePort bool              // clients configured to put non-default ports in the SPN
-	MaxSkew     time.Duration
-	WarnSkew    time.Duration
+	Suffix string
+	// ExternalTrusts holds the DNS names (lower case) of the realms the
+	// service's domain trusts through an external trust (not a forest
+	// trust, not within the forest); nil when the trusts were not read.
+	ExternalTrusts map[string]bool
+	KDCClock       func(ctx context.Context) (audit.ClockSample, error)
+	Mappings       map[string]string // sPNMappings alias → class; nil: unknown
+	IncludePort    bool              // clients configured to put non-default ports in the SPN
+	MaxSkew        time.Duration
+	WarnSkew       time.Duration
 }
 
 // Step statuses: every step was tested and passed, tested and failed, or
@@ -338,6 +342,16 @@ func Run(ctx context.Context, t Target, id Identity, d Deps) (r Result) {
 		tStep.Evidence = append(tStep.Evidence, Evidence{"client realm", res.ClientRealm}, Evidence{"referral path", strings.Join(res.Path, " → ")})
 		otherRealm := d.ClientRealm != "" && !strings.EqualFold(d.ClientRealm, res.ClientRealm)
 		switch {
+		case d.ClientRealm != "" && d.ExternalTrusts[strings.ToLower(d.ClientRealm)]:
+			// Judged from the trust's attributes, not from this KDC: a
+			// Windows KDC routes no names across an external trust (a Samba
+			// KDC may refer anyway).
+			client := strings.ToUpper(d.ClientRealm)
+			tStep.Status = Fail
+			tStep.Summary = fmt.Sprintf("clients of %s reach this domain through an external trust: their KDC has no name-suffix routing across it, so real clients get no referral for %s and fall back to NTLM (TRUST-EXTERNAL-KERBEROS)", client, want)
+			tStep.Evidence = append(tStep.Evidence, Evidence{"trust", fmt.Sprintf("external trust with %s (no forest-trust name suffixes)", client)})
+			r.Remediation = append(r.Remediation,
+				fmt.Sprintf("Replace the external trust with %s by a forest trust between the forest roots (see spntrust checks explain TRUST-EXTERNAL-KERBEROS), or meanwhile map the host on the clients of %s: ksetup /addhosttorealmmap %s %s (MIT: [domain_realm] in krb5.conf).", client, client, canonical, strings.ToUpper(HostDomain(canonical))))
 		case res.Issued && otherRealm:
 			tStep.Status = NotTested
 			tStep.Summary = fmt.Sprintf("the KDC issued a ticket for %s to a client of %s (the credentials' realm); the path of a client of %s (its own KDC and the referrals from there) was not tested: probe with credentials of %s", res.Principal, res.ClientRealm, strings.ToUpper(d.ClientRealm), strings.ToUpper(d.ClientRealm))

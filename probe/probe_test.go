@@ -115,6 +115,11 @@ func TestRun(t *testing.T) {
 			func(d *Deps) { d.Tickets = nil }, Unknown, "", nil, nil},
 		{"a client realm other than the credentials' is not tested, never READY", "http://web01.corp.example/", Identity{RunsAsComputer: true}, dir{web01}, 0,
 			func(d *Deps) { d.ClientRealm = "EXTERN.EXAMPLE" }, Unknown, "", nil, nil},
+		{"a client realm behind an external trust: real clients get no referral, NOT READY", "http://web01.corp.example/", Identity{RunsAsComputer: true}, dir{web01}, 0,
+			func(d *Deps) {
+				d.ClientRealm = "extern.example"
+				d.ExternalTrusts = map[string]bool{"extern.example": true}
+			}, NotReady, "ticket", []string{"forest trust", "ksetup /addhosttorealmmap web01.corp.example CORP.EXAMPLE"}, nil},
 		{"a client realm equal to the credentials' is tested", "http://web01.corp.example/", Identity{RunsAsComputer: true}, dir{web01}, 0,
 			func(d *Deps) { d.ClientRealm = "corp.example" }, Ready, "", nil, nil},
 		{"an unreadable KDC clock is not tested", "http://web01.corp.example/", Identity{RunsAsComputer: true}, dir{web01}, 0,

@@ -251,10 +251,14 @@ func TestLabProbe(t *testing.T) {
 		// Issue 17: honest verdicts. No identity, no READY.
 		{"without the service's identity the verdict is UNKNOWN", []string{"http://web01.lab.test/"}, exitcode.Unknown,
 			[]string{"NOT TESTED", "identity", "UNKNOWN"}},
-		// The lab's credentials are LAB.TEST's: the path of an EXTERN.TEST
-		// client (behind the external trust) is not followed, so not READY.
-		{"a client realm other than the credentials' is not tested", []string{"http://web01.lab.test/", "--runs-as-computer", "--client-realm", "EXTERN.TEST"}, exitcode.Unknown,
+		// The lab's credentials are LAB.TEST's: the path of a PARTNER.TEST
+		// client (forest trust) is not followed, so UNKNOWN, not READY ...
+		{"a client realm other than the credentials' is not tested", []string{"http://web01.lab.test/", "--runs-as-computer", "--client-realm", "PARTNER.TEST"}, exitcode.Unknown,
 			[]string{"was not tested", "UNKNOWN"}},
+		// ... and an EXTERN.TEST client sits behind the external trust: real
+		// clients get no referral (whatever Samba's KDC would do), NOT READY.
+		{"a client realm behind the external trust gets no referral", []string{"http://web01.lab.test/", "--runs-as-computer", "--client-realm", "EXTERN.TEST"}, ExitFindings,
+			[]string{"real clients get no referral", "NOT READY"}},
 		// A short name resolves with the domain's suffix; short-name clients
 		// ask for HTTP/mp01, which svc-mpweb holds: the seed, found.
 		{"a short name finds the seed for short-name clients", []string{"http://mp01/", "--runs-as-computer", "--domain", "lab.test"}, ExitFindings,

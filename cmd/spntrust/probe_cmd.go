@@ -51,7 +51,8 @@ Every step is ok, fail or not tested. The verdict is READY only when every step 
 tested and passed; NOT READY when one failed; UNKNOWN when none failed but one was not
 tested: the service's identity not given (--service-account / --runs-as-computer), no
 Kerberos credentials, a --client-realm other than the credentials' realm (its path is
-not followed), the KDC's clock not read. A short name (http://mp01/) is resolved with
+not followed), the KDC's clock not read. A --client-realm behind an external trust of
+the service's domain is NOT READY: real clients get no referral across it. A short name (http://mp01/) is resolved with
 the domain's DNS suffix, as a domain member does, and clients then ask for HTTP/<short>.
 Exit code 0: READY; 1: NOT READY; 4: UNKNOWN; 2: bad usage; 3: the directory could not
 be reached.`,
@@ -218,7 +219,7 @@ func (c *ldapConnector) ProbeDeps(ctx context.Context, o *probeOptions) (probe.D
 
 	deps := probe.Deps{
 		DNS: sess.resolver, IsNXDomain: func(err error) bool { return errors.Is(err, ldapx.ErrNotFound) },
-		Dir: dir, Mappings: dir.mappings, IncludePort: o.includePort, ClientRealm: o.clientRealm, Suffix: dir.domain,
+		Dir: dir, Mappings: dir.mappings, IncludePort: o.includePort, ClientRealm: o.clientRealm, Suffix: dir.domain, ExternalTrusts: dir.external,
 		MaxSkew: o.maxSkew, WarnSkew: o.warnSkew,
 	}
 	if addrs, err := sess.names.LookupHost(ctx, dcHost); err == nil && len(addrs) > 0 {
@@ -247,7 +248,18 @@ type probeDirectory struct {
 	domain   string
 	netbios  string
 	mappings map[string]string
+	// external: partners of the domain's external trusts (lower case);
+	// nil when the trusts could not be read.
+	external map[string]bool
 }
+
+// Trust attributes that make a trust route names: FOREST_TRANSITIVE (a
+// forest trust) and WITHIN_FOREST (parent-child, tree-root); an uplevel
+// trust (type 2) with neither is external ([MS-ADTS] 6.1.6.7.9).
+const (
+	trustForestTransitive = 0x8
+	trustWithinForest     = 0x20
+)
 
 func (d *probeDirectory) NetBIOS() string { return d.netbios }
 
@@ -278,6 +290,14 @@ func (a *App) probeDirectory(ctx context.Context, sess *session, o *targetOption
 	d := &probeDirectory{conn: conn, baseDN: dse.DefaultNamingContext, domain: ldapx.DNToDomain(dse.DefaultNamingContext)}
 	if m, err := conn.ReadSPNMappings(ctx, dse.ConfigurationNamingContext); err == nil {
 		d.mappings = m.Aliases
+	}
+	if trusts, err := conn.ReadTrusts(ctx, d.baseDN); err == nil {
+		d.external = map[string]bool{}
+		for _, t := range trusts {
+			if t.TrustType == 2 && t.TrustAttributes&(trustForestTransitive|trustWithinForest) == 0 {
+				d.external[strings.ToLower(t.TrustPartner)] = true
+			}
+		}
 	}
 	if parts, err := conn.ReadPartitions(ctx, dse.ConfigurationNamingContext); err == nil {
 		for _, p := range parts {
