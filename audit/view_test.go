@@ -75,6 +75,10 @@ func TestViewAnswersEachLookup(t *testing.T) {
 		{"duplicates", dupKeys(v.DuplicateSPNs()), []string{"mssqlsvc/sql01.corp.example:1433"}},
 		{"SPN count", v.SPNCount(), 7},
 		{"SPN by position, parsed", v.SPNAt(2).Raw + " " + v.SPNAt(2).Class() + " " + v.SPNAt(2).Account.SAMAccountName, "MSSQLSvc/sql01.corp.example:1433 mssqlsvc svc_sql"},
+		{"SPNs by host, short hosts per domain, sorted", hostGroups(v), []string{
+			"web01 (in corp.example): HOST/WEB01", "web01.corp.example: HOST/web01.corp.example"}},
+		{"short SPN host looked up with its domain's suffix", hostOf(v.LookupSPNHost(SPNHost{Key: "web01", Domain: "corp.example"})), "web01 ok 10.0.0.2"},
+		{"SPN host looked up by its name", hostOf(v.LookupSPNHost(SPNHost{Key: "web01.corp.example"})), "web01.corp.example ok 10.0.0.1"},
 		{"malformed SPN kept with its error", v.SPNAt(3).Err != nil && v.SPNAt(3).Raw == "bad spn", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,6 +145,23 @@ func TestAppendKeysAreWhatKeyGives(t *testing.T) {
 			t.Errorf("%q: AppendHostKey %q, HostKey %q", raw, got, p.HostKey())
 		}
 	}
+}
+
+// hostGroups lists the host SPNs grouped by host, as "label: SPN, ...".
+func hostGroups(v *View) []string {
+	g := v.GroupSPNsByHost(func(_ int, p SPNEntry) bool { return p.Err == nil && p.Class() == "host" })
+	var out []string
+	for _, h := range g.Hosts {
+		line := h.Label() + ":"
+		for i, p := range g.SPNs(h) {
+			if i > 0 {
+				line += ","
+			}
+			line += " " + p.Raw
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 func mustSPN(t *testing.T, raw string) spn.SPN {

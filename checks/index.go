@@ -14,9 +14,8 @@ import (
 type view struct {
 	*audit.View
 
-	hostsOnce   sync.Once
-	hostTargets []hostTarget // spnHosts
-	hostMembers []int32      // the hosts' SPNs, host after host
+	hostsOnce sync.Once
+	hosts     *audit.HostGroups // hostGroups
 }
 
 // parsedSPN is one SPN with its holder, as the view parsed it.

@@ -14,13 +14,13 @@ import (
 // lookupHostScan is the lookup as it was before the index: a scan of every
 // recorded answer.
 func lookupHostScan(s *audit.Snapshot, t hostTarget) (audit.HostLookup, bool) {
-	if t.domain == "" {
-		return s.Host(t.key)
+	if t.Domain == "" {
+		return s.Host(t.Key)
 	}
-	fqdn := t.key + "." + t.domain
+	fqdn := t.Key + "." + t.Domain
 	var bare *audit.HostLookup
 	for i, h := range s.DNS.Hosts {
-		if spn.NormalizeHost(h.Name) != t.key {
+		if spn.NormalizeHost(h.Name) != t.Key {
 			continue
 		}
 		switch spn.NormalizeHost(h.QueriedAs) {
@@ -62,9 +62,9 @@ func TestIndexedDNSLookupsAnswerAsTheScans(t *testing.T) {
 		}
 	}
 	for _, tg := range []hostTarget{
-		{key: "intra", domain: "corp.example"}, {key: "intra", domain: "other.example"}, {key: "intra", domain: "third.example"},
-		{key: "files", domain: "corp.example"}, {key: "app", domain: "corp.example"}, {key: "web", domain: "corp.example"},
-		{key: "web.corp.example"}, {key: "nothing", domain: "corp.example"},
+		{Key: "intra", Domain: "corp.example"}, {Key: "intra", Domain: "other.example"}, {Key: "intra", Domain: "third.example"},
+		{Key: "files", Domain: "corp.example"}, {Key: "app", Domain: "corp.example"}, {Key: "web", Domain: "corp.example"},
+		{Key: "web.corp.example"}, {Key: "nothing", Domain: "corp.example"},
 	} {
 		want, wok := lookupHostScan(s, tg)
 		got, gok := lookupHost(ix, tg)
@@ -83,10 +83,10 @@ func TestIndexMatchesScansOnTheGeneratedEstate(t *testing.T) {
 		want, wok := lookupHostScan(s, h)
 		got, gok := lookupHost(ix, h)
 		if wok != gok || want.Name != got.Name || want.QueriedAs != got.QueriedAs || want.Status != got.Status {
-			t.Fatalf("lookupHost(%s) = %+v %v, the scan says %+v %v", h.label(), got, gok, want, wok)
+			t.Fatalf("lookupHost(%s) = %+v %v, the scan says %+v %v", h.Label(), got, gok, want, wok)
 		}
-		if len(ix.fill(h).spns) != len(ix.members(h)) || len(ix.members(h)) == 0 {
-			t.Fatalf("host %s: %d members, %d SPNs", h.label(), len(ix.members(h)), len(ix.fill(h).spns))
+		if len(ix.fill(h).spns) != len(ix.hostGroups().Members(h)) || len(ix.hostGroups().Members(h)) == 0 {
+			t.Fatalf("host %s: %d members, %d SPNs", h.Label(), len(ix.hostGroups().Members(h)), len(ix.fill(h).spns))
 		}
 	}
 	n := 0

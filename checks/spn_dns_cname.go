@@ -64,22 +64,22 @@ func runDNSCNAME(s *audit.Snapshot, opt Options) []Finding {
 		switch {
 		case !ok:
 			unobserved = append(unobserved, ix.fill(t))
-			why[t.label()] = "no DNS lookup recorded"
+			why[t.Label()] = "no DNS lookup recorded"
 			continue
 		case h.Status == audit.DNSNXDomain || h.Status == audit.DNSNoData:
 			continue // SPN-DNS-MISSING
 		case h.Status != audit.DNSOK:
 			unobserved = append(unobserved, ix.fill(t))
-			why[t.label()] = "lookup failed (" + h.Status + "): " + h.Error
+			why[t.Label()] = "lookup failed (" + h.Status + "): " + h.Error
 			continue
 		}
 		canonical := canonicalOf(h)
-		if len(h.CNAMEs) == 0 || canonical == "" || canonical == t.key {
+		if len(h.CNAMEs) == 0 || canonical == "" || canonical == t.Key {
 			continue
 		}
 		// A short name expanded by the resolver's search list to its own
 		// FQDN is not an alias.
-		if !strings.Contains(t.key, ".") && strings.SplitN(canonical, ".", 2)[0] == t.key {
+		if !strings.Contains(t.Key, ".") && strings.SplitN(canonical, ".", 2)[0] == t.Key {
 			continue
 		}
 		for _, p := range ix.fill(t).spns {

@@ -57,12 +57,12 @@ func runDNSMissing(s *audit.Snapshot, opt Options) []Finding {
 		switch {
 		case !ok:
 			unobserved = append(unobserved, ix.fill(t))
-			why[t.label()] = "no DNS lookup recorded"
+			why[t.Label()] = "no DNS lookup recorded"
 		case h.Status == audit.DNSNXDomain || h.Status == audit.DNSNoData:
 			out = append(out, dnsMissingFinding(ix, ix.fill(t), h))
 		case h.Status != audit.DNSOK:
 			unobserved = append(unobserved, ix.fill(t))
-			why[t.label()] = "lookup failed (" + h.Status + "): " + h.Error
+			why[t.Label()] = "lookup failed (" + h.Status + "): " + h.Error
 		}
 	}
 	return append(out, unobservedHostsFinding(ix, "SPN hosts' DNS", unobserved, why)...)
@@ -90,18 +90,18 @@ func dnsMissingFinding(ix *view, t hostSPNs, h audit.HostLookup) Finding {
 	if h.Error != "" {
 		ev = append(ev, Evidence{Key: "dns error", Value: h.Error})
 	}
-	affected := []Object{{Kind: "dns-name", Name: t.key}}
+	affected := []Object{{Kind: "dns-name", Name: t.Key}}
 	for _, a := range accounts {
 		affected = append(affected, accountObject(a))
 	}
 
-	zone := hostDomain(s, t.key)
-	label := strings.TrimSuffix(t.key, "."+strings.ToLower(zone))
+	zone := hostDomain(s, t.Key)
+	label := strings.TrimSuffix(t.Key, "."+strings.ToLower(zone))
 	if zone == "" {
 		// A short name or a name outside the audited domains: the zone of
 		// the account's domain is the likeliest home.
 		zone = accounts[0].Domain
-		label = t.key
+		label = t.Key
 	}
 	host := t.spns[0].Host
 	addDNS := Option{
@@ -121,7 +121,7 @@ func dnsMissingFinding(ix *view, t hostSPNs, h audit.HostLookup) Finding {
 		Severity: severity,
 		Title:    fmt.Sprintf("SPN host %s does not resolve (%s)", host, h.Status),
 		Domain:   domain,
-		Subject:  t.key,
+		Subject:  t.Key,
 		Affected: affected,
 		Evidence: ev,
 		Explanation: fmt.Sprintf("DNS answered for %s: %s. Clients never connect to a name that does not resolve, so %s "+

@@ -74,7 +74,7 @@ func runDNSPTR(s *audit.Snapshot, opt Options) []Finding {
 		}
 		if len(h.A)+len(h.AAAA) > 0 && len(h.PTR) == 0 {
 			unobserved = append(unobserved, ix.fill(t))
-			why[t.label()] = "the answer has no reverse lookups"
+			why[t.Label()] = "the answer has no reverse lookups"
 			continue
 		}
 		// Every address a lookup resolved has its entry in PTR (nil names:

@@ -2,9 +2,7 @@ package checks
 
 import (
 	"fmt"
-	"hash/maphash"
 	"net"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -165,17 +163,8 @@ func accountsGapFinding(s *audit.Snapshot, what string) []Finding {
 	}}
 }
 
-// hostTarget is one SPN host with the SPNs naming it. A short (single-label)
-// host is resolved the way a member of the account's domain resolves it, so
-// short hosts are grouped per domain.
-type hostTarget struct {
-	key    string // normalised host
-	domain string // for a short host: the accounts' domain (lower-case)
-	// The SPNs' positions in the index are snapIndex.hostMembers[first:first+n];
-	// their parsed forms are materialised by snapIndex.fill only for the
-	// hosts a check reports.
-	first, n int32
-}
+// hostTarget is one SPN host with the SPNs naming it (see audit.SPNHost).
+type hostTarget = audit.SPNHost
 
 // hostSPNs is a host with its SPNs.
 type hostSPNs struct {
@@ -183,149 +172,28 @@ type hostSPNs struct {
 	spns []parsedSPN
 }
 
-// members returns the positions of t's SPNs in the index.
-func (ix *view) members(t hostTarget) []int32 { return ix.hostMembers[t.first : t.first+t.n] }
-
 // fill returns t with its SPNs.
 func (ix *view) fill(t hostTarget) hostSPNs {
-	out := hostSPNs{hostTarget: t, spns: make([]parsedSPN, t.n)}
-	for i, n := range ix.members(t) {
-		out.spns[i] = ix.SPNAt(int(n))
-	}
-	return out
+	return hostSPNs{hostTarget: t, spns: ix.hostGroups().SPNs(t)}
 }
 
-// label names the host for people: "portal" or "portal (in lab.test)".
-func (t hostTarget) label() string {
-	if t.domain != "" {
-		return t.key + " (in " + t.domain + ")"
-	}
-	return t.key
-}
-
-// spnHosts groups the valid SPNs of ordinary accounts (not DCs, not krbtgt)
-// by host, sorted by host: the hosts whose DNS the DNS checks judge.
-//
-// The index computes it once for all the checks of a Run.
-func spnHosts(ix *view) []hostTarget {
-	ix.hostsOnce.Do(func() { ix.hostTargets = buildSPNHosts(ix) })
-	return ix.hostTargets
-}
-
-// Two passes over the parsed SPNs: the first finds each SPN's host and counts
-// the SPNs per host, the second fills every host's member list from one
-// shared array. (A []parsedSPN grown per host cost half a gigabyte on a
-// million SPNs; the checks need the SPNs of the few hosts they report.)
-// Hosts are found through a map keyed by the hash of host and domain,
-// confirmed against the host's first SPN, so no key string is built per
-// SPN; the targets are allocated once their number is known.
-func buildSPNHosts(ix *view) []hostTarget {
-	type hostKey struct{ host, domain string }
-	nspn := ix.SPNCount()
-	// Most hosts are named by two or more SPNs (HOST, RestrictedKrbHost, ...):
-	// sizing for half as many hosts as SPNs avoids regrowing the map.
-	guess := nspn / 2
-	at := make(map[uint64]int32, guess) // index in firsts
-	var spill map[hostKey]int32         // hosts whose hash another host took (never in practice)
-	slot := make([]int32, nspn)
-	firsts := make([]int32, 0, guess) // per host: its first SPN
-	counts := make([]int32, 0, guess) // per host: its number of SPNs
-	domainOf := func(p parsedSPN) string {
-		if p.IsShortName() {
-			return strings.ToLower(p.Account.Domain)
-		}
-		return ""
-	}
-	var buf, buf2 keyBuf
-	var hash maphash.Hash
-	hash.SetSeed(ix.Seed())
-	for n := range slot {
-		slot[n] = -1
-		p := ix.SPNAt(n)
-		if p.Err != nil || !ix.SPNNamesAHost(n) || isDC(p.Account) || isKrbtgt(p.Account) || isIPAddress(p.Host) {
-			continue
-		}
-		key := audit.AppendHostKey(buf[:0], p.Host)
-		domain := domainOf(p)
-		hash.Reset()
-		hash.Write(key)
-		hash.WriteByte(0)
-		hash.WriteString(domain)
-		h := hash.Sum64()
-		i, ok := at[h]
-		if ok {
-			q := ix.SPNAt(int(firsts[i]))
-			if string(audit.AppendHostKey(buf2[:0], q.Host)) != string(key) || domainOf(q) != domain {
-				k := hostKey{host: string(key), domain: domain}
-				if i, ok = spill[k]; !ok {
-					if spill == nil {
-						spill = map[hostKey]int32{}
-					}
-					i = int32(len(firsts))
-					spill[k] = i
-					firsts = append(firsts, int32(n))
-					counts = append(counts, 0)
-				}
-			}
-		} else {
-			i = int32(len(firsts))
-			at[h] = i
-			firsts = append(firsts, int32(n))
-			counts = append(counts, 0)
-		}
-		slot[n] = i
-		counts[i]++
-	}
-	at = nil
-	out := make([]hostTarget, len(firsts))
-	start := int32(0)
-	for i, c := range counts {
-		p := ix.SPNAt(int(firsts[i]))
-		out[i] = hostTarget{key: p.HostKey(), domain: domainOf(p), first: start, n: c}
-		firsts[i] = start // from here on: where the host's next member goes
-		start += c
-	}
-	members := make([]int32, start)
-	for n, i := range slot {
-		if i >= 0 {
-			members[firsts[i]] = int32(n)
-			firsts[i]++
-		}
-	}
-	ix.hostMembers = members
-	// By host, then domain: the order of host + "\x00" + domain.
-	slices.SortFunc(out, func(a, b hostTarget) int {
-		if c := strings.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		return strings.Compare(a.domain, b.domain)
+// hostGroups groups the valid SPNs of ordinary accounts (not DCs, not
+// krbtgt, not naming a literal address) by host: the hosts whose DNS the
+// DNS checks judge. The view computes it once for all the checks of a Run.
+func (ix *view) hostGroups() *audit.HostGroups {
+	ix.hostsOnce.Do(func() {
+		ix.hosts = ix.GroupSPNsByHost(func(n int, p parsedSPN) bool {
+			return p.Err == nil && ix.SPNNamesAHost(n) && !isDC(p.Account) && !isKrbtgt(p.Account) && !isIPAddress(p.Host)
+		})
 	})
-	return out
+	return ix.hosts
 }
 
-// lookupHost returns the DNS answer for an SPN host. A short name is judged
-// by the lookup recorded for it (the one asked with the accounts' domain as
-// suffix, or one recorded without a suffix); without one, by the lookup of
-// <name>.<domain>, which is what members of the domain resolve (their primary
-// DNS suffix is the domain). A lookup of the short name in another domain is
-// not used.
-//
-// The answers are found through the index (a map by name), not by scanning
-// every recorded answer: that scan made the DNS checks quadratic.
-func lookupHost(ix *view, t hostTarget) (audit.HostLookup, bool) {
-	if t.domain == "" {
-		return ix.Host(t.key)
-	}
-	fqdn := t.key + "." + t.domain
-	// asked with this domain's suffix, as the collector records it
-	if h, ok := ix.HostAskedAs(t.key, fqdn); ok {
-		return h, true
-	}
-	if h, ok := ix.HostAskedAs(t.key, ""); ok { // recorded without a suffix
-		return h, true
-	}
-	return ix.Host(fqdn)
-}
+// spnHosts are the hosts of hostGroups, sorted by host, then domain.
+func spnHosts(ix *view) []hostTarget { return ix.hostGroups().Hosts }
+
+// lookupHost returns the DNS answer for an SPN host (audit.View.LookupSPNHost).
+func lookupHost(ix *view, t hostTarget) (audit.HostLookup, bool) { return ix.LookupSPNHost(t) }
 
 // spnList describes SPNs with their holders: "HTTP/x on LAB\svc-x, ...".
 func spnList(ix *view, ps []parsedSPN) string {
@@ -367,9 +235,9 @@ func unobservedHostsFinding(ix *view, what string, hosts []hostSPNs, why map[str
 	var ev []Evidence
 	var list []string
 	for _, h := range hosts {
-		list = append(list, h.label())
-		affected = append(affected, Object{Kind: "dns-name", Name: h.key, Domain: h.domain})
-		ev = append(ev, Evidence{Key: h.label(), Value: why[h.label()] + "; named by " + spnList(ix, h.spns)})
+		list = append(list, h.Label())
+		affected = append(affected, Object{Kind: "dns-name", Name: h.Key, Domain: h.Domain})
+		ev = append(ev, Evidence{Key: h.Label(), Value: why[h.Label()] + "; named by " + spnList(ix, h.spns)})
 	}
 	return []Finding{{
 		Severity: Info,

@@ -150,7 +150,7 @@ func otherForm(ix *view, p parsedSPN) (string, otherFormDNS, bool) {
 		// Candidates: the short name's own canonical FQDN, then the short
 		// name in the account's domain.
 		var cands []string
-		if h, ok := lookupHost(ix, hostTarget{key: host, domain: domain}); ok && h.Status == audit.DNSOK && len(h.CNAMEs) == 0 {
+		if h, ok := lookupHost(ix, hostTarget{Key: host, Domain: domain}); ok && h.Status == audit.DNSOK && len(h.CNAMEs) == 0 {
 			if c := canonicalOf(h); strings.HasPrefix(c, host+".") {
 				cands = append(cands, c)
 			}
@@ -164,7 +164,7 @@ func otherForm(ix *view, p parsedSPN) (string, otherFormDNS, bool) {
 		return "", otherFormDNS{}, false
 	}
 	short, _, _ := strings.Cut(host, ".")
-	sh, ok := lookupHost(ix, hostTarget{key: short, domain: domain})
+	sh, ok := lookupHost(ix, hostTarget{Key: short, Domain: domain})
 	if !ok || sh.Status != audit.DNSOK {
 		return "", otherFormDNS{}, false
 	}
