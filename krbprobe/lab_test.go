@@ -94,3 +94,18 @@ func TestLabTicketEncryptionTypesTodayAndAfterRC4Removal(t *testing.T) {
 		})
 	}
 }
+
+// RequestFrom starts at the client realm's KDC with a cross-realm TGT:
+// a PARTNER.TEST service is then issued by PARTNER.TEST's own KDC (the path
+// of a PARTNER.TEST client), and a realm without a trust is not tested.
+func TestLabRequestFromClientRealm(t *testing.T) {
+	p, env := labProber(t)
+	partner := p.RequestFrom(context.Background(), env.DCs[1].Realm, "ldap/"+env.DCs[1].FQDN)
+	if partner.NotTested != "" || !partner.Issued || partner.ClientRealm != env.DCs[1].Realm || !reflect.DeepEqual(partner.Path, []string{env.DCs[1].Realm}) {
+		t.Errorf("from %s: %+v, want issued by its own KDC, path [%s]", env.DCs[1].Realm, partner, env.DCs[1].Realm)
+	}
+	nowhere := p.RequestFrom(context.Background(), "NOWHERE.TEST", "HTTP/web01.lab.test")
+	if nowhere.NotTested == "" || nowhere.Issued || len(nowhere.Path) != 0 {
+		t.Errorf("from a realm without a trust: %+v, want not tested", nowhere)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/audit/collect"
+	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/spn"
 )
 
@@ -339,8 +340,28 @@ func Run(ctx context.Context, t Target, id Identity, d Deps) (r Result) {
 		tStep.Status, tStep.Summary = NotTested, "no Kerberos credentials: the KDC was not asked"
 	} else {
 		res := d.Tickets.Request(ctx, want)
-		tStep.Evidence = append(tStep.Evidence, Evidence{"client realm", res.ClientRealm}, Evidence{"referral path", strings.Join(res.Path, " → ")})
 		otherRealm := d.ClientRealm != "" && !strings.EqualFold(d.ClientRealm, res.ClientRealm)
+		followed := false
+		if from, ok := d.Tickets.(clientRealmRequester); ok && otherRealm && !d.ExternalTrusts[strings.ToLower(d.ClientRealm)] {
+			// Follow the client realm's path for real: its KDC first.
+			switch fr := from.RequestFrom(ctx, d.ClientRealm, want); {
+			case fr.NotTested == "" && fr.Issued:
+				res, otherRealm, followed = fr, false, true
+			case fr.NotTested == "":
+				// A refusal on this path proves nothing about real clients:
+				// the ticket names a client of the credentials' realm and
+				// its transited path is not theirs (a KDC may refuse a path
+				// that returns to the client's own realm).
+				tStep.Evidence = append(tStep.Evidence, Evidence{"client realm path", fmt.Sprintf("from %s's KDC (%s): refused, %s — with credentials of %s, which is not what a client of %s sends",
+					strings.ToUpper(d.ClientRealm), strings.Join(fr.Path, " → "), firstNonEmpty(fr.ErrorName, errString(fr.Err)), res.ClientRealm, strings.ToUpper(d.ClientRealm))})
+			default:
+				tStep.Evidence = append(tStep.Evidence, Evidence{"client realm path", fr.NotTested})
+			}
+		}
+		tStep.Evidence = append(tStep.Evidence, Evidence{"client realm", res.ClientRealm}, Evidence{"referral path", strings.Join(res.Path, " → ")})
+		if followed {
+			tStep.Evidence = append(tStep.Evidence, Evidence{"note", "started at the client realm's KDC with a cross-realm TGT of the credentials' realm (the client's own logon there was not made)"})
+		}
 		switch {
 		case d.ClientRealm != "" && d.ExternalTrusts[strings.ToLower(d.ClientRealm)]:
 			// Judged from the trust's attributes, not from this KDC: a
@@ -395,6 +416,12 @@ func Run(ctx context.Context, t Target, id Identity, d Deps) (r Result) {
 	}
 	r.add(cStep)
 	return r
+}
+
+// clientRealmRequester is a ticket requester that can start at another
+// realm's KDC, as that realm's clients do (krbprobe.Prober).
+type clientRealmRequester interface {
+	RequestFrom(ctx context.Context, clientRealm, spn string) krbprobe.Result
 }
 
 // resolve looks the host up as a client does; a single-label name is

@@ -120,6 +120,21 @@ func TestRun(t *testing.T) {
 				d.ClientRealm = "extern.example"
 				d.ExternalTrusts = map[string]bool{"extern.example": true}
 			}, NotReady, "ticket", []string{"forest trust", "ksetup /addhosttorealmmap web01.corp.example CORP.EXAMPLE"}, nil},
+		{"a client realm followed for real from its KDC is tested", "http://web01.corp.example/", Identity{RunsAsComputer: true}, dir{web01}, 0,
+			func(d *Deps) {
+				d.ClientRealm = "PARTNER.EXAMPLE"
+				d.Tickets = fromRealm{tk, krbprobe.Result{Issued: true, ClientRealm: "PARTNER.EXAMPLE", Realm: "CORP.EXAMPLE", Path: []string{"PARTNER.EXAMPLE", "CORP.EXAMPLE"}}}
+			}, Ready, "", nil, nil},
+		{"a client realm path refused with the credentials of another realm proves nothing: not tested", "http://web01.corp.example/", Identity{RunsAsComputer: true}, dir{web01}, 0,
+			func(d *Deps) {
+				d.ClientRealm = "PARTNER.EXAMPLE"
+				d.Tickets = fromRealm{tk, krbprobe.Result{ClientRealm: "PARTNER.EXAMPLE", Path: []string{"PARTNER.EXAMPLE", "CORP.EXAMPLE"}, ErrorCode: 43, ErrorName: "KRB_ERROR_43"}}
+			}, Unknown, "", nil, nil},
+		{"no cross-realm TGT for the client realm: not tested", "http://web01.corp.example/", Identity{RunsAsComputer: true}, dir{web01}, 0,
+			func(d *Deps) {
+				d.ClientRealm = "NOWHERE.EXAMPLE"
+				d.Tickets = fromRealm{tk, krbprobe.Result{NotTested: "no cross-realm TGT for NOWHERE.EXAMPLE"}}
+			}, Unknown, "", nil, nil},
 		{"a client realm equal to the credentials' is tested", "http://web01.corp.example/", Identity{RunsAsComputer: true}, dir{web01}, 0,
 			func(d *Deps) { d.ClientRealm = "corp.example" }, Ready, "", nil, nil},
 		{"an unreadable KDC clock is not tested", "http://web01.corp.example/", Identity{RunsAsComputer: true}, dir{web01}, 0,
@@ -190,6 +205,18 @@ func TestRun(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fromRealm is a ticket requester that can start at another realm's KDC.
+type fromRealm struct {
+	tickets
+	from krbprobe.Result
+}
+
+func (f fromRealm) RequestFrom(_ context.Context, _, spn string) krbprobe.Result {
+	r := f.from
+	r.SPN = spn
+	return r
 }
 
 func TestParseTarget(t *testing.T) {

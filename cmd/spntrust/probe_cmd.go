@@ -50,8 +50,9 @@ Management) and probes each as a service running as its computer.
 Every step is ok, fail or not tested. The verdict is READY only when every step was
 tested and passed; NOT READY when one failed; UNKNOWN when none failed but one was not
 tested: the service's identity not given (--service-account / --runs-as-computer), no
-Kerberos credentials, a --client-realm other than the credentials' realm (its path is
-not followed), the KDC's clock not read. A --client-realm behind an external trust of
+Kerberos credentials, a --client-realm whose path could not be followed (it is followed
+from that realm's KDC with a cross-realm TGT where a direct trust allows), the KDC's
+clock not read. A --client-realm behind an external trust of
 the service's domain is NOT READY: real clients get no referral across it. A short name (http://mp01/) is resolved with
 the domain's DNS suffix, as a domain member does, and clients then ask for HTTP/<short>.
 Exit code 0: READY; 1: NOT READY; 4: UNKNOWN; 2: bad usage; 3: the directory could not
