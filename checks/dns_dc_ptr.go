@@ -10,7 +10,7 @@ import (
 
 var dnsDCPTR = Check{
 	ID:       "DNS-DC-PTR",
-	Title:    "A and PTR records of a domain controller disagree",
+	Title:    "A or PTR record of a domain controller missing or naming another host",
 	Area:     "DNS",
 	Severity: Medium,
 	Explanation: `What is checked
@@ -133,15 +133,31 @@ func dcPTRFinding(s *audit.Snapshot, d audit.Domain, dc audit.DC, ev []Evidence,
 				action.PS("Add-DnsServerResourceRecordA", "-ZoneName", action.Value(zone), "-Name", action.Value(host), "-IPv4Address", action.Value(addr), "-CreatePtr"))})
 	}
 	for _, p := range wrong {
-		zone, rel := reverseZone(p.addr)
-		steps = append(steps, replacePTRActions(p, fqdn)...)
+		zone, rel, state := ptrZoneOf(s, p.addr)
+		switch state {
+		case zoneMissing:
+			steps = append(steps, createReverseZoneAction(s, d, fqdn, p.addr, zone))
+		case zoneUnknown:
+			steps = append(steps, Action{Type: ActionAdvice, Host: fqdn, Value: p.addr,
+				Note: fmt.Sprintf("The snapshot does not say which reverse zone holds %s (no DNS zones were read from the directory): %s assumes a /24 zone; "+
+					"check with Get-DnsServerZone and, if no zone covers %s, create it first (Add-DnsServerPrimaryZone -NetworkId %s -ReplicationScope Domain).",
+					p.addr, zone, p.addr, networkID(p.addr))})
+		}
+		steps = append(steps, replacePTRActionsIn(p, fqdn, zone, rel)...)
 		steps = append(steps, Action{Type: ActionManual, Domain: d.DNSName, Host: fqdn, Value: p.addr, Note: "Samba AD: add the PTR with samba-tool",
 			Say: action.Say("Samba AD instead: ", action.ShLine("samba-tool", "dns", "add", action.Value(resolverOrDC(s)), action.Value(zone), action.Value(rel), "PTR", action.D(fqdn), "-U", "Administrator"))})
 	}
 	steps = append(steps, verifyPTRAction(fqdn))
+	title := fmt.Sprintf("A and PTR of DC %s disagree", fqdn)
+	switch {
+	case len(wrong) == 0:
+		title = fmt.Sprintf("DC %s does not resolve: its A record is missing", fqdn)
+	case noPTRAtAll(wrong):
+		title = fmt.Sprintf("DC %s has no PTR record for %s", fqdn, joinAddrs(wrong))
+	}
 	return Finding{
 		Severity:    Medium,
-		Title:       fmt.Sprintf("A and PTR of DC %s disagree", fqdn),
+		Title:       title,
 		Domain:      d.DNSName,
 		Subject:     fqdn,
 		Affected:    []Object{{Kind: "dc", Name: fqdn, Domain: d.DNSName}},
@@ -153,4 +169,23 @@ func dcPTRFinding(s *audit.Snapshot, d audit.Domain, dc audit.DC, ev []Evidence,
 			Actions: steps,
 		}},
 	}
+}
+
+// noPTRAtAll reports whether none of the addresses has any PTR name.
+func noPTRAtAll(wrong []ptrProblem) bool {
+	for _, p := range wrong {
+		if len(p.names) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// createReverseZoneAction creates the reverse zone of addr, which none of
+// the directory's zones covers: a PTR cannot be added to a zone that does not exist.
+func createReverseZoneAction(s *audit.Snapshot, d audit.Domain, fqdn, addr, zone string) Action {
+	return Action{Type: ActionManual, Domain: d.DNSName, Host: fqdn, Value: addr, Note: "create the reverse zone " + zone + " first: no zone of the directory holds " + addr,
+		Say: action.Say(fmt.Sprintf("No reverse zone of the directory covers %s: create %s first: ", addr, zone),
+			action.PS("Add-DnsServerPrimaryZone", "-NetworkId", action.Value(networkID(addr)), "-ReplicationScope", "Domain", "-DynamicUpdate", "Secure"),
+			" (Samba AD: ", action.ShLine("samba-tool", "dns", "zonecreate", action.Value(resolverOrDC(s)), action.Value(zone), "-U", "Administrator"), ").")}
 }

@@ -85,3 +85,69 @@ func TestReverseZone(t *testing.T) {
 		}
 	}
 }
+
+// A DC without any PTR is told so (not "A and PTR disagree"), and its fix
+// adds the PTR to the reverse zone the directory holds, or creates the zone
+// first when none covers the address (issue 17).
+func TestDNSDCPTRNoPTRTitleAndReverseZone(t *testing.T) {
+	noPTR := func(zones ...string) *audit.Snapshot {
+		s := dc1Host(func(h *audit.HostLookup) { setPTR(h, "127.0.0.11") })
+		for _, z := range zones {
+			s.DNS.Zones = append(s.DNS.Zones, audit.DNSZone{Name: z, Container: "CN=MicrosoftDNS,DC=DomainDnsZones,DC=lab,DC=test", Server: "dc1.lab.test"})
+		}
+		return s
+	}
+	tests := []struct {
+		name    string
+		snap    *audit.Snapshot
+		title   string
+		want    []string // in the steps
+		wantNot []string
+	}{
+		{"zone /16 exists: the PTR goes there", noPTR("lab.test", "127.in-addr.arpa", "0.127.in-addr.arpa"),
+			"DC dc1.lab.test has no PTR record for 127.0.0.11",
+			[]string{"Add-DnsServerResourceRecordPtr -ZoneName '0.127.in-addr.arpa' -Name '11.0' -PtrDomainName 'dc1.lab.test.'"},
+			[]string{"Add-DnsServerPrimaryZone", "0.0.127.in-addr.arpa"}},
+		{"no reverse zone: create it first", noPTR("lab.test"),
+			"DC dc1.lab.test has no PTR record for 127.0.0.11",
+			[]string{"create 0.0.127.in-addr.arpa first: Add-DnsServerPrimaryZone -NetworkId '127.0.0.0/24' -ReplicationScope Domain", "samba-tool dns zonecreate"},
+			nil},
+		{"zones not read: the /24 is an assumption, said so", noPTR(),
+			"DC dc1.lab.test has no PTR record for 127.0.0.11",
+			[]string{"no DNS zones were read from the directory", "Add-DnsServerResourceRecordPtr -ZoneName '0.0.127.in-addr.arpa' -Name '11'"},
+			[]string{"samba-tool dns zonecreate"}},
+		{"PTR names another host: disagree", dc1Host(func(h *audit.HostLookup) { setPTR(h, "127.0.0.11", "web01.lab.test.") }),
+			"A and PTR of DC dc1.lab.test disagree", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var fs []Finding
+			for _, f := range runDNSDCPTR(tt.snap, DefaultOptions()) {
+				if f.Status != NotEvaluated {
+					fs = append(fs, f)
+				}
+			}
+			if len(fs) != 1 {
+				t.Fatalf("%d findings, want 1", len(fs))
+			}
+			if fs[0].Title != tt.title {
+				t.Errorf("title %q, want %q", fs[0].Title, tt.title)
+			}
+			var steps []string
+			for _, o := range fs[0].Remediation {
+				steps = append(steps, o.Steps()...)
+			}
+			all := strings.Join(steps, "\n")
+			for _, w := range tt.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("steps lack %q:\n%s", w, all)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(all, w) {
+					t.Errorf("steps have %q:\n%s", w, all)
+				}
+			}
+		})
+	}
+}

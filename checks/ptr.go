@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/remediate/action"
 )
 
@@ -30,6 +31,11 @@ func joinAddrs(ps []ptrProblem) string {
 // has, add the right one (PowerShell's DnsServer module).
 func replacePTRActions(p ptrProblem, fqdn string) []Action {
 	zone, rel := reverseZone(p.addr)
+	return replacePTRActionsIn(p, fqdn, zone, rel)
+}
+
+// replacePTRActionsIn is replacePTRActions for a known reverse zone.
+func replacePTRActionsIn(p ptrProblem, fqdn, zone, rel string) []Action {
 	var steps []Action
 	for _, n := range p.names {
 		steps = append(steps, Action{Type: ActionManual, Host: fqdn, Domain: zone, Value: p.addr, Note: "remove the PTR naming " + n,
@@ -69,4 +75,49 @@ func ensureDot(n string) string {
 		return n
 	}
 	return n + "."
+}
+
+// Reverse zone states of an address, as far as the snapshot knows.
+const (
+	zoneUnknown = iota // no zones read from the directory
+	zoneFound          // the directory holds a zone containing the address's PTR name
+	zoneMissing        // zones were read, none contains it
+)
+
+// ptrZoneOf returns the reverse zone that holds addr's PTR name, with the
+// record name relative to it: one of the AD-integrated zones read from the
+// directory (the most specific), else the /24 (/64) zone reverseZone
+// assumes, with state saying which.
+func ptrZoneOf(s *audit.Snapshot, addr string) (zone, rel string, state int) {
+	zone, rel = reverseZone(addr)
+	if len(s.DNS.Zones) == 0 {
+		return zone, rel, zoneUnknown
+	}
+	full := rel + "." + zone
+	best := ""
+	for _, z := range s.DNS.Zones {
+		n := strings.ToLower(strings.TrimSuffix(z.Name, "."))
+		if (strings.HasSuffix(full, "."+n) || full == n) && len(n) > len(best) {
+			best = n
+		}
+	}
+	if best == "" || best == full {
+		return zone, rel, zoneMissing
+	}
+	return best, strings.TrimSuffix(full, "."+best), zoneFound
+}
+
+// networkID is the /24 (IPv4) or /64 (IPv6) network of addr that
+// reverseZone's zone covers, for Add-DnsServerPrimaryZone -NetworkId.
+func networkID(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return "<network>/<prefix length>"
+	}
+	bits := 24
+	if !ip.Is4() {
+		bits = 64
+	}
+	pfx, _ := ip.Prefix(bits)
+	return pfx.String()
 }
