@@ -351,7 +351,10 @@ func jsonError(data []byte, err error) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		return &LoadError{Field: typeErr.Field, Err: fmt.Errorf("%s is not a valid %s", typeErr.Value, typeErr.Type)}
+		if typeErr.Field == "" {
+			return &LoadError{Err: fmt.Errorf("the file holds a JSON %s, but a snapshot is a JSON object (as audit --save-snapshot writes it)", typeErr.Value)}
+		}
+		return &LoadError{Field: typeErr.Field, Err: fmt.Errorf("a JSON %s where a JSON %s belongs", typeErr.Value, jsonKind(typeErr.Type))}
 	case errors.As(err, &syntaxErr):
 		line, col := position(data, syntaxErr.Offset)
 		return &LoadError{Err: fmt.Errorf("invalid JSON at line %d, column %d: %v", line, col, syntaxErr)}
@@ -373,4 +376,35 @@ func position(data []byte, offset int64) (line, col int) {
 		}
 	}
 	return line, col
+}
+
+// jsonKind names the JSON kind a Go type decodes from (no Go type names in
+// messages for people who never saw the code).
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		if t.PkgPath() == "time" && t.Name() == "Time" {
+			return "string (an RFC 3339 time)"
+		}
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean (true or false)"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "number (an integer)"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "number (a non-negative integer)"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	}
+	return "value"
 }

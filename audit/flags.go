@@ -60,9 +60,11 @@ var encTypeBits = []bitName{
 
 // Encryption type bits.
 const (
-	EncRC4    uint32 = 0x4
-	EncAES128 uint32 = 0x8
-	EncAES256 uint32 = 0x10
+	EncDESCBCCRC uint32 = 0x1
+	EncDESCBCMD5 uint32 = 0x2
+	EncRC4       uint32 = 0x4
+	EncAES128    uint32 = 0x8
+	EncAES256    uint32 = 0x10
 )
 
 // trustAttributes bits, [MS-ADTS] 6.1.6.7.9.

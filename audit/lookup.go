@@ -44,3 +44,21 @@ func (s *Snapshot) NetBIOSOf(domain string) string {
 	d, _ := s.DomainByName(domain)
 	return d.NetBIOSName
 }
+
+// RequiredSRVNames lists the SRV records a domain needs for DC and KDC
+// location; forestRoot adds the forest-wide _gc record.
+func RequiredSRVNames(domain string, forestRoot bool) []string {
+	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
+	names := []string{
+		"_ldap._tcp." + d,
+		"_kerberos._tcp." + d,
+		"_kerberos._udp." + d,
+		"_kpasswd._tcp." + d,
+		"_ldap._tcp.dc._msdcs." + d,
+		"_kerberos._tcp.dc._msdcs." + d,
+	}
+	if forestRoot {
+		names = append(names, "_gc._tcp."+d)
+	}
+	return names
+}

@@ -1,12 +1,17 @@
 // Package audit holds the Snapshot — everything one audit collected from the
-// directory, DNS and the KDC — and the code that collects, saves and loads it.
+// directory, DNS and the KDC — and the code that saves, loads and validates
+// it. It imports no network library: the collectors that talk to DCs, DNS
+// servers and KDCs are in audit/collect.
 //
 // Checks are pure functions of a Snapshot, so an audit can be replayed offline
 // from a saved file. A Snapshot never holds a secret: no password, key or
 // ticket is ever stored in it.
 package audit
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // SchemaVersion is the version of the Snapshot file format written by this
 // build. Load refuses any other version rather than guess at its meaning.
@@ -36,7 +41,19 @@ type Collection struct {
 	Target       string    `json:"target,omitempty"` // --domain or --server as given
 	DCsContacted []string  `json:"dcsContacted,omitempty"`
 	Gaps         []Gap     `json:"gaps,omitempty"`
+	// KeyProbes says whether the accounts' key types were asked of the KDCs
+	// (a credential-free AS-REQ each): "done", "skipped" (--key-probes=false)
+	// or "partial" (a limit or failures left some unprobed; see Gaps).
+	// Empty in snapshots made before the probe existed.
+	KeyProbes string `json:"keyProbes,omitempty"`
 }
+
+// Key probe states of a collection.
+const (
+	KeyProbesDone    = "done"
+	KeyProbesSkipped = "skipped"
+	KeyProbesPartial = "partial"
+)
 
 // Partial reports whether anything could not be collected.
 func (c Collection) Partial() bool { return len(c.Gaps) > 0 }
@@ -78,6 +95,11 @@ type Domain struct {
 	// AccountsCollected is false when the domain's accounts could not be read,
 	// so an empty account list does not pass for "no SPNs".
 	AccountsCollected bool `json:"accountsCollected"`
+	// AESKeysSince is when the domain began generating AES keys: the
+	// whenCreated of its "Read-only Domain Controllers" group (RID 521),
+	// created when the domain first reached the Windows Server 2008 level.
+	// A password last set before it has no AES keys. Nil when not read.
+	AESKeysSince *time.Time `json:"aesKeysSince,omitempty"`
 }
 
 // DC is one domain controller.
@@ -101,6 +123,30 @@ const (
 	KindGMSA     AccountKind = "groupManagedServiceAccount"
 	KindOther    AccountKind = "other"
 )
+
+// KindOf classifies an account by objectClass. Managed service accounts
+// derive from computer, so they are told apart first.
+func KindOf(classes []string) AccountKind {
+	has := func(name string) bool {
+		for _, c := range classes {
+			if strings.EqualFold(c, name) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("msDS-GroupManagedServiceAccount"):
+		return KindGMSA
+	case has("msDS-ManagedServiceAccount"):
+		return KindMSA
+	case has("computer"):
+		return KindComputer
+	case has("user"):
+		return KindUser
+	}
+	return KindOther
+}
 
 func (k AccountKind) valid() bool {
 	switch k {
@@ -131,6 +177,54 @@ type Account struct {
 	SupportedEncryptionTypes *uint32  `json:"supportedEncryptionTypes,omitempty"`
 	DNSHostName              string   `json:"dnsHostName,omitempty"`
 	SPNs                     []string `json:"spns"`
+	// OperatingSystem is a computer's operatingSystem attribute.
+	OperatingSystem string `json:"operatingSystem,omitempty"`
+	// Keys is what the KDC said of the account's long-term keys; nil when
+	// it was not asked.
+	Keys *AccountKeys `json:"keys,omitempty"`
+}
+
+// AccountKeys is the answer of one credential-free AS-REQ for an account.
+type AccountKeys struct {
+	// Outcome: "keys" (the KDC named the key types in PA-ETYPE-INFO2),
+	// "no-preauth" (it sent an AS-REP: the account needs no
+	// pre-authentication; its encryption type is the key named), "unknown"
+	// (no such principal), "no-keys", "revoked" (disabled, locked,
+	// expired) or "error".
+	Outcome string `json:"outcome"`
+	// Etypes are the key types named (IANA numbers: 17/18 AES, 23 RC4,
+	// 1/3 DES): the strongest the KDC holds of AES, RC4 and DES.
+	Etypes []int32 `json:"etypes,omitempty"`
+	Error  string  `json:"error,omitempty"`
+}
+
+// Key probe outcomes (AccountKeys.Outcome).
+const (
+	KeysListed    = "keys"
+	KeysNoPreauth = "no-preauth"
+	KeysUnknown   = "unknown"
+	KeysNone      = "no-keys"
+	KeysRevoked   = "revoked"
+	KeysError     = "error"
+)
+
+// Kerberos encryption type numbers (IANA) the RC4 checks reason about.
+const (
+	EtypeDESCBCCRC = 1
+	EtypeDESCBCMD5 = 3
+	EtypeAES128    = 17
+	EtypeAES256    = 18
+	EtypeRC4       = 23
+)
+
+// HasAES reports whether the KDC named an AES key.
+func (k *AccountKeys) HasAES() bool {
+	for _, e := range k.Etypes {
+		if e == EtypeAES128 || e == EtypeAES256 {
+			return true
+		}
+	}
+	return false
 }
 
 // Trust is one trustedDomain object of a domain.
@@ -154,6 +248,17 @@ type DNS struct {
 	// Zones lists the AD-integrated zones read over LDAP; host lookups
 	// whose Source says "directory" were answered from them.
 	Zones []DNSZone `json:"zones,omitempty"`
+	// Served says, per audited domain, whether the DNS server serves it
+	// (answers its SOA); empty in snapshots made before it was asked.
+	Served []ZoneService `json:"served,omitempty"`
+}
+
+// ZoneService is the DNS server's answer for one domain's SOA.
+type ZoneService struct {
+	Domain string `json:"domain"`
+	Status string `json:"status"`         // DNSOK: it serves the domain; else why not
+	Zone   string `json:"zone,omitempty"` // the zone whose SOA it answered
+	Error  string `json:"error,omitempty"`
 }
 
 // DNSZone is one AD-integrated DNS zone read from a DC's directory.
@@ -163,6 +268,14 @@ type DNSZone struct {
 	Server    string `json:"server"`    // DC it was read from
 	Nodes     int    `json:"nodes"`     // names in the zone
 }
+
+// HostLookup.Source values: every answer of the lookup came from zone data
+// read from the directory, or some did and some came from the DNS server.
+// Empty: every answer came from the DNS server.
+const (
+	SourceDirectory       = "directory"
+	SourceDirectoryAndDNS = "directory+dns"
+)
 
 // Lookup outcomes.
 const (
@@ -198,6 +311,10 @@ type SRVLookup struct {
 	Targets []SRVTarget `json:"targets,omitempty"`
 	Status  string      `json:"status"`
 	Error   string      `json:"error,omitempty"`
+	// Unreliable says why the answer is no evidence about the records: the
+	// DNS server does not serve the domain, or it denies a record the zones
+	// read over LDAP hold. Checks report such a lookup as not evaluated.
+	Unreliable string `json:"unreliable,omitempty"`
 }
 
 // SRVTarget is one SRV record.
@@ -229,4 +346,8 @@ type TicketProbe struct {
 	ErrorCode   int      `json:"errorCode,omitempty"`
 	ErrorName   string   `json:"errorName,omitempty"`
 	Error       string   `json:"error,omitempty"`
+	// TicketEtype and SessionEtype are the encryption types of an issued
+	// ticket's encrypted part (the service's key) and of its session key.
+	TicketEtype  int32 `json:"ticketEtype,omitempty"`
+	SessionEtype int32 `json:"sessionEtype,omitempty"`
 }

@@ -24,6 +24,11 @@ func (s *Snapshot) Validate() error {
 	if !c.StartedAt.IsZero() && !c.FinishedAt.IsZero() && c.FinishedAt.Before(c.StartedAt) {
 		return bad("collection.finishedAt", "%s is before startedAt %s", c.FinishedAt, c.StartedAt)
 	}
+	switch c.KeyProbes {
+	case "", KeyProbesDone, KeyProbesSkipped, KeyProbesPartial:
+	default:
+		return bad("collection.keyProbes", "%q is not one of done, skipped, partial", c.KeyProbes)
+	}
 	for i, g := range c.Gaps {
 		if g.Scope == "" || g.What == "" {
 			return bad(fmt.Sprintf("collection.gaps[%d]", i), "scope and what are required")
@@ -97,6 +102,17 @@ func (s *Snapshot) Validate() error {
 		}
 		if a.SID != "" && !strings.HasPrefix(a.SID, "S-1-") {
 			return bad(p("sid"), "%q is not a SID (S-1-...)", a.SID)
+		}
+		if k := a.Keys; k != nil {
+			switch k.Outcome {
+			case KeysListed, KeysNoPreauth:
+				if len(k.Etypes) == 0 {
+					return bad(p("keys.etypes"), "empty, but outcome %q names key types", k.Outcome)
+				}
+			case KeysUnknown, KeysNone, KeysRevoked, KeysError:
+			default:
+				return bad(p("keys.outcome"), "%q is not one of keys, no-preauth, unknown, no-keys, revoked, error", k.Outcome)
+			}
 		}
 	}
 	for i, h := range s.DNS.Hosts {

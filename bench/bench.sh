@@ -155,6 +155,10 @@ REPLAY=("$SPNTRUST" audit --from "$OUT/snapshot.json" --format json --output /de
 #     message on port 389), for information.
 AUDIT_KRB=(env KRB5_CONFIG="$LAB_KRB5_CONFIG" "$SPNTRUST" audit --domain "$DOMAIN" --dns-server "$DCIP"
 	--user "$LAB_ADMIN_USER@$LAB_DC1_REALM" --password-file "$PWFILE" --format json --output /dev/null)
+# 2d. spntrust audit with NTLMv2 in SASL GSS-SPNEGO, every message sealed on
+#     389: the bind GetUserSPNs would make, for the row beside it.
+AUDIT_NTLM=("$SPNTRUST" audit --domain "$DOMAIN" --dns-server "$DCIP" --auth ntlm
+	--user "$NETBIOS\\$LAB_ADMIN_USER" --password-file "$PWFILE" --format json --output /dev/null)
 # 3. ldapdomaindump over LDAPS with a simple bind (it has no CA option and
 #    ldap3 does not read LDAPTLS_CACERT: it does not verify the certificate).
 mkdir -p "$OUT/ldd"
@@ -185,6 +189,7 @@ measure spntrust "${AUDIT[@]}" || true
 measure spntrust-paged "${AUDIT_PAGED[@]}" || true
 measure spntrust-dnsserver "${AUDIT_DNS[@]}" || true
 measure spntrust-krb "${AUDIT_KRB[@]}" || true
+measure spntrust-ntlm "${AUDIT_NTLM[@]}" || true
 measure spntrust-replay "${REPLAY[@]}" || true
 # Medians of the audit's phases over its runs.
 PHASES=""
@@ -220,7 +225,7 @@ ratio() { # ratio A B: A/B to two decimals, or "-"
 	echo "floor read $FLOOR_ENTRIES entries, $FLOOR_SPNS SPNs; spntrust's snapshot: $SNAP_ACCOUNTS (accounts, SPNs, DNS answers)"
 	echo
 	printf '%-20s %10s %12s %10s %10s  %s\n' tool "time (s)" "peak RSS" "time/floor" "RSS/floor" status
-	for t in floor floor-unpaged floor-zones spntrust spntrust-paged spntrust-dnsserver spntrust-krb spntrust-replay ldapdomaindump getuserspns-ntlm getuserspns-krb; do
+	for t in floor floor-unpaged floor-zones spntrust spntrust-paged spntrust-dnsserver spntrust-krb spntrust-ntlm spntrust-replay ldapdomaindump getuserspns-ntlm getuserspns-krb; do
 		rss=${MED_M[$t]:-nan}
 		[[ $rss == nan ]] && rss_h=- || rss_h="$((${rss%.*} / 1024)) MiB"
 		printf '%-20s %10s %12s %10s %10s  %s\n' "$t" "${MED_T[$t]:-nan}" "$rss_h" \
@@ -233,7 +238,7 @@ ratio() { # ratio A B: A/B to two decimals, or "-"
 	echo "floor-zones: the floor, then the DNS zones' dnsNode objects the audit also reads (for information; the target is against the floor)"
 	echo "spntrust: --paging auto (the default: unpaged searches, paged only if the DC caps them); spntrust-paged: --paging always, every search paged like the floor's"
 	echo "spntrust-dnsserver: --dns-source dns (every SPN host asked of the DC's DNS server, as before the zone reader)"
-	echo "spntrust-krb: Kerberos bind, GSSAPI-signed LDAP on 389; spntrust-replay: --from the saved snapshot (load + checks + report)"
+	echo "spntrust-krb: Kerberos bind, GSSAPI-signed LDAP on 389; spntrust-ntlm: NTLMv2 in GSS-SPNEGO, sealed LDAP on 389 (the bind GetUserSPNs lacks); spntrust-replay: --from the saved snapshot (load + checks + report)"
 	echo
 	echo "targets (issue 10):"
 	r=$(ratio "${MED_T[spntrust]}" "${MED_T[floor]}")

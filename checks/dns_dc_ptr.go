@@ -2,10 +2,10 @@ package checks
 
 import (
 	"fmt"
-	"net/netip"
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var dnsDCPTR = Check{
@@ -42,14 +42,15 @@ Sources
 	Run: runDNSDCPTR,
 }
 
-func runDNSDCPTR(s *audit.Snapshot, _ Options) []Finding {
+func runDNSDCPTR(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	var out []Finding
 	var unknown []Evidence
 	var unknownObjs []Object
 	for _, d := range s.Domains {
 		for _, dc := range d.DCs {
 			fqdn := normDNS(dc.FQDN)
-			h, ok := s.Host(fqdn)
+			h, ok := ix.Host(fqdn)
 			switch {
 			case !ok:
 				unknown = append(unknown, Evidence{Key: fqdn, Value: "no address lookup in the snapshot"})
@@ -114,51 +115,30 @@ func runDNSDCPTR(s *audit.Snapshot, _ Options) []Finding {
 	return out
 }
 
-type ptrProblem struct {
-	addr  string
-	names []string
-}
-
-func joinAddrs(ps []ptrProblem) string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, p.addr)
-	}
-	return strings.Join(out, ", ")
-}
-
-func containsName(names []string, fqdn string) bool {
-	for _, n := range names {
-		if normDNS(n) == fqdn {
-			return true
-		}
-	}
-	return false
-}
-
 func dcPTRFinding(s *audit.Snapshot, d audit.Domain, dc audit.DC, ev []Evidence, why string, wrong []ptrProblem) Finding {
 	fqdn := normDNS(dc.FQDN)
 	ev = append(ev, Evidence{Key: "DNS server", Value: dnsServer(s)})
 	if len(dc.Addresses) > 0 {
 		ev = append(ev, Evidence{Key: "addresses known to the directory", Value: strings.Join(dc.Addresses, ", ")})
 	}
-	var steps []string
+	var steps []Action
 	if len(wrong) == 0 {
 		host, zone, _ := strings.Cut(fqdn, ".")
 		addr := "<address>"
 		if len(dc.Addresses) > 0 {
 			addr = dc.Addresses[0]
 		}
-		steps = append(steps,
-			fmt.Sprintf("On the DC: ipconfig /registerdns (Samba AD: samba_dnsupdate --verbose --all-names), or add it: Add-DnsServerResourceRecordA -ZoneName %s -Name %s -IPv4Address %s -CreatePtr", zone, host, addr),
-		)
+		steps = append(steps, Action{Type: ActionManual, Domain: d.DNSName, Host: fqdn, Note: "register the DC's A record",
+			Say: action.Say("On the DC: ", action.CmdLine("ipconfig", "/registerdns"), " (Samba AD: ", action.ShLine("samba_dnsupdate", "--verbose", "--all-names"), "), or add it: ",
+				action.PS("Add-DnsServerResourceRecordA", "-ZoneName", action.Value(zone), "-Name", action.Value(host), "-IPv4Address", action.Value(addr), "-CreatePtr"))})
 	}
 	for _, p := range wrong {
 		zone, rel := reverseZone(p.addr)
-		steps = append(steps, replacePTRSteps(p, fqdn)...)
-		steps = append(steps, fmt.Sprintf("Samba AD instead: samba-tool dns add %s %s %s PTR %s -U Administrator", resolverOrDC(s), zone, rel, fqdn))
+		steps = append(steps, replacePTRActions(p, fqdn)...)
+		steps = append(steps, Action{Type: ActionManual, Domain: d.DNSName, Host: fqdn, Value: p.addr, Note: "Samba AD: add the PTR with samba-tool",
+			Say: action.Say("Samba AD instead: ", action.ShLine("samba-tool", "dns", "add", action.Value(resolverOrDC(s)), action.Value(zone), action.Value(rel), "PTR", action.D(fqdn), "-U", "Administrator"))})
 	}
-	steps = append(steps, fmt.Sprintf("Verify: Resolve-DnsName %s, then Resolve-DnsName <each address> -Type PTR (the zone name assumes a /24 reverse zone; adjust to yours).", fqdn))
+	steps = append(steps, verifyPTRAction(fqdn))
 	return Finding{
 		Severity:    Medium,
 		Title:       fmt.Sprintf("A and PTR of DC %s disagree", fqdn),
@@ -170,45 +150,7 @@ func dcPTRFinding(s *audit.Snapshot, d audit.Domain, dc audit.DC, ev []Evidence,
 		Remediation: []Option{{
 			Name:    "fix-ptr",
 			Summary: fmt.Sprintf("Make %s and the reverse records of its addresses agree.", fqdn),
-			Steps:   steps,
-			Actions: []Action{{Type: ActionManual, Domain: d.DNSName, Host: fqdn, Note: "make the DC's A and PTR records agree"}},
+			Actions: steps,
 		}},
 	}
-}
-
-// reverseZone returns the /24 (IPv4) or /64 (IPv6) reverse zone of addr and
-// the record name relative to it.
-func reverseZone(addr string) (zone, rel string) {
-	ip, err := netip.ParseAddr(addr)
-	if err != nil {
-		return "<reverse zone>", addr
-	}
-	if ip.Is4() {
-		b := ip.As4()
-		return fmt.Sprintf("%d.%d.%d.in-addr.arpa", b[2], b[1], b[0]), fmt.Sprint(b[3])
-	}
-	b := ip.As16()
-	var nib []string
-	for i := len(b) - 1; i >= 0; i-- {
-		nib = append(nib, fmt.Sprintf("%x", b[i]&0xf), fmt.Sprintf("%x", b[i]>>4))
-	}
-	return strings.Join(nib[16:], ".") + ".ip6.arpa", strings.Join(nib[:16], ".")
-}
-
-// replacePTRSteps are the PowerShell lines that make p's address name fqdn
-// alone: remove each PTR it has, add the right one.
-func replacePTRSteps(p ptrProblem, fqdn string) []string {
-	zone, rel := reverseZone(p.addr)
-	var steps []string
-	for _, n := range p.names {
-		steps = append(steps, fmt.Sprintf("Remove-DnsServerResourceRecord -ZoneName %s -RRType Ptr -Name %s -RecordData %s -Force", zone, rel, ensureDot(n)))
-	}
-	return append(steps, fmt.Sprintf("Add-DnsServerResourceRecordPtr -ZoneName %s -Name %s -PtrDomainName %s", zone, rel, ensureDot(fqdn)))
-}
-
-func ensureDot(n string) string {
-	if strings.HasSuffix(n, ".") {
-		return n
-	}
-	return n + "."
 }

@@ -66,8 +66,8 @@ func TestDNSDCPTRRemediation(t *testing.T) {
 	}
 	steps := stepsText(f)
 	for _, want := range []string{
-		"Remove-DnsServerResourceRecord -ZoneName 0.0.127.in-addr.arpa -RRType Ptr -Name 11 -RecordData web01.lab.test. -Force",
-		"Add-DnsServerResourceRecordPtr -ZoneName 0.0.127.in-addr.arpa -Name 11 -PtrDomainName dc1.lab.test.",
+		"Remove-DnsServerResourceRecord -ZoneName '0.0.127.in-addr.arpa' -RRType Ptr -Name '11' -RecordData 'web01.lab.test.' -Force",
+		"Add-DnsServerResourceRecordPtr -ZoneName '0.0.127.in-addr.arpa' -Name '11' -PtrDomainName 'dc1.lab.test.'",
 	} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("steps lack %q:\n%s", want, steps)

@@ -3,9 +3,8 @@ package checks
 import (
 	"cmp"
 	"fmt"
+	"net/netip"
 	"strings"
-
-	"github.com/miekg/dns"
 
 	"github.com/spntrust/spntrust/audit"
 )
@@ -45,7 +44,7 @@ func dnsSourceEvidence(s *audit.Snapshot, h audit.HostLookup) Evidence {
 func zonesOf(s *audit.Snapshot, h audit.HostLookup) []audit.DNSZone {
 	names := []string{cmp.Or(h.QueriedAs, h.Name), h.Canonical}
 	for _, a := range append(append([]string(nil), h.A...), h.AAAA...) {
-		if rev, err := dns.ReverseAddr(a); err == nil {
+		if rev, ok := reverseName(a); ok {
 			names = append(names, rev)
 		}
 	}
@@ -71,4 +70,30 @@ func zoneHolding(s *audit.Snapshot, name string) (audit.DNSZone, bool) {
 		}
 	}
 	return best, found
+}
+
+// reverseName is the PTR name of an address (in-addr.arpa or ip6.arpa,
+// nibble by nibble), as a resolver asks it.
+func reverseName(addr string) (string, bool) {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return "", false
+	}
+	ip = ip.Unmap()
+	var b strings.Builder
+	if ip.Is4() {
+		a := ip.As4()
+		fmt.Fprintf(&b, "%d.%d.%d.%d.in-addr.arpa.", a[3], a[2], a[1], a[0])
+		return b.String(), true
+	}
+	a := ip.As16()
+	const hex = "0123456789abcdef"
+	for i := len(a) - 1; i >= 0; i-- {
+		b.WriteByte(hex[a[i]&0xf])
+		b.WriteByte('.')
+		b.WriteByte(hex[a[i]>>4])
+		b.WriteByte('.')
+	}
+	b.WriteString("ip6.arpa.")
+	return b.String(), true
 }

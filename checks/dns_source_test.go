@@ -3,6 +3,8 @@ package checks
 import (
 	"testing"
 
+	"github.com/miekg/dns"
+
 	"github.com/spntrust/spntrust/audit"
 )
 
@@ -35,5 +37,20 @@ func TestDNSSourceEvidenceNamesTheZoneOrTheServer(t *testing.T) {
 		if got := dnsSourceEvidence(s, tt.h); got != tt.want {
 			t.Errorf("%+v:\n got  %+v\n want %+v", tt.h, got, tt.want)
 		}
+	}
+}
+
+// reverseName must agree with miekg/dns's ReverseAddr, which the checks
+// used before they stopped importing a DNS library.
+func TestReverseNameMatchesTheDNSLibrary(t *testing.T) {
+	for _, a := range []string{"127.0.1.10", "10.0.0.1", "::1", "2001:db8::567:89ab", "::ffff:192.0.2.1", "fe80::1"} {
+		want, err := dns.ReverseAddr(a)
+		got, ok := reverseName(a)
+		if err != nil || !ok || got != want {
+			t.Errorf("reverseName(%s) = %q %v, want %q (%v)", a, got, ok, want, err)
+		}
+	}
+	if _, ok := reverseName("not-an-address"); ok {
+		t.Error("reverseName accepted a name")
 	}
 }

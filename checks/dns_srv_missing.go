@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var dnsSRVMissing = Check{
@@ -19,7 +20,10 @@ var dnsSRVMissing = Check{
   forest, _gc._tcp.<forest root>. A record is missing when the lookup answered
   NXDOMAIN, no data, or only the "service not available" target ".". An SRV name
   the snapshot holds no answer for, or whose lookup failed (timeout, SERVFAIL), is
-  reported as not evaluated.
+  reported as not evaluated; so are the answers of a DNS server that does not
+  serve the domain (it has no SOA for it, or denies SRV records the AD zones read
+  over LDAP hold: a workstation's resolver, split horizon), which the collection
+  lists as a gap.
 
 Why it breaks Kerberos
   Clients find KDCs and DCs only through these records: Windows' DC locator asks
@@ -99,27 +103,22 @@ func srvLookup(s *audit.Snapshot, name string) (audit.SRVLookup, bool) {
 	return audit.SRVLookup{}, false
 }
 
-// usableTargets are the SRV targets other than "." (service not available).
-func usableTargets(r audit.SRVLookup) []audit.SRVTarget {
-	var out []audit.SRVTarget
-	for _, t := range r.Targets {
-		if normDNS(t.Target) != "" {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
 func runDNSSRVMissing(s *audit.Snapshot, _ Options) []Finding {
 	var out []Finding
 	unknown := map[string][]Evidence{} // domain → not evaluated names
 	var unknownOrder []string
+	unreliable := map[string]bool{} // domain → the DNS server's answers are no evidence
 	for _, req := range requiredSRVNames(s) {
 		r, ok := srvLookup(s, req.name)
 		why := ""
 		switch {
 		case !ok:
 			why = "no lookup in the snapshot"
+		case r.Unreliable != "":
+			// The DNS server does not serve the domain (or denies what
+			// its zones hold): its NXDOMAIN is no evidence of absence.
+			why = "answer is no evidence: " + r.Unreliable
+			unreliable[req.domain] = true
 		case r.Status == audit.DNSError:
 			why = "lookup failed: " + orUnknown(r.Error)
 		}
@@ -147,10 +146,14 @@ func runDNSSRVMissing(s *audit.Snapshot, _ Options) []Finding {
 			list = append(list, e.Key)
 			affected = append(affected, Object{Kind: "dns-name", Name: e.Key, Domain: dom})
 		}
+		title := fmt.Sprintf("%d SRV record(s) of %s not looked up: not known whether they exist", len(ev), dom)
+		if unreliable[dom] {
+			title = fmt.Sprintf("%d SRV record(s) of %s not evaluated: DNS server %s does not serve the domain", len(ev), dom, dnsServer(s))
+		}
 		out = append(out, Finding{
 			Severity: Info,
 			Status:   NotEvaluated,
-			Title:    fmt.Sprintf("%d SRV record(s) of %s not looked up: not known whether they exist", len(ev), dom),
+			Title:    title,
 			Domain:   dom,
 			Subject:  "srv records of " + normDNS(dom),
 			Affected: affected,
@@ -164,11 +167,19 @@ func runDNSSRVMissing(s *audit.Snapshot, _ Options) []Finding {
 
 func srvMissingFinding(s *audit.Snapshot, req requiredSRV, answer string) Finding {
 	n := normDNS(req.domain)
-	steps := []string{
-		"On each DC of " + req.domain + ": nltest /dsregdns (or Restart-Service Netlogon), so it registers its SRV records again.",
-		"On Samba AD DCs instead: samba_dnsupdate --verbose --all-names",
-		fmt.Sprintf("Make sure the zone %s (and _msdcs.%s for forest records) accepts secure dynamic updates from the DCs, and that the DCs use an AD-integrated DNS server.", n, n),
-		fmt.Sprintf("Verify: Resolve-DnsName -Type SRV %s -Server %s   (or: dig SRV %s @%s)", req.name, resolverOrDC(s), req.name, resolverOrDC(s)),
+	server := action.Value(resolverOrDC(s))
+	at := action.Value("@" + resolverOrDC(s))
+	if _, placeholder := server.(string); placeholder {
+		at = "@" + resolverOrDC(s)
+	}
+	steps := []Action{
+		{Type: ActionManual, Domain: req.domain, Host: req.name, Note: "re-register DC SRV records (nltest /dsregdns, samba_dnsupdate --all-names)",
+			Say: action.Say("On each DC of "+req.domain+": ", action.CmdLine("nltest", "/dsregdns"), " (or ", action.PS("Restart-Service", "Netlogon"), "), so it registers its SRV records again.")},
+		{Type: ActionManual, Domain: req.domain, Host: req.name,
+			Say: action.Say("On Samba AD DCs instead: ", action.ShLine("samba_dnsupdate", "--verbose", "--all-names"))},
+		{Type: ActionManual, Domain: req.domain, Note: fmt.Sprintf("Make sure the zone %s (and _msdcs.%s for forest records) accepts secure dynamic updates from the DCs, and that the DCs use an AD-integrated DNS server.", n, n)},
+		{Type: ActionAdvice, Host: req.name, Say: action.Say("Verify: ", action.PS("Resolve-DnsName", "-Type", "SRV", action.D(req.name), "-Server", server),
+			"   (or: ", action.ShLine("dig", "SRV", action.D(req.name), at), ")")},
 	}
 	return Finding{
 		Severity: High,
@@ -187,16 +198,7 @@ func srvMissingFinding(s *audit.Snapshot, req requiredSRV, answer string) Findin
 		Remediation: []Option{{
 			Name:    "register-dc-records",
 			Summary: "Have the DCs register their SRV records again.",
-			Steps:   steps,
-			Actions: []Action{{Type: ActionManual, Domain: req.domain, Host: req.name, Note: "re-register DC SRV records (nltest /dsregdns, samba_dnsupdate --all-names)"}},
+			Actions: steps,
 		}},
 	}
-}
-
-// resolverOrDC is the server a verification command should ask.
-func resolverOrDC(s *audit.Snapshot) string {
-	if s.DNS.Server != "" {
-		return s.DNS.Server
-	}
-	return "<DNS server>"
 }

@@ -37,6 +37,8 @@ func TestDNSSRVMissing(t *testing.T) {
 		{"forest root's _gc._tcp missing", setSRV(labSnapshot(), "_gc._tcp.extern.test", audit.DNSNXDomain), []string{"_gc._tcp.extern.test"}, nil},
 		{"lookup absent from the snapshot is not evaluated", setSRV(labSnapshot(), "_kerberos._udp.lab.test", ""), nil, []string{"srv records of lab.test"}},
 		{"failed lookup is not evaluated", setSRV(labSnapshot(), "_ldap._tcp.lab.test", audit.DNSError), nil, []string{"srv records of lab.test"}},
+		{"NXDOMAIN from a DNS server that does not serve the domain is not evaluated, not missing",
+			unreliableSRV(labSnapshot(), "lab.test"), nil, []string{"srv records of lab.test"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,7 +85,7 @@ func TestDNSSRVMissingEvidenceAndRemediation(t *testing.T) {
 		t.Errorf("finding: %+v", f)
 	}
 	steps := stepsText(f)
-	for _, want := range []string{"nltest /dsregdns", "samba_dnsupdate --verbose --all-names", "Resolve-DnsName -Type SRV _kerberos._tcp.lab.test -Server 127.0.0.11"} {
+	for _, want := range []string{"nltest /dsregdns", "samba_dnsupdate --verbose --all-names", "Resolve-DnsName -Type SRV '_kerberos._tcp.lab.test' -Server '127.0.0.11'"} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("steps lack %q:\n%s", want, steps)
 		}
@@ -91,5 +93,37 @@ func TestDNSSRVMissingEvidenceAndRemediation(t *testing.T) {
 	ne := ofStatus(runDNSSRVMissing(setSRV(labSnapshot(), "_kerberos._udp.lab.test", ""), DefaultOptions()), NotEvaluated)
 	if len(ne) != 1 || evidence(ne[0], "_kerberos._udp.lab.test") != "no lookup in the snapshot" {
 		t.Errorf("not evaluated: %+v", ne)
+	}
+}
+
+// unreliableSRV makes every SRV answer of domain an NXDOMAIN from a DNS
+// server that does not serve it, as the collector records a workstation's
+// resolver that does not serve the AD zones.
+func unreliableSRV(s *audit.Snapshot, domain string) *audit.Snapshot {
+	for i := range s.DNS.SRV {
+		r := &s.DNS.SRV[i]
+		if strings.HasSuffix(r.Name, "."+domain) {
+			*r = audit.SRVLookup{Name: r.Name, Status: audit.DNSNXDomain, Error: "NXDOMAIN",
+				Unreliable: "DNS server 192.0.2.53:53 does not serve " + domain + " (SOA " + domain + ": NXDOMAIN)"}
+		}
+	}
+	return s
+}
+
+func TestDNSSRVMissingSaysTheDNSServerDoesNotServeTheDomain(t *testing.T) {
+	got := runDNSSRVMissing(unreliableSRV(labSnapshot(), "lab.test"), DefaultOptions())
+	if len(got) != 1 {
+		t.Fatalf("want one not-evaluated finding for lab.test, got %d: %+v", len(got), got)
+	}
+	f := got[0]
+	if f.Severity != Info || f.Status != NotEvaluated || !strings.Contains(f.Title, "does not serve the domain") {
+		t.Errorf("finding = %s %s %q", f.Severity, f.Status, f.Title)
+	}
+	var ev []string
+	for _, e := range f.Evidence {
+		ev = append(ev, e.Value)
+	}
+	if all := strings.Join(ev, "\n"); !strings.Contains(all, "does not serve lab.test") {
+		t.Errorf("evidence does not say why: %s", all)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var dnsSRVTarget = Check{
@@ -45,7 +46,8 @@ type srvTargetUse struct {
 	ports  []string
 }
 
-func runDNSSRVTarget(s *audit.Snapshot, _ Options) []Finding {
+func runDNSSRVTarget(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	by := map[string]*srvTargetUse{}
 	var order []string
 	for _, r := range s.DNS.SRV {
@@ -70,7 +72,7 @@ func runDNSSRVTarget(s *audit.Snapshot, _ Options) []Finding {
 	var unknownObjs []Object
 	for _, k := range order {
 		u := by[k]
-		h, ok := s.Host(k)
+		h, ok := ix.Host(k)
 		switch {
 		case !ok:
 			unknown = append(unknown, Evidence{Key: k, Value: "no lookup in the snapshot; named by " + strings.Join(u.srv, ", ")})
@@ -108,15 +110,22 @@ func srvTargetFinding(s *audit.Snapshot, u *srvTargetUse, h audit.HostLookup) Fi
 	if dom == "" && len(u.srv) > 0 {
 		dom = domainOfName(s, u.srv[0])
 	}
-	var steps []string
+	var steps []Action
 	for _, name := range dedupeStrings(u.srv) {
 		zone, rel := srvZone(name, dom)
-		steps = append(steps, fmt.Sprintf("If %s is gone: Get-DnsServerResourceRecord -ZoneName %s -Name '%s' -RRType Srv | Where-Object { $_.RecordData.DomainName -eq '%s.' } | Remove-DnsServerResourceRecord -ZoneName %s -Force",
-			u.target, zone, rel, u.target, zone))
+		steps = append(steps, Action{Type: ActionManual, Domain: dom, Host: u.target, Value: name, Note: "remove the stale SRV records naming " + u.target,
+			Say: action.Say(fmt.Sprintf("If %s is gone: ", u.target),
+				action.PS("Get-DnsServerResourceRecord", "-ZoneName", action.Value(zone), "-Name", action.D(rel), "-RRType", "Srv",
+					"|", "Where-Object", "{", "$_.RecordData.DomainName", "-eq", action.D(u.target+"."), "}",
+					"|", "Remove-DnsServerResourceRecord", "-ZoneName", action.Value(zone), "-Force"))})
 	}
 	steps = append(steps,
-		fmt.Sprintf("If %s is a demoted DC, clean up its metadata instead (Remove-ADDomainController -Identity <DC> -ForceRemoval, or ntdsutil \"metadata cleanup\"): that removes its records.", u.target),
-		fmt.Sprintf("If %s is a live DC: ipconfig /registerdns on it (Samba AD: samba_dnsupdate --verbose --all-names), then Resolve-DnsName %s -Server %s", u.target, u.target, resolverOrDC(s)),
+		Action{Type: ActionManual, Host: u.target, Note: "clean up the metadata of a demoted DC",
+			Say: action.Say(fmt.Sprintf("If %s is a demoted DC, clean up its metadata instead (", u.target),
+				action.PS("Remove-ADDomainController", "-Identity", "<DC>", "-ForceRemoval"), ", or ", action.CmdLine("ntdsutil", `"metadata cleanup"`), "): that removes its records.")},
+		Action{Type: ActionManual, Host: u.target, Note: "register the live DC's A record",
+			Say: action.Say(fmt.Sprintf("If %s is a live DC: ", u.target), action.CmdLine("ipconfig", "/registerdns"), " on it (Samba AD: ",
+				action.ShLine("samba_dnsupdate", "--verbose", "--all-names"), "), then ", action.PS("Resolve-DnsName", action.D(u.target), "-Server", action.Value(resolverOrDC(s))))},
 	)
 	return Finding{
 		Severity: High,
@@ -136,24 +145,9 @@ func srvTargetFinding(s *audit.Snapshot, u *srvTargetUse, h audit.HostLookup) Fi
 		Remediation: []Option{{
 			Name:    "fix-srv-target",
 			Summary: fmt.Sprintf("Remove the stale SRV records naming %s, or give %s its A record.", u.target, u.target),
-			Steps:   steps,
-			Actions: []Action{{Type: ActionManual, Domain: dom, Host: u.target, Note: "remove stale SRV records or register the target's A record"}},
+			Actions: steps,
 		}},
 	}
-}
-
-// domainOfName returns the collected domain whose namespace holds name
-// (longest suffix match), or "".
-func domainOfName(s *audit.Snapshot, name string) string {
-	name = normDNS(name)
-	best := ""
-	for _, d := range s.Domains {
-		n := normDNS(d.DNSName)
-		if (name == n || strings.HasSuffix(name, "."+n)) && len(n) > len(normDNS(best)) {
-			best = d.DNSName
-		}
-	}
-	return best
 }
 
 // srvZone guesses the zone holding an SRV name and the name relative to it:
@@ -167,17 +161,4 @@ func srvZone(name, domain string) (zone, rel string) {
 		return "<zone>", name
 	}
 	return zone, strings.TrimSuffix(strings.TrimSuffix(name, zone), ".")
-}
-
-// dedupeStrings drops repeated values, keeping the first of each.
-func dedupeStrings(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, v := range in {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
 }

@@ -64,8 +64,8 @@ func TestDNSSRVTargetRemediation(t *testing.T) {
 	}
 	steps := stepsText(f)
 	for _, want := range []string{
-		"Get-DnsServerResourceRecord -ZoneName lab.test -Name '_kerberos._tcp' -RRType Srv | Where-Object { $_.RecordData.DomainName -eq 'dc9.lab.test.' } | Remove-DnsServerResourceRecord -ZoneName lab.test -Force",
-		"-ZoneName _msdcs.lab.test -Name '_ldap._tcp.dc'",
+		"Get-DnsServerResourceRecord -ZoneName 'lab.test' -Name '_kerberos._tcp' -RRType Srv | Where-Object { $_.RecordData.DomainName -eq 'dc9.lab.test.' } | Remove-DnsServerResourceRecord -ZoneName 'lab.test' -Force",
+		"-ZoneName '_msdcs.lab.test' -Name '_ldap._tcp.dc'",
 		"Remove-ADDomainController",
 	} {
 		if !strings.Contains(steps, want) {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 // Severity orders findings by how urgently they need attention.
@@ -72,39 +74,30 @@ type Evidence struct {
 	Value string `json:"value"`
 }
 
-// ActionType names a machine-readable remediation step.
-type ActionType string
-
-// Remediation actions the script writers and `fix` understand.
-const (
-	ActionRemoveSPN    ActionType = "remove-spn"
-	ActionAddSPN       ActionType = "add-spn"
-	ActionMoveSitePort ActionType = "move-site-port"
-	ActionSetEncTypes  ActionType = "set-encryption-types"
-	ActionManual       ActionType = "manual"
+// The remediation types live in package action, where the one renderer of
+// steps and the shells' quoting functions are; checks build actions and
+// never write a command as text.
+type (
+	// ActionType names a remediation step.
+	ActionType = action.Type
+	// Action is one remediation step.
+	Action = action.Action
+	// Option is one way to fix a finding: its actions, rendered into steps
+	// by Option.Steps.
+	Option = action.Option
 )
 
-// Action is one machine-readable remediation step.
-type Action struct {
-	Type      ActionType `json:"type"`
-	AccountDN string     `json:"accountDN,omitempty"`
-	Account   string     `json:"account,omitempty"` // DOMAIN\sAMAccountName
-	Domain    string     `json:"domain,omitempty"`  // DNS name of the account's domain
-	SPN       string     `json:"spn,omitempty"`
-	Host      string     `json:"host,omitempty"`
-	Port      int        `json:"port,omitempty"`
-	Value     string     `json:"value,omitempty"`
-	Note      string     `json:"note,omitempty"`
-}
-
-// Option is one way to fix a finding: steps for people (exact commands) and
-// the same steps as actions for the script writers.
-type Option struct {
-	Name    string   `json:"name"` // e.g. "move-port", "remove"
-	Summary string   `json:"summary"`
-	Steps   []string `json:"steps"`
-	Actions []Action `json:"actions,omitempty"`
-}
+// Remediation actions the script writers and `fix` understand, and the
+// steps done by hand.
+const (
+	ActionRemoveSPN     = action.RemoveSPN
+	ActionAddSPN        = action.AddSPN
+	ActionMoveSitePort  = action.MoveSitePort
+	ActionSetEncTypes   = action.SetEncTypes
+	ActionResetPassword = action.ResetPassword
+	ActionManual        = action.Manual
+	ActionAdvice        = action.Advice
+)
 
 // Finding is one problem a check found.
 type Finding struct {

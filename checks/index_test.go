@@ -1,9 +1,7 @@
 package checks
 
 import (
-	"hash/maphash"
 	"net"
-	"slices"
 	"strings"
 	"testing"
 
@@ -16,13 +14,13 @@ import (
 // lookupHostScan is the lookup as it was before the index: a scan of every
 // recorded answer.
 func lookupHostScan(s *audit.Snapshot, t hostTarget) (audit.HostLookup, bool) {
-	if t.domain == "" {
-		return s.Host(t.key)
+	if t.Domain == "" {
+		return s.Host(t.Key)
 	}
-	fqdn := t.key + "." + t.domain
+	fqdn := t.Key + "." + t.Domain
 	var bare *audit.HostLookup
 	for i, h := range s.DNS.Hosts {
-		if spn.NormalizeHost(h.Name) != t.key {
+		if spn.NormalizeHost(h.Name) != t.Key {
 			continue
 		}
 		switch spn.NormalizeHost(h.QueriedAs) {
@@ -55,18 +53,18 @@ func TestIndexedDNSLookupsAnswerAsTheScans(t *testing.T) {
 		ok("app.corp.example", "", "10.0.0.7"),
 		ok("APP", "App.Corp.Example", "10.0.0.8"), // queriedAs in another case
 	}
-	ix := indexFor(s, Options{})
+	ix := viewFor(s, Options{})
 	for _, name := range []string{"web.corp.example", "WEB.corp.example.", "intra", "files", "app.corp.example", "app", "missing", ""} {
 		want, wok := s.Host(name)
-		got, gok := ix.host(name)
+		got, gok := ix.Host(name)
 		if wok != gok || strings.Join(want.A, ",") != strings.Join(got.A, ",") {
 			t.Errorf("host(%q) = %v %v, the scan says %v %v", name, got.A, gok, want.A, wok)
 		}
 	}
 	for _, tg := range []hostTarget{
-		{key: "intra", domain: "corp.example"}, {key: "intra", domain: "other.example"}, {key: "intra", domain: "third.example"},
-		{key: "files", domain: "corp.example"}, {key: "app", domain: "corp.example"}, {key: "web", domain: "corp.example"},
-		{key: "web.corp.example"}, {key: "nothing", domain: "corp.example"},
+		{Key: "intra", Domain: "corp.example"}, {Key: "intra", Domain: "other.example"}, {Key: "intra", Domain: "third.example"},
+		{Key: "files", Domain: "corp.example"}, {Key: "app", Domain: "corp.example"}, {Key: "web", Domain: "corp.example"},
+		{Key: "web.corp.example"}, {Key: "nothing", Domain: "corp.example"},
 	} {
 		want, wok := lookupHostScan(s, tg)
 		got, gok := lookupHost(ix, tg)
@@ -80,22 +78,22 @@ func TestIndexedDNSLookupsAnswerAsTheScans(t *testing.T) {
 // the index's SPN keys and holders match a fresh parse.
 func TestIndexMatchesScansOnTheGeneratedEstate(t *testing.T) {
 	s := synthSnapshot(t, 10_000)
-	ix := indexFor(s, Options{})
+	ix := viewFor(s, Options{})
 	for _, h := range spnHosts(ix) {
 		want, wok := lookupHostScan(s, h)
 		got, gok := lookupHost(ix, h)
 		if wok != gok || want.Name != got.Name || want.QueriedAs != got.QueriedAs || want.Status != got.Status {
-			t.Fatalf("lookupHost(%s) = %+v %v, the scan says %+v %v", h.label(), got, gok, want, wok)
+			t.Fatalf("lookupHost(%s) = %+v %v, the scan says %+v %v", h.Label(), got, gok, want, wok)
 		}
-		if len(ix.fill(h).spns) != len(ix.members(h)) || len(ix.members(h)) == 0 {
-			t.Fatalf("host %s: %d members, %d SPNs", h.label(), len(ix.members(h)), len(ix.fill(h).spns))
+		if len(ix.fill(h).spns) != len(ix.hostGroups().Members(h)) || len(ix.hostGroups().Members(h)) == 0 {
+			t.Fatalf("host %s: %d members, %d SPNs", h.Label(), len(ix.hostGroups().Members(h)), len(ix.fill(h).spns))
 		}
 	}
 	n := 0
-	ix.eachSPN(func(p parsedSPN) {
+	ix.EachSPN(func(p parsedSPN) {
 		n++
 		v, err := spn.Parse(p.Raw)
-		if (err == nil) != (p.err == nil) || p.Key() != v.Key() || p.Class() != v.Class() {
+		if (err == nil) != (p.Err == nil) || p.Key() != v.Key() || p.Class() != v.Class() {
 			t.Fatalf("%q: cached key %q class %q, parsed %q %q", p.Raw, p.Key(), p.Class(), v.Key(), v.Class())
 		}
 	})
@@ -134,74 +132,22 @@ func FuzzIndexKeys(f *testing.F) {
 
 func checkIndexKeys(t *testing.T, raw string) {
 	v, err := spn.Parse(raw)
-	if got := string(appendKey(nil, v)); got != v.Key() {
+	if got := string(audit.AppendSPNKey(nil, v)); got != v.Key() {
 		t.Fatalf("%q: appendKey %q, Key %q", raw, got, v.Key())
 	}
-	if got := string(appendHostKey([]byte("x"), v.Host)); got != "x"+v.HostKey() {
+	if got := string(audit.AppendHostKey([]byte("x"), v.Host)); got != "x"+v.HostKey() {
 		t.Fatalf("%q: appendHostKey %q, HostKey %q", raw, got, v.HostKey())
 	}
-	if r, ok := record(v); ok {
+	{ // the view gives back exactly what spn.Parse gave, recorded or kept whole
 		s := newSnapshot(user("svc", raw))
-		ix := indexFor(s, Options{})
-		ix.parse()
-		got := ix.at(0)
-		if got.SPN != v || (got.err == nil) != (err == nil) || got.Class() != v.Class() || ix.namesAHost(0) != v.NamesAHost() {
-			t.Fatalf("%q: record %+v gives %+v, Parse %+v", raw, r, got.SPN, v)
+		ix := viewFor(s, Options{})
+		got := ix.SPNAt(0)
+		if got.SPN != v || (got.Err == nil) != (err == nil) || got.Class() != v.Class() || ix.SPNNamesAHost(0) != v.NamesAHost() {
+			t.Fatalf("%q: view gives %+v, Parse %+v", raw, got.SPN, v)
 		}
 	}
 	want := net.ParseIP(strings.Trim(v.Host, "[]")) != nil
 	if got := isIPAddress(v.Host); got != want {
 		t.Fatalf("isIPAddress(%q) = %v, net.ParseIP says %v", v.Host, got, want)
-	}
-}
-
-// Keys whose hashes are equal are still told apart: force every key into
-// one hash and look everything up.
-func TestIndexLookupsSurviveHashCollisions(t *testing.T) {
-	s := synthSnapshot(t, 10_000)
-	ix := indexFor(s, Options{})
-	ix.buildDNS()
-	ix.hostFirst.hash = func(maphash.Seed, string) uint64 { return 1 }
-	ix.hostAsked.hash = func(maphash.Seed, [2]string) uint64 { return 1 }
-	ix.hostFirst.first, ix.hostAsked.first, ix.hostFirst.spill, ix.hostAsked.spill = map[uint64]int32{}, map[uint64]int32{}, nil, nil
-	for i, h := range s.DNS.Hosts {
-		ix.hostFirst.add(spn.NormalizeHost(h.Name), int32(i))
-		ix.hostAsked.add([2]string{spn.NormalizeHost(h.Name), spn.NormalizeHost(h.QueriedAs)}, int32(i))
-	}
-	for _, h := range spnHosts(indexFor(s, Options{})) {
-		want, wok := lookupHostScan(s, h)
-		got, gok := lookupHost(ix, h)
-		if wok != gok || want.Name != got.Name || want.QueriedAs != got.QueriedAs {
-			t.Fatalf("lookupHost(%s) = %+v %v with colliding hashes, the scan says %+v %v", h.label(), got, gok, want, wok)
-		}
-	}
-	// SPN keys: every key in one hash.
-	idx := ix.spnIndex()
-	byKey := map[string]spnHolders{}
-	for i := range idx.byHash {
-		p := ix.at(int(idx.byHash[i].pos))
-		byKey[p.Key()] = byKey[p.Key()].add(p.account)
-		idx.byHash[i].h = 7
-	}
-	slices.SortFunc(idx.byHash, func(a, b hashPos) int { return int(a.pos - b.pos) })
-	idx.hash = func(string) uint64 { return 7 }
-	for _, k := range []string{"http/app000001.corp.example", "host/ws000001", "mssqlsvc/sql000006.partner.example:1433", "host/nowhere"} {
-		if got, want := idx.get(k), byKey[k]; !slices.Equal(got.all(), want.all()) {
-			t.Fatalf("get(%q) = %v with colliding hashes, want %v", k, got.all(), want.all())
-		}
-	}
-	dups := idx.duplicates()
-	n := 0
-	for k, want := range byKey {
-		if len(want.more) == 0 {
-			continue
-		}
-		n++
-		if got := dups[k]; !slices.Equal(got.all(), want.all()) {
-			t.Fatalf("duplicates()[%q] = %v, want %v", k, got.all(), want.all())
-		}
-	}
-	if n == 0 || n != len(dups) {
-		t.Fatalf("%d duplicate keys, duplicates() found %d", n, len(dups))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/remediate/action"
 	"github.com/spntrust/spntrust/spn"
 )
 
@@ -40,50 +41,8 @@ Sources
 	Run: runKRBCrossRealmPath,
 }
 
-// externalWithoutReferral reports whether probe p asked for a service across
-// an external trust of its client realm and got no referral: the walked path
-// never left the client realm. It returns the client domain and the trust.
-func externalWithoutReferral(s *audit.Snapshot, p audit.TicketProbe) (audit.Domain, audit.Trust, bool) {
-	if p.Issued {
-		return audit.Domain{}, audit.Trust{}, false
-	}
-	d, t, ok := probeExternalTrust(s, p)
-	if !ok {
-		return d, t, false
-	}
-	for _, realm := range p.Path {
-		if normDNS(realm) != normDNS(p.ClientRealm) {
-			return d, t, false // a referral was followed: another problem
-		}
-	}
-	return d, t, true
-}
-
-// probeExternalTrust finds the external trust of the probe's client realm
-// whose partner holds the SPN's host.
-func probeExternalTrust(s *audit.Snapshot, p audit.TicketProbe) (audit.Domain, audit.Trust, bool) {
-	v, err := spn.Parse(p.SPN)
-	if err != nil {
-		return audit.Domain{}, audit.Trust{}, false
-	}
-	host := normDNS(v.Host)
-	client, ok := s.DomainByName(p.ClientRealm)
-	if !ok {
-		return audit.Domain{}, audit.Trust{}, false
-	}
-	inside := func(name string) bool { n := normDNS(name); return host == n || strings.HasSuffix(host, "."+n) }
-	if inside(client.DNSName) {
-		return audit.Domain{}, audit.Trust{}, false
-	}
-	for _, t := range client.Trusts {
-		if t.Direction != 0 && inside(t.Partner) && ClassifyTrust(s, client, t) == TrustExternal {
-			return client, t, true
-		}
-	}
-	return audit.Domain{}, audit.Trust{}, false
-}
-
-func runKRBCrossRealmPath(s *audit.Snapshot, _ Options) []Finding {
+func runKRBCrossRealmPath(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	// One finding per client realm and external trust, listing every SPN
 	// behind it that got no referral.
 	type group struct {
@@ -96,10 +55,10 @@ func runKRBCrossRealmPath(s *audit.Snapshot, _ Options) []Finding {
 	var order []string
 	crossed := false
 	for _, p := range s.TicketProbes {
-		if _, _, ok := probeExternalTrust(s, p); ok {
+		if _, _, ok := probeExternalTrust(ix, p); ok {
 			crossed = true
 		}
-		d, t, ok := externalWithoutReferral(s, p)
+		d, t, ok := externalWithoutReferral(ix, p)
 		if !ok {
 			continue
 		}
@@ -156,11 +115,15 @@ func crossRealmFinding(d audit.Domain, t audit.Trust, realm string, probes []aud
 	}
 	affected = append(affected, trustObject(d, t))
 	partner := strings.ToUpper(t.Partner)
-	steps := []string{fmt.Sprintf("Follow the forest-trust remediation of TRUST-EXTERNAL-KERBEROS for %s <-> %s.", normDNS(d.DNSName), normDNS(t.Partner))}
+	steps := []Action{{Type: ActionManual, Domain: d.DNSName,
+		Note: fmt.Sprintf("replace external trust %s <-> %s with a forest trust", d.DNSName, t.Partner),
+		Say:  action.Say(fmt.Sprintf("Follow the forest-trust remediation of TRUST-EXTERNAL-KERBEROS for %s <-> %s.", normDNS(d.DNSName), normDNS(t.Partner)))}}
 	for _, h := range dedupeStrings(hostsOf(spns)) {
-		steps = append(steps, fmt.Sprintf("Meanwhile, on Windows clients that need Kerberos to %s: ksetup /addhosttorealmmap %s %s", h, h, partner))
+		steps = append(steps, Action{Type: ActionManual, Host: h, Value: partner, Note: "map the host to the realm on Windows clients",
+			Say: action.Say(fmt.Sprintf("Meanwhile, on Windows clients that need Kerberos to %s: ", h), action.CmdLine("ksetup", "/addhosttorealmmap", action.D(h), action.D(partner)))})
 	}
-	steps = append(steps, fmt.Sprintf("On MIT clients: krb5.conf [domain_realm] .%s = %s", normDNS(t.Partner), partner))
+	steps = append(steps, Action{Type: ActionManual, Value: partner, Note: "map the domain to the realm on MIT clients",
+		Say: action.Say(fmt.Sprintf("On MIT clients: krb5.conf [domain_realm] .%s = %s", normDNS(t.Partner), partner))})
 	return Finding{
 		Severity: High,
 		Title:    fmt.Sprintf("No referral from %s to %s for %d SPN(s) behind the external trust: clients fall back to NTLM", realm, partner, len(probes)),
@@ -180,9 +143,7 @@ func crossRealmFinding(d audit.Domain, t audit.Trust, realm string, probes []aud
 		Remediation: []Option{{
 			Name:    "forest-trust",
 			Summary: fmt.Sprintf("Replace the external trust %s <-> %s with a forest trust (see TRUST-EXTERNAL-KERBEROS).", d.DNSName, t.Partner),
-			Steps:   steps,
-			Actions: []Action{{Type: ActionManual, Domain: d.DNSName,
-				Note: fmt.Sprintf("replace external trust %s <-> %s with a forest trust", d.DNSName, t.Partner)}},
+			Actions: steps,
 		}},
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/remediate/action"
 	"github.com/spntrust/spntrust/spn"
+	"github.com/spntrust/spntrust/statuscode"
 )
 
 var krbTicket = Check{
@@ -43,7 +45,8 @@ Sources
 	Run: runKRBTicket,
 }
 
-func runKRBTicket(s *audit.Snapshot, _ Options) []Finding {
+func runKRBTicket(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	if len(s.TicketProbes) == 0 {
 		return []Finding{{
 			Severity: Info,
@@ -63,15 +66,15 @@ func runKRBTicket(s *audit.Snapshot, _ Options) []Finding {
 		if p.Issued {
 			continue
 		}
-		if _, _, ok := externalWithoutReferral(s, p); ok {
+		if _, _, ok := externalWithoutReferral(ix, p); ok {
 			continue // reported by KRB-CROSS-REALM-PATH
 		}
 		if p.ErrorCode == 0 {
 			unreached = append(unreached, Evidence{Key: p.SPN, Value: "no answer from a KDC: " + orUnknown(p.Error)})
-			unreachedObjs = append(unreachedObjs, Object{Kind: "spn", Name: p.SPN, Domain: probeDomain(s, p)})
+			unreachedObjs = append(unreachedObjs, Object{Kind: "spn", Name: p.SPN, Domain: probeDomain(ix, p)})
 			continue
 		}
-		out = append(out, krbTicketFinding(s, p))
+		out = append(out, krbTicketFinding(ix, p))
 	}
 	if len(unreached) > 0 {
 		out = append(out, Finding{
@@ -88,32 +91,22 @@ func runKRBTicket(s *audit.Snapshot, _ Options) []Finding {
 	return out
 }
 
-// krbErrorLabel is the error's name with its code, e.g.
-// "KDC_ERR_S_PRINCIPAL_UNKNOWN (7)". The name comes from the collector, which
-// classifies KRB-ERROR codes in one place (ldapx.ClassifyKRBError).
-func krbErrorLabel(p audit.TicketProbe) string {
-	name := p.ErrorName
-	if name == "" {
-		name = "Kerberos error"
-	}
-	return fmt.Sprintf("%s (%d)", name, p.ErrorCode)
-}
-
 // probeDomain is the collected domain the probed SPN's host belongs to, else
 // the client realm's domain.
-func probeDomain(s *audit.Snapshot, p audit.TicketProbe) string {
+func probeDomain(ix *view, p audit.TicketProbe) string {
+	s := ix.Snapshot()
 	if v, err := spn.Parse(p.SPN); err == nil {
 		if d := domainOfName(s, v.Host); d != "" {
 			return d
 		}
 	}
-	if d, ok := s.DomainByName(p.ClientRealm); ok {
+	if d, ok := ix.DomainByName(p.ClientRealm); ok {
 		return d.DNSName
 	}
 	return ""
 }
 
-func krbTicketFinding(s *audit.Snapshot, p audit.TicketProbe) Finding {
+func krbTicketFinding(ix *view, p audit.TicketProbe) Finding {
 	label := krbErrorLabel(p)
 	ev := []Evidence{
 		{Key: "SPN", Value: p.SPN},
@@ -130,53 +123,61 @@ func krbTicketFinding(s *audit.Snapshot, p audit.TicketProbe) Finding {
 	return Finding{
 		Severity:    High,
 		Title:       fmt.Sprintf("No service ticket for %s: %s", p.SPN, label),
-		Domain:      probeDomain(s, p),
+		Domain:      probeDomain(ix, p),
 		Subject:     strings.ToLower(p.SPN),
-		Affected:    []Object{{Kind: "spn", Name: p.SPN, Domain: probeDomain(s, p)}},
+		Affected:    []Object{{Kind: "spn", Name: p.SPN, Domain: probeDomain(ix, p)}},
 		Evidence:    ev,
 		Explanation: fmt.Sprintf("The KDC refused a service ticket for %s to a client of %s with %s. %s", p.SPN, p.ClientRealm, label, why),
 		Remediation: []Option{{
 			Name:    "fix-" + strings.ToLower(strings.ReplaceAll(orDefault(p.ErrorName, "kerberos-error"), "_", "-")),
 			Summary: "Fix what the KDC refused, then ask for the ticket again.",
-			Steps:   append(steps, fmt.Sprintf("Verify from a client: klist get %s   (Linux: kvno %s)", p.SPN, p.SPN), "Details: event 4769 in the Security log of the KDC that answered, with this failure code."),
-			Actions: []Action{{Type: ActionManual, SPN: p.SPN, Note: label}},
+			Actions: append(steps,
+				Action{Type: ActionAdvice, SPN: p.SPN, Say: action.Say("Verify from a client: ", action.CmdLine("klist", "get", action.D(p.SPN)), "   (Linux: ", action.ShLine("kvno", action.D(p.SPN)), ")")},
+				Action{Type: ActionAdvice, Note: "Details: event 4769 in the Security log of the KDC that answered, with this failure code."}),
 		}},
 	}
 }
 
 // krbErrorAdvice gives the steps and the meaning for the common refusals,
-// keyed by the numeric KRB-ERROR code.
-func krbErrorAdvice(p audit.TicketProbe) (steps []string, why string) {
-	switch p.ErrorCode {
-	case 7: // KDC_ERR_S_PRINCIPAL_UNKNOWN
-		return []string{
-			"Find whether any account holds it: setspn -Q " + p.SPN,
-			"Register it on the account that runs the service: setspn -S " + p.SPN + ` <DOMAIN\account>`,
-			"If the client reached the service through a DNS alias (CNAME), register the SPN for the name the client uses, or make the alias an A record.",
+// by the class the one table of codes (statuscode) gives the KRB-ERROR code.
+func krbErrorAdvice(p audit.TicketProbe) (steps []Action, why string) {
+	spnArg := action.D(p.SPN)
+	switch statuscode.ClassifyKerberos(int32(p.ErrorCode)).Problem {
+	case statuscode.KerberosUnknownService:
+		return []Action{
+			{Type: ActionAdvice, SPN: p.SPN, Say: action.Say("Find whether any account holds it: ", action.CmdLine("setspn", "-Q", spnArg))},
+			{Type: ActionManual, SPN: p.SPN, Note: "register the SPN on the account that runs the service",
+				Say: action.Say("Register it on the account that runs the service: ", action.CmdLine("setspn", "-S", spnArg, `<DOMAIN\account>`))},
+			{Type: ActionAdvice, Note: "If the client reached the service through a DNS alias (CNAME), register the SPN for the name the client uses, or make the alias an A record."},
 		}, "No account in the realm holds this SPN, so clients get no ticket and fall back to NTLM."
-	case 8: // KDC_ERR_PRINCIPAL_NOT_UNIQUE
-		return []string{
-			"List the holders: setspn -Q " + p.SPN + "   (all duplicates: setspn -X -F)",
-			"Keep it on the account that runs the service and remove it from the others: setspn -D " + p.SPN + ` <DOMAIN\other account>`,
+	case statuscode.KerberosDuplicateService:
+		return []Action{
+			{Type: ActionAdvice, SPN: p.SPN, Say: action.Say("List the holders: ", action.CmdLine("setspn", "-Q", spnArg), "   (all duplicates: ", action.CmdLine("setspn", "-X", "-F"), ")")},
+			{Type: ActionManual, SPN: p.SPN, Note: "remove the SPN from the accounts that do not run the service",
+				Say: action.Say("Keep it on the account that runs the service and remove it from the others: ", action.CmdLine("setspn", "-D", spnArg, `<DOMAIN\other account>`))},
 		}, "More than one account holds this SPN, so the KDC cannot tell whose key to use."
-	case 14: // KDC_ERR_ETYPE_NOSUPP
-		return []string{
-			"Check the service account's msDS-SupportedEncryptionTypes: Get-ADObject -Filter \"servicePrincipalName -eq '" + p.SPN + "'\" -Properties msDS-SupportedEncryptionTypes",
-			"Allow AES (Set-ADUser <account> -KerberosEncryptionType AES128,AES256; for computers Set-ADComputer) and reset the account's password so AES keys exist.",
+	case statuscode.KerberosEncType:
+		return []Action{
+			{Type: ActionAdvice, SPN: p.SPN, Say: action.Say("Check the service account's msDS-SupportedEncryptionTypes: ",
+				action.PS("Get-ADObject", "-Filter", action.D("servicePrincipalName -eq "+action.PowerShellQuote(p.SPN)), "-Properties", "msDS-SupportedEncryptionTypes"))},
+			{Type: ActionManual, SPN: p.SPN, Note: "allow AES on the service account and reset its password",
+				Say: action.Say("Allow AES (", action.PS("Set-ADUser", "<account>", "-KerberosEncryptionType", "AES128,AES256"), "; for computers Set-ADComputer) and reset the account's password so AES keys exist.")},
 		}, "The service account has no key of an encryption type the client offered (often: no AES key, RC4 disabled)."
-	case 12: // KDC_ERR_POLICY
-		return []string{
-			"If the client comes across a selective-authentication trust, grant it \"Allowed to Authenticate\" on the service's account (see TRUST-SELECTIVE-AUTH).",
-			"Check the client account's restrictions: Protected Users membership, logon workstations, authentication policies and silos.",
+	case statuscode.KerberosPolicy:
+		return []Action{
+			{Type: ActionManual, Note: "If the client comes across a selective-authentication trust, grant it \"Allowed to Authenticate\" on the service's account (see TRUST-SELECTIVE-AUTH)."},
+			{Type: ActionAdvice, Note: "Check the client account's restrictions: Protected Users membership, logon workstations, authentication policies and silos."},
 		}, "A KDC policy refused the ticket."
-	case 37: // KRB_AP_ERR_SKEW
-		return []string{"Synchronise the clocks (see TIME-SKEW): w32tm /resync /rediscover on the client and the DCs."},
+	case statuscode.KerberosClockSkew:
+		return []Action{{Type: ActionManual, Note: "synchronise the clocks",
+				Say: action.Say("Synchronise the clocks (see TIME-SKEW): ", action.CmdLine("w32tm", "/resync", "/rediscover"), " on the client and the DCs.")}},
 			"The clocks of the client and the KDC differ by more than the allowed skew."
-	case 68: // KDC_ERR_WRONG_REALM
-		return []string{"Ask the realm that holds the service: an AD realm is the domain's DNS name in upper case; check the client's realm mapping (krb5.conf [domain_realm], ksetup /addhosttorealmmap)."},
+	case statuscode.KerberosWrongRealm:
+		return []Action{{Type: ActionAdvice, Say: action.Say("Ask the realm that holds the service: an AD realm is the domain's DNS name in upper case; check the client's realm mapping (krb5.conf [domain_realm], ",
+				action.CmdLine("ksetup", "/addhosttorealmmap"), ").")}},
 			"The KDC says the principal belongs to another realm."
 	}
-	return []string{"Look the error code up in RFC 4120 7.5.9 and in event 4769 on the KDC that answered."}, "The KDC refused the request."
+	return []Action{{Type: ActionAdvice, Note: "Look the error code up in RFC 4120 7.5.9 and in event 4769 on the KDC that answered."}}, "The KDC refused the request."
 }
 
 func orDefault(v, def string) string {

@@ -62,7 +62,7 @@ func TestKRBTicketNamesTheErrorAndTheFix(t *testing.T) {
 		}
 	}
 	g := runKRBTicket(withProbes(refused("HTTP/web01.lab.test", "LAB.TEST", 14, "")), DefaultOptions())[0]
-	if !strings.Contains(g.Title, "Kerberos error (14)") || !strings.Contains(stepsText(g), "KerberosEncryptionType AES128,AES256") {
+	if !strings.Contains(g.Title, "KDC_ERR_ETYPE_NOSUPP (14)") || !strings.Contains(stepsText(g), "KerberosEncryptionType AES128,AES256") {
 		t.Errorf("etype finding: %s\n%s", g.Title, stepsText(g))
 	}
 }

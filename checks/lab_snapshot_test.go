@@ -131,7 +131,7 @@ func evidence(f Finding, key string) string {
 func stepsText(f Finding) string {
 	var b strings.Builder
 	for _, o := range f.Remediation {
-		for _, st := range o.Steps {
+		for _, st := range o.Steps() {
 			b.WriteString(st + "\n")
 		}
 	}
@@ -205,7 +205,7 @@ func TestInfraFindingsCarryRemediation(t *testing.T) {
 		if f.Explanation == "" || len(f.Evidence) == 0 || len(f.Affected) == 0 {
 			t.Errorf("%s %s: explanation, evidence and affected objects are required", f.CheckID, f.Subject)
 		}
-		if f.CheckID != "TRUST-INVENTORY" && (len(f.Remediation) == 0 || len(f.Remediation[0].Steps) == 0 || len(f.Remediation[0].Actions) == 0) {
+		if f.CheckID != "TRUST-INVENTORY" && (len(f.Remediation) == 0 || len(f.Remediation[0].Steps()) == 0 || len(f.Remediation[0].Actions) == 0) {
 			t.Errorf("%s %s: no remediation steps or actions", f.CheckID, f.Subject)
 		}
 	}

@@ -60,17 +60,13 @@ func runLevelDomain(s *audit.Snapshot, opt Options) []Finding {
 			{Key: "domain functional level", Value: fmt.Sprintf("%d (%s)", d.FunctionalLevel, audit.FunctionalLevelName(d.FunctionalLevel))},
 			{Key: "minimum", Value: fmt.Sprintf("%d (%s)", min, audit.FunctionalLevelName(min))},
 		}
-		steps := []string{}
+		steps := []Action{}
 		if len(old) > 0 {
 			ev = append(ev, Evidence{Key: "DCs below the minimum", Value: strings.Join(old, ", ")})
-			steps = append(steps, "Upgrade or demote these DCs first: "+strings.Join(old, ", "))
+			steps = append(steps, Action{Type: ActionManual, Domain: d.DNSName, Note: "Upgrade or demote these DCs first: " + strings.Join(old, ", ")})
 		}
-		raise := fmt.Sprintf("Set-ADDomainMode -Identity %s -DomainMode %s", d.DNSName, domainModeName(min))
-		steps = append(steps,
-			raise,
-			fmt.Sprintf("On Samba AD instead: samba-tool domain level raise --domain-level=%s", sambaLevelName(min)),
-			"Reset the krbtgt password twice (let replication finish in between) and the passwords of service accounts, so they get AES keys.",
-		)
+		steps = append(steps, raiseLevelActions("domain", d.DNSName, domainModeName(min), sambaLevelName(min))...)
+		steps = append(steps, Action{Type: ActionManual, Domain: d.DNSName, Note: "Reset the krbtgt password twice (let replication finish in between) and the passwords of service accounts, so they get AES keys."})
 		out = append(out, Finding{
 			Severity: High,
 			Title:    fmt.Sprintf("Domain %s is at functional level %d (%s), below %d (%s)", d.DNSName, d.FunctionalLevel, audit.FunctionalLevelName(d.FunctionalLevel), min, audit.FunctionalLevelName(min)),
@@ -83,8 +79,7 @@ func runLevelDomain(s *audit.Snapshot, opt Options) []Finding {
 			Remediation: []Option{{
 				Name:    "raise-domain-level",
 				Summary: fmt.Sprintf("Raise %s to %s.", d.DNSName, domainModeName(min)),
-				Steps:   steps,
-				Actions: []Action{{Type: ActionManual, Domain: d.DNSName, Value: domainModeName(min), Note: raise}},
+				Actions: steps,
 			}},
 		})
 	}
@@ -97,42 +92,4 @@ func aesLevelNote(level int) string {
 		return " Accounts, krbtgt and trusts of this domain have no AES keys: Kerberos uses RC4 and fails where RC4 is disabled."
 	}
 	return ""
-}
-
-func levelNotEvaluated(kind, name, dn string, g audit.Gap) Finding {
-	return Finding{
-		Severity: Info,
-		Status:   NotEvaluated,
-		Title:    fmt.Sprintf("Functional level of %s %s not known", kind, name),
-		Domain:   name,
-		Subject:  kind + " functional level of " + normDNS(name),
-		Affected: []Object{{DN: dn, Kind: kind, Name: name, Domain: name}},
-		Evidence: []Evidence{{Key: "gap " + g.Scope, Value: g.What + ": " + g.Error}},
-		Explanation: fmt.Sprintf("The snapshot holds level 0 for %s, but collection recorded a gap for it, so the level may not have been read. "+
-			"Re-run the audit so the rootDSE and the %s object can be read.", name, kind),
-	}
-}
-
-// domainModeName is the Set-ADDomainMode name of a functional level.
-func domainModeName(level int) string { return modeName(level, "Domain") }
-
-// forestModeName is the Set-ADForestMode name of a functional level.
-func forestModeName(level int) string { return modeName(level, "Forest") }
-
-func modeName(level int, suffix string) string {
-	names := map[int]string{0: "Windows2000", 2: "Windows2003", 3: "Windows2008", 4: "Windows2008R2",
-		5: "Windows2012", 6: "Windows2012R2", 7: "Windows2016", 10: "Windows2025"}
-	if n, ok := names[level]; ok {
-		return n + suffix
-	}
-	return fmt.Sprintf("<level %d>", level)
-}
-
-// sambaLevelName is samba-tool's name for a functional level.
-func sambaLevelName(level int) string {
-	names := map[int]string{2: "2003", 3: "2008", 4: "2008_R2", 5: "2012", 6: "2012_R2", 7: "2016"}
-	if n, ok := names[level]; ok {
-		return n
-	}
-	return fmt.Sprintf("<level %d>", level)
 }

@@ -51,7 +51,7 @@ func TestLevelDomainNamesBlockingDCsAndCommands(t *testing.T) {
 		t.Errorf("finding: %+v", f)
 	}
 	steps := stepsText(f)
-	for _, want := range []string{"Set-ADDomainMode -Identity lab.test -DomainMode Windows2008Domain", "samba-tool domain level raise --domain-level=2008", "krbtgt password twice"} {
+	for _, want := range []string{"Set-ADDomainMode -Identity 'lab.test' -DomainMode Windows2008Domain", "samba-tool domain level raise --domain-level=2008", "krbtgt password twice"} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("steps lack %q:\n%s", want, steps)
 		}

@@ -59,13 +59,12 @@ func runLevelForest(s *audit.Snapshot, opt Options) []Finding {
 			{Key: "forest functional level", Value: fmt.Sprintf("%d (%s)", f.FunctionalLevel, audit.FunctionalLevelName(f.FunctionalLevel))},
 			{Key: "minimum", Value: fmt.Sprintf("%d (%s)", min, audit.FunctionalLevelName(min))},
 		}
-		var steps []string
+		var steps []Action
 		if len(low) > 0 {
 			ev = append(ev, Evidence{Key: "domains below the minimum", Value: strings.Join(low, ", ")})
-			steps = append(steps, "Raise these domains first (see LEVEL-DOMAIN): "+strings.Join(low, ", "))
+			steps = append(steps, Action{Type: ActionManual, Domain: f.RootDomain, Note: "Raise these domains first (see LEVEL-DOMAIN): " + strings.Join(low, ", ")})
 		}
-		raise := fmt.Sprintf("Set-ADForestMode -Identity %s -ForestMode %s", f.RootDomain, forestModeName(min))
-		steps = append(steps, raise, fmt.Sprintf("On Samba AD instead: samba-tool domain level raise --forest-level=%s", sambaLevelName(min)))
+		steps = append(steps, raiseLevelActions("forest", f.RootDomain, forestModeName(min), sambaLevelName(min))...)
 		why := fmt.Sprintf("The forest %s is below the minimum functional level %d (%s).", f.RootDomain, min, audit.FunctionalLevelName(min))
 		if f.FunctionalLevel < minForestTrustLevel {
 			why += " Below Windows Server 2003 it cannot hold a forest trust: Kerberos to other forests has no referrals."
@@ -81,8 +80,7 @@ func runLevelForest(s *audit.Snapshot, opt Options) []Finding {
 			Remediation: []Option{{
 				Name:    "raise-forest-level",
 				Summary: fmt.Sprintf("Raise the forest %s to %s.", f.RootDomain, forestModeName(min)),
-				Steps:   steps,
-				Actions: []Action{{Type: ActionManual, Domain: f.RootDomain, Value: forestModeName(min), Note: raise}},
+				Actions: steps,
 			}},
 		})
 	}

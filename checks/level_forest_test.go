@@ -50,7 +50,7 @@ func TestLevelForestBelow2003CannotHoldForestTrust(t *testing.T) {
 		t.Errorf("explanation: %s", f.Explanation)
 	}
 	steps := stepsText(f)
-	for _, want := range []string{"extern.test (0, Windows 2000)", "Set-ADForestMode -Identity extern.test -ForestMode Windows2008Forest"} {
+	for _, want := range []string{"extern.test (0, Windows 2000)", "Set-ADForestMode -Identity 'extern.test' -ForestMode Windows2008Forest"} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("steps lack %q:\n%s", want, steps)
 		}

@@ -27,9 +27,9 @@ type Options struct {
 	MaxSkew  time.Duration
 	WarnSkew time.Duration
 
-	// index is what the SPN checks derive from the snapshot (parsed SPNs,
-	// DNS answers by name), built once per Run and shared; see index.go.
-	index *snapIndex
+	// view is the indexed, read-only view of the snapshot every check
+	// reads, built once per Run and shared; see index.go.
+	view *view
 }
 
 // DefaultOptions returns the options used when the user sets none.
@@ -78,6 +78,11 @@ type Check struct {
 	// checked, why it breaks Kerberos, how to fix it, and the sources.
 	Explanation string
 	Run         func(s *audit.Snapshot, opt Options) []Finding
+	// NoFix says why the check's findings carry no remediation ("no
+	// automatic fix because …"); empty for every check whose failed
+	// findings carry actions. remediation_meta_test.go holds each check to
+	// one or the other.
+	NoFix string
 }
 
 // All lists every check, in one place. Keep IDs stable: baselines and
@@ -112,6 +117,12 @@ func All() []Check {
 		timeSkew,
 		krbTicket,
 		krbCrossRealmPath,
+		// KRB-* RC4 removal (issue 19): keys and encryption types.
+		aesKeysMissing,
+		etypesNoAES,
+		desOnly,
+		krbtgtKeys,
+		osNoAES,
 	}
 }
 
@@ -165,10 +176,10 @@ func Filter(include, skip []string) ([]Check, error) {
 // gathered in list order, so the result does not depend on scheduling.
 func Run(s *audit.Snapshot, list []Check, opt Options) []Finding {
 	opt = opt.withDefaults()
-	opt.index = newSnapIndex(s)
+	opt.view = newView(s)
 	results := make([][]Finding, len(list))
 	var wg sync.WaitGroup
-	opt.index.prebuild(list, &wg)
+	opt.view.prebuild(list, &wg)
 	for i, c := range list {
 		wg.Add(1)
 		go func() {

@@ -37,7 +37,8 @@ Sources
 	Run: runAccountDisabled,
 }
 
-func runAccountDisabled(s *audit.Snapshot, _ Options) []Finding {
+func runAccountDisabled(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "disabled accounts")
 	for a := range stateCandidates(s) {
 		if !isDisabled(a) {
@@ -46,8 +47,8 @@ func runAccountDisabled(s *audit.Snapshot, _ Options) []Finding {
 		ev := []Evidence{{Key: "userAccountControl", Value: fmt.Sprintf("0x%x %v", a.UserAccountControl, audit.DecodeUAC(a.UserAccountControl))}}
 		why := fmt.Sprintf("%s is disabled but still holds %d SPN(s). No service runs as it, yet clients asking for these SPNs "+
 			"are sent to it instead of the account that runs the service, and the SPNs cannot be registered where they belong "+
-			"while it holds them.", qualifiedName(s, a), len(a.SPNs))
-		out = append(out, accountStateFinding(s, a, "disabled", Medium, Low, ev, why))
+			"while it holds them.", qualifiedName(ix, a), len(a.SPNs))
+		out = append(out, accountStateFinding(ix, a, "disabled", Medium, Low, ev, why))
 	}
 	return out
 }

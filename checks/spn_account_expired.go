@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var accountExpired = Check{
@@ -36,7 +38,8 @@ Sources
 	Run: runAccountExpired,
 }
 
-func runAccountExpired(s *audit.Snapshot, _ Options) []Finding {
+func runAccountExpired(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "expired accounts")
 	now, ok := snapshotNow(s)
 	if !ok {
@@ -51,14 +54,14 @@ func runAccountExpired(s *audit.Snapshot, _ Options) []Finding {
 			{Key: "snapshot taken", Value: now.UTC().Format("2006-01-02 15:04:05 UTC")},
 		}
 		why := fmt.Sprintf("%s expired on %s but still holds %d SPN(s). It can no longer log on, so no service can keep running "+
-			"as it, yet clients asking for these SPNs are sent to it.", qualifiedName(s, a), day(*a.AccountExpires), len(a.SPNs))
-		f := accountStateFinding(s, a, "expired", Medium, Low, ev, why)
-		who := qualifiedName(s, a)
+			"as it, yet clients asking for these SPNs are sent to it.", qualifiedName(ix, a), day(*a.AccountExpires), len(a.SPNs))
+		f := accountStateFinding(ix, a, "expired", Medium, Low, ev, why)
+		who := qualifiedName(ix, a)
 		f.Remediation = append(f.Remediation, Option{
 			Name:    "extend",
 			Summary: fmt.Sprintf("If %s should still run the service, lift or extend its expiry.", who),
-			Steps:   []string{fmt.Sprintf("Clear-ADAccountExpiration -Identity %s -Server %s", psQuote(a.SAMAccountName), a.Domain)},
-			Actions: []Action{{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "clear or extend accountExpires"}},
+			Actions: []Action{{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "clear or extend accountExpires",
+				Say: action.Say(action.PS("Clear-ADAccountExpiration", "-Identity", action.D(a.SAMAccountName), "-Server", action.D(a.Domain)))}},
 		})
 		out = append(out, f)
 	}

@@ -41,6 +41,7 @@ Sources
 }
 
 func runAccountStale(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "stale accounts")
 	now, ok := snapshotNow(s)
 	if !ok {
@@ -59,23 +60,21 @@ func runAccountStale(s *audit.Snapshot, opt Options) []Finding {
 				continue
 			}
 			ev = append(ev, Evidence{Key: "lastLogonTimestamp", Value: fmt.Sprintf("%s (%d days before the snapshot)", day(*a.LastLogon), daysBetween(*a.LastLogon, now))})
-			why = fmt.Sprintf("%s last logged on %s, %d days before the snapshot (threshold %d days)", qualifiedName(s, a), day(*a.LastLogon), daysBetween(*a.LastLogon, now), opt.StaleDays)
+			why = fmt.Sprintf("%s last logged on %s, %d days before the snapshot (threshold %d days)", qualifiedName(ix, a), day(*a.LastLogon), daysBetween(*a.LastLogon, now), opt.StaleDays)
 		case a.PwdLastSet == nil:
 			ev = append(ev, Evidence{Key: "lastLogonTimestamp", Value: "never"}, Evidence{Key: "pwdLastSet", Value: "never"})
-			why = fmt.Sprintf("%s has never logged on and its password was never set", qualifiedName(s, a))
+			why = fmt.Sprintf("%s has never logged on and its password was never set", qualifiedName(ix, a))
 		case now.Sub(*a.PwdLastSet) > limit:
 			ev = append(ev, Evidence{Key: "lastLogonTimestamp", Value: "never"},
 				Evidence{Key: "pwdLastSet", Value: fmt.Sprintf("%s (%d days before the snapshot)", day(*a.PwdLastSet), daysBetween(*a.PwdLastSet, now))})
 			why = fmt.Sprintf("%s has never logged on since its password was set on %s, %d days before the snapshot (threshold %d days)",
-				qualifiedName(s, a), day(*a.PwdLastSet), daysBetween(*a.PwdLastSet, now), opt.StaleDays)
+				qualifiedName(ix, a), day(*a.PwdLastSet), daysBetween(*a.PwdLastSet, now), opt.StaleDays)
 		default:
 			continue // new account, not used yet
 		}
 		ev = append(ev, Evidence{Key: "snapshot taken", Value: day(now)})
 		why += fmt.Sprintf(", yet it holds %d SPN(s): most likely nothing runs as it any more, but clients asking for these SPNs are still sent to it.", len(a.SPNs))
-		out = append(out, accountStateFinding(s, a, "stale", Low, Info, ev, why))
+		out = append(out, accountStateFinding(ix, a, "stale", Low, Info, ev, why))
 	}
 	return out
 }
-
-func daysBetween(from, to time.Time) int { return int(to.Sub(from).Hours() / 24) }

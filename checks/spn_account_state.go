@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/remediate/action"
 	"github.com/spntrust/spntrust/spn"
 )
 
@@ -16,30 +17,29 @@ import (
 // accountStateFinding builds the finding for one account in a bad state.
 // state says what is wrong ("disabled", "expired on 2026-01-01"); machine and
 // user severities differ because a retired computer's HOST SPNs are routine.
-func accountStateFinding(s *audit.Snapshot, a *audit.Account, state string, userSev, machineSev Severity, ev []Evidence, why string) Finding {
-	who := qualifiedName(s, a)
+func accountStateFinding(ix *view, a *audit.Account, state string, userSev, machineSev Severity, ev []Evidence, why string) Finding {
+	who := qualifiedName(ix, a)
 	sev := userSev
 	if isMachineKind(a) {
 		sev = machineSev
 	}
 	var ps []parsedSPN
 	for _, raw := range a.SPNs {
-		ps = append(ps, parsedSPN{account: a, SPN: spnRaw(raw)})
+		ps = append(ps, parsedSPN{Account: a, SPN: spnRaw(raw)})
 	}
-	remove := removeSPNOption(s, "remove", fmt.Sprintf("If the service is retired, remove the SPN(s) from %s.", who), ps)
+	remove := removeSPNOption(ix, "remove", fmt.Sprintf("If the service is retired, remove the SPN(s) from %s.", who), ps)
 	move := Option{
 		Name:    "move",
 		Summary: "If the service still runs, move its SPN(s) to the account it runs as.",
 	}
 	for _, p := range ps {
-		move.Steps = append(move.Steps, fmt.Sprintf("setspn -D %s %s", shellArg(p.Raw), who))
 		move.Actions = append(move.Actions, Action{Type: ActionRemoveSPN, AccountDN: a.DN, Account: who, Domain: a.Domain, SPN: p.Raw})
 	}
 	for _, p := range ps {
-		move.Steps = append(move.Steps, fmt.Sprintf("setspn -S %s <DOMAIN\\account the service runs as>", shellArg(p.Raw)))
+		move.Actions = append(move.Actions, Action{Type: ActionManual, Account: who, Domain: a.Domain, SPN: p.Raw,
+			Note: "register the removed SPN on the account the service runs as",
+			Say:  action.Say(action.CmdLine("setspn", "-S", action.D(p.Raw), `<DOMAIN\account the service runs as>`))})
 	}
-	move.Actions = append(move.Actions, Action{Type: ActionManual, Account: who, Domain: a.Domain,
-		Note: "register the removed SPNs on the account the service runs as"})
 	ev = append([]Evidence{
 		{Key: "account", Value: fmt.Sprintf("%s (%s, %s)", who, a.Kind, a.DN)},
 		{Key: "spns", Value: strings.Join(a.SPNs, ", ")},
@@ -79,8 +79,6 @@ func stateCandidates(s *audit.Snapshot) iter.Seq[*audit.Account] {
 		}
 	}
 }
-
-func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 // isExpired reports whether the account expired before now.
 func isExpired(a *audit.Account, now time.Time) bool {

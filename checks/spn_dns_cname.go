@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/remediate/action"
 	"github.com/spntrust/spntrust/spn"
 )
 
@@ -46,12 +47,12 @@ Sources
 
 // cnameKey groups one account's alias SPNs that lead to one canonical name.
 type cnameKey struct {
-	account   *audit.Account
+	Account   *audit.Account
 	canonical string
 }
 
 func runDNSCNAME(s *audit.Snapshot, opt Options) []Finding {
-	ix := indexFor(s, opt)
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "SPN hosts' CNAMEs")
 	var unobserved []hostSPNs
 	why := map[string]string{}
@@ -63,26 +64,26 @@ func runDNSCNAME(s *audit.Snapshot, opt Options) []Finding {
 		switch {
 		case !ok:
 			unobserved = append(unobserved, ix.fill(t))
-			why[t.label()] = "no DNS lookup recorded"
+			why[t.Label()] = "no DNS lookup recorded"
 			continue
 		case h.Status == audit.DNSNXDomain || h.Status == audit.DNSNoData:
 			continue // SPN-DNS-MISSING
 		case h.Status != audit.DNSOK:
 			unobserved = append(unobserved, ix.fill(t))
-			why[t.label()] = "lookup failed (" + h.Status + "): " + h.Error
+			why[t.Label()] = "lookup failed (" + h.Status + "): " + h.Error
 			continue
 		}
 		canonical := canonicalOf(h)
-		if len(h.CNAMEs) == 0 || canonical == "" || canonical == t.key {
+		if len(h.CNAMEs) == 0 || canonical == "" || canonical == t.Key {
 			continue
 		}
 		// A short name expanded by the resolver's search list to its own
 		// FQDN is not an alias.
-		if !strings.Contains(t.key, ".") && strings.SplitN(canonical, ".", 2)[0] == t.key {
+		if !strings.Contains(t.Key, ".") && strings.SplitN(canonical, ".", 2)[0] == t.Key {
 			continue
 		}
 		for _, p := range ix.fill(t).spns {
-			k := cnameKey{account: p.account, canonical: canonical}
+			k := cnameKey{Account: p.Account, canonical: canonical}
 			if _, seen := groups[k]; !seen {
 				order = append(order, k)
 				lookups[k] = h
@@ -90,28 +91,16 @@ func runDNSCNAME(s *audit.Snapshot, opt Options) []Finding {
 			groups[k] = append(groups[k], p)
 		}
 	}
-	idx := ix.spnIndex()
 	for _, k := range order {
-		out = append(out, cnameFinding(s, idx, k, groups[k], lookups[k]))
+		out = append(out, cnameFinding(s, ix, k, groups[k], lookups[k]))
 	}
-	return append(out, unobservedHostsFinding(s, "CNAMEs of SPN hosts", unobserved, why)...)
+	return append(out, unobservedHostsFinding(ix, "CNAMEs of SPN hosts", unobserved, why)...)
 }
 
-// canonicalOf is the name a client ends up asking for.
-func canonicalOf(h audit.HostLookup) string {
-	if h.Canonical != "" {
-		return spn.NormalizeHost(h.Canonical)
-	}
-	if n := len(h.CNAMEs); n > 0 {
-		return spn.NormalizeHost(h.CNAMEs[n-1])
-	}
-	return ""
-}
-
-func cnameFinding(s *audit.Snapshot, idx spnIndex, k cnameKey, aliases []parsedSPN, h audit.HostLookup) Finding {
-	acct := k.account
-	who := qualifiedName(s, acct)
-	forest := forestKey(s, acct.Domain)
+func cnameFinding(s *audit.Snapshot, ix *view, k cnameKey, aliases []parsedSPN, h audit.HostLookup) Finding {
+	acct := k.Account
+	who := qualifiedName(ix, acct)
+	forest := ix.ForestKey(acct.Domain)
 
 	register := Option{Name: "register-canonical", Summary: fmt.Sprintf("Register the canonical name %s on %s and remove the alias SPN(s).", k.canonical, who)}
 	var now []string
@@ -124,34 +113,33 @@ func cnameFinding(s *audit.Snapshot, idx spnIndex, k cnameKey, aliases []parsedS
 			continue
 		}
 		seen[want.Key()] = true
-		holders, via := ticketOwner(s, idx, forest, want)
+		holders, via := ix.TicketOwner(forest, want)
 		switch {
 		case len(holders) == 0:
 			now = append(now, fmt.Sprintf("%s: nobody holds it (KDC_ERR_S_PRINCIPAL_UNKNOWN, NTLM fallback)", want.Raw))
 		case via != "":
-			now = append(now, fmt.Sprintf("%s: ticket for %s (holds %s, sPNMappings alias)", want.Raw, strings.Join(names(s, holders), ", "), via))
+			now = append(now, fmt.Sprintf("%s: ticket for %s (holds %s, sPNMappings alias)", want.Raw, strings.Join(names(ix, holders), ", "), via))
 		default:
-			now = append(now, fmt.Sprintf("%s: ticket for %s", want.Raw, strings.Join(names(s, holders), ", ")))
+			now = append(now, fmt.Sprintf("%s: ticket for %s", want.Raw, strings.Join(names(ix, holders), ", ")))
 		}
 		switch {
 		case len(holders) == 1 && holders[0] == acct:
 			// Tickets already go to this account: only the alias needs to go.
 		case via == "" && len(holders) > 0:
-			register.Steps = append(register.Steps, fmt.Sprintf("%s is already held by %s: decide which account runs the service on %s; "+
-				"if it is %s, first run setspn -D %s on the current holder.", want.Raw, strings.Join(names(s, holders), ", "), k.canonical, who, want.Raw))
 			register.Actions = append(register.Actions, Action{Type: ActionManual, Account: who, Domain: acct.Domain, SPN: want.Raw,
-				Note: "canonical SPN already held by " + strings.Join(names(s, holders), ", ")})
+				Note: "canonical SPN already held by " + strings.Join(names(ix, holders), ", "),
+				Say: action.Say(fmt.Sprintf("%s is already held by %s: decide which account runs the service on %s; "+
+					"if it is %s, first run ", want.Raw, strings.Join(names(ix, holders), ", "), k.canonical, who),
+					action.CmdLine("setspn", "-D", action.D(want.Raw), "<current holder>"), " on the current holder.")})
 		default:
 			if via != "" {
-				register.Steps = append(register.Steps, fmt.Sprintf("Caution: %s then no longer goes to %s (which holds %s); do this only if no service on %s runs as that account.",
-					want.Raw, strings.Join(names(s, holders), ", "), via, k.canonical))
+				register.Actions = append(register.Actions, Action{Type: ActionAdvice, Note: fmt.Sprintf("Caution: %s then no longer goes to %s (which holds %s); do this only if no service on %s runs as that account.",
+					want.Raw, strings.Join(names(ix, holders), ", "), via, k.canonical)})
 			}
-			register.Steps = append(register.Steps, fmt.Sprintf("setspn -S %s %s", want.Raw, who))
 			register.Actions = append(register.Actions, Action{Type: ActionAddSPN, AccountDN: acct.DN, Account: who, Domain: acct.Domain, SPN: want.Raw})
 		}
 	}
 	for _, p := range aliases {
-		register.Steps = append(register.Steps, fmt.Sprintf("setspn -D %s %s", shellArg(p.Raw), who))
 		register.Actions = append(register.Actions, Action{Type: ActionRemoveSPN, AccountDN: acct.DN, Account: who, Domain: acct.Domain, SPN: p.Raw})
 	}
 
@@ -162,19 +150,22 @@ func cnameFinding(s *audit.Snapshot, idx spnIndex, k cnameKey, aliases []parsedS
 		zone, label = acct.Domain, alias
 	}
 	address := "<address of " + k.canonical + ">"
+	addressArg := any(address)
 	if len(h.A) > 0 {
 		address = h.A[0]
+		addressArg = action.D(address)
 	}
 	aRecord := Option{
 		Name:    "a-record",
 		Summary: fmt.Sprintf("Replace the CNAME %s → %s by an A record, so %s is itself canonical and the SPN is right.", alias, k.canonical, alias),
-		Steps: []string{
-			fmt.Sprintf("Remove-DnsServerResourceRecord -ZoneName %s -RRType CNAME -Name %s -Force", zone, label),
-			fmt.Sprintf("Add-DnsServerResourceRecordA -ZoneName %s -Name %s -IPv4Address %s", zone, label, address),
-			"Resolve-DnsName " + alias,
+		Actions: []Action{
+			{Type: ActionManual, Host: alias, Domain: zone,
+				Note: fmt.Sprintf("replace CNAME %s -> %s in zone %s by an A record (%s)", label, k.canonical, zone, address),
+				Say:  action.Say(action.PS("Remove-DnsServerResourceRecord", "-ZoneName", action.D(zone), "-RRType", "CNAME", "-Name", action.D(label), "-Force"))},
+			{Type: ActionManual, Host: alias, Domain: zone,
+				Say: action.Say(action.PS("Add-DnsServerResourceRecordA", "-ZoneName", action.D(zone), "-Name", action.D(label), "-IPv4Address", addressArg))},
+			{Type: ActionAdvice, Host: alias, Say: action.Say(action.PS("Resolve-DnsName", action.D(alias)))},
 		},
-		Actions: []Action{{Type: ActionManual, Host: alias, Domain: zone,
-			Note: fmt.Sprintf("replace CNAME %s -> %s in zone %s by an A record (%s)", label, k.canonical, zone, address)}},
 	}
 
 	ev := []Evidence{

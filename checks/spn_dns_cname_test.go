@@ -61,7 +61,7 @@ func TestDNSCNAMERemediation(t *testing.T) {
 		if len(fs) != 1 {
 			t.Fatalf("want 1 finding, got %+v", fs)
 		}
-		reg := strings.Join(fs[0].Remediation[0].Steps, "\n")
+		reg := strings.Join(fs[0].Remediation[0].Steps(), "\n")
 		for _, want := range []string{`setspn -S HTTP/app04.corp.example CORP\svc-portal`, `setspn -D HTTP/portal.corp.example CORP\svc-portal`, `setspn -D HTTP/portal CORP\svc-portal`} {
 			if !strings.Contains(reg, want) {
 				t.Errorf("register-canonical lacks %q:\n%s", want, reg)
@@ -70,8 +70,8 @@ func TestDNSCNAMERemediation(t *testing.T) {
 		if strings.Count(reg, "setspn -S") != 1 {
 			t.Errorf("canonical SPN registered more than once:\n%s", reg)
 		}
-		arec := strings.Join(fs[0].Remediation[1].Steps, "\n")
-		if !strings.Contains(arec, "-RRType CNAME -Name portal") || !strings.Contains(arec, "-Name portal -IPv4Address 10.0.0.4") {
+		arec := strings.Join(fs[0].Remediation[1].Steps(), "\n")
+		if !strings.Contains(arec, "-RRType CNAME -Name 'portal'") || !strings.Contains(arec, "-Name 'portal' -IPv4Address '10.0.0.4'") {
 			t.Errorf("a-record steps:\n%s", arec)
 		}
 		if !strings.Contains(fs[0].Explanation, "nobody holds it") {
@@ -80,7 +80,7 @@ func TestDNSCNAMERemediation(t *testing.T) {
 	})
 	t.Run("canonical SPN held elsewhere: no blind setspn -S", func(t *testing.T) {
 		fs := runDNSCNAME(withHosts(newSnapshot(user("svc-portal", "HTTP/portal.corp.example"), user("svc-app04", "HTTP/app04.corp.example")), portal), DefaultOptions())
-		reg := strings.Join(fs[0].Remediation[0].Steps, "\n")
+		reg := strings.Join(fs[0].Remediation[0].Steps(), "\n")
 		if strings.Contains(reg, "setspn -S") || !strings.Contains(reg, `already held by CORP\svc-app04`) {
 			t.Errorf("steps:\n%s", reg)
 		}
@@ -90,7 +90,7 @@ func TestDNSCNAMERemediation(t *testing.T) {
 		if !strings.Contains(fs[0].Explanation, `ticket for APP04$`) && !strings.Contains(fs[0].Explanation, `ticket for CORP\APP04$`) {
 			t.Errorf("explanation: %s", fs[0].Explanation)
 		}
-		if reg := strings.Join(fs[0].Remediation[0].Steps, "\n"); !strings.Contains(reg, "Caution") {
+		if reg := strings.Join(fs[0].Remediation[0].Steps(), "\n"); !strings.Contains(reg, "Caution") {
 			t.Errorf("steps lack the caution:\n%s", reg)
 		}
 	})

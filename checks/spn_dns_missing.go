@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var dnsMissing = Check{
@@ -46,7 +48,7 @@ Sources
 }
 
 func runDNSMissing(s *audit.Snapshot, opt Options) []Finding {
-	ix := indexFor(s, opt)
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "SPN hosts' DNS")
 	var unobserved []hostSPNs
 	why := map[string]string{}
@@ -55,18 +57,19 @@ func runDNSMissing(s *audit.Snapshot, opt Options) []Finding {
 		switch {
 		case !ok:
 			unobserved = append(unobserved, ix.fill(t))
-			why[t.label()] = "no DNS lookup recorded"
+			why[t.Label()] = "no DNS lookup recorded"
 		case h.Status == audit.DNSNXDomain || h.Status == audit.DNSNoData:
-			out = append(out, dnsMissingFinding(s, ix.fill(t), h))
+			out = append(out, dnsMissingFinding(ix, ix.fill(t), h))
 		case h.Status != audit.DNSOK:
 			unobserved = append(unobserved, ix.fill(t))
-			why[t.label()] = "lookup failed (" + h.Status + "): " + h.Error
+			why[t.Label()] = "lookup failed (" + h.Status + "): " + h.Error
 		}
 	}
-	return append(out, unobservedHostsFinding(s, "SPN hosts' DNS", unobserved, why)...)
+	return append(out, unobservedHostsFinding(ix, "SPN hosts' DNS", unobserved, why)...)
 }
 
-func dnsMissingFinding(s *audit.Snapshot, t hostSPNs, h audit.HostLookup) Finding {
+func dnsMissingFinding(ix *view, t hostSPNs, h audit.HostLookup) Finding {
+	s := ix.Snapshot()
 	accounts := accountsOf(t.spns)
 	severity := Low // a retired computer's leftovers
 	for _, a := range accounts {
@@ -82,49 +85,49 @@ func dnsMissingFinding(s *audit.Snapshot, t hostSPNs, h audit.HostLookup) Findin
 		{Key: "dns name", Value: h.Name},
 		{Key: "dns status", Value: h.Status},
 		dnsSourceEvidence(s, h),
-		{Key: "spns", Value: spnList(s, t.spns)},
+		{Key: "spns", Value: spnList(ix, t.spns)},
 	}
 	if h.Error != "" {
 		ev = append(ev, Evidence{Key: "dns error", Value: h.Error})
 	}
-	affected := []Object{{Kind: "dns-name", Name: t.key}}
+	affected := []Object{{Kind: "dns-name", Name: t.Key}}
 	for _, a := range accounts {
 		affected = append(affected, accountObject(a))
 	}
 
-	zone := hostDomain(s, t.key)
-	label := strings.TrimSuffix(t.key, "."+strings.ToLower(zone))
+	zone := hostDomain(s, t.Key)
+	label := strings.TrimSuffix(t.Key, "."+strings.ToLower(zone))
 	if zone == "" {
 		// A short name or a name outside the audited domains: the zone of
 		// the account's domain is the likeliest home.
 		zone = accounts[0].Domain
-		label = t.key
+		label = t.Key
 	}
 	host := t.spns[0].Host
 	addDNS := Option{
 		Name:    "add-dns",
 		Summary: fmt.Sprintf("If the service still answers as %s, publish the name in DNS.", host),
-		Steps: []string{
-			fmt.Sprintf("Add-DnsServerResourceRecordA -ZoneName %s -Name %s -IPv4Address <address of the server>", zone, label),
-			"Resolve-DnsName " + host,
+		Actions: []Action{
+			{Type: ActionManual, Host: host, Domain: zone,
+				Note: fmt.Sprintf("create an A record %s in zone %s for the server that runs the service", label, zone),
+				Say:  action.Say(action.PS("Add-DnsServerResourceRecordA", "-ZoneName", action.D(zone), "-Name", action.D(label), "-IPv4Address", "<address of the server>"))},
+			{Type: ActionAdvice, Host: host, Say: action.Say(action.PS("Resolve-DnsName", action.D(host)))},
 		},
-		Actions: []Action{{Type: ActionManual, Host: host, Domain: zone,
-			Note: fmt.Sprintf("create an A record %s in zone %s for the server that runs the service", label, zone)}},
 	}
-	remove := removeSPNOption(s, "remove", fmt.Sprintf("If %s is retired, remove its SPN(s).", host), t.spns)
+	remove := removeSPNOption(ix, "remove", fmt.Sprintf("If %s is retired, remove its SPN(s).", host), t.spns)
 
 	domain := zone
 	return Finding{
 		Severity: severity,
 		Title:    fmt.Sprintf("SPN host %s does not resolve (%s)", host, h.Status),
 		Domain:   domain,
-		Subject:  t.key,
+		Subject:  t.Key,
 		Affected: affected,
 		Evidence: ev,
 		Explanation: fmt.Sprintf("DNS answered for %s: %s. Clients never connect to a name that does not resolve, so %s "+
 			"serves nobody: either it is left over from a retired server (and blocks registering it where it belongs), or "+
 			"clients reach the service by another name and ask for an SPN nobody holds, falling back to NTLM.",
-			h.Name, answer, spnList(s, t.spns)),
+			h.Name, answer, spnList(ix, t.spns)),
 		Remediation: []Option{remove, addDNS},
 	}
 }

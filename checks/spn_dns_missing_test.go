@@ -64,7 +64,7 @@ func TestDNSMissingEvidenceAndRemediation(t *testing.T) {
 		t.Errorf("evidence = %v", ev)
 	}
 	steps := allSteps(fs[0])
-	for _, want := range []string{`setspn -D HTTP/ghost.corp.example CORP\svc-ghost`, "Add-DnsServerResourceRecordA -ZoneName corp.example -Name ghost"} {
+	for _, want := range []string{`setspn -D HTTP/ghost.corp.example CORP\svc-ghost`, "Add-DnsServerResourceRecordA -ZoneName 'corp.example' -Name 'ghost'"} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("steps lack %q:\n%s", want, steps)
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var dnsPTR = Check{
@@ -59,7 +61,7 @@ type ptrHost struct {
 }
 
 func runDNSPTR(s *audit.Snapshot, opt Options) []Finding {
-	ix := indexFor(s, opt)
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "SPN hosts' reverse DNS")
 	// A short name and its FQDN are one host: group by canonical name.
 	byCanonical := map[string]*ptrHost{}
@@ -72,7 +74,7 @@ func runDNSPTR(s *audit.Snapshot, opt Options) []Finding {
 		}
 		if len(h.A)+len(h.AAAA) > 0 && len(h.PTR) == 0 {
 			unobserved = append(unobserved, ix.fill(t))
-			why[t.label()] = "the answer has no reverse lookups"
+			why[t.Label()] = "the answer has no reverse lookups"
 			continue
 		}
 		// Every address a lookup resolved has its entry in PTR (nil names:
@@ -102,12 +104,13 @@ func runDNSPTR(s *audit.Snapshot, opt Options) []Finding {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		out = append(out, dnsPTRFinding(s, byCanonical[k]))
+		out = append(out, dnsPTRFinding(ix, byCanonical[k]))
 	}
-	return append(out, unobservedHostsFinding(s, "SPN hosts' reverse DNS", unobserved, why)...)
+	return append(out, unobservedHostsFinding(ix, "SPN hosts' reverse DNS", unobserved, why)...)
 }
 
-func dnsPTRFinding(s *audit.Snapshot, p *ptrHost) Finding {
+func dnsPTRFinding(ix *view, p *ptrHost) Finding {
+	s := ix.Snapshot()
 	accounts := accountsOf(p.spns)
 	var others []string
 	seen := map[string]bool{}
@@ -127,7 +130,7 @@ func dnsPTRFinding(s *audit.Snapshot, p *ptrHost) Finding {
 	for _, w := range p.wrong {
 		ev = append(ev, Evidence{Key: "PTR " + w.addr, Value: strings.Join(w.names, ", ")})
 	}
-	ev = append(ev, dnsSourceEvidence(s, p.lookup), Evidence{Key: "spns", Value: spnList(s, p.spns)})
+	ev = append(ev, dnsSourceEvidence(s, p.lookup), Evidence{Key: "spns", Value: spnList(ix, p.spns)})
 
 	// What an rdns client asks for instead, for each SPN.
 	var asks []string
@@ -143,11 +146,11 @@ func dnsPTRFinding(s *audit.Snapshot, p *ptrHost) Finding {
 		affected = append(affected, accountObject(a))
 	}
 	host, zone, _ := strings.Cut(p.canonical, ".")
-	var fixPTR []string
+	var fixPTR []Action
 	for _, w := range p.wrong {
-		fixPTR = append(fixPTR, replacePTRSteps(w, p.canonical)...)
+		fixPTR = append(fixPTR, replacePTRActions(w, p.canonical)...)
 	}
-	fixPTR = append(fixPTR, fmt.Sprintf("Verify: Resolve-DnsName %s, then Resolve-DnsName <each address> -Type PTR (the zone name assumes a /24 reverse zone; adjust to yours).", p.canonical))
+	fixPTR = append(fixPTR, verifyPTRAction(p.canonical))
 	return Finding{
 		Severity: Low,
 		Title:    fmt.Sprintf("Reverse DNS of SPN host %s names %s", p.canonical, strings.Join(others, ", ")),
@@ -158,34 +161,33 @@ func dnsPTRFinding(s *audit.Snapshot, p *ptrHost) Finding {
 		Explanation: fmt.Sprintf("%s resolves to %s, whose PTR names %s. Clients that canonicalise through reverse DNS "+
 			"(MIT Kerberos and Heimdal with rdns = true, Java, SSSD, GSSAPI on Linux and macOS) ask for %s instead of the SPNs "+
 			"registered (%s): the ticket is for another account, or there is none. Windows clients are not affected.",
-			p.canonical, joinAddrs(p.wrong), strings.Join(others, ", "), strings.Join(asks, ", "), spnList(s, p.spns)),
+			p.canonical, joinAddrs(p.wrong), strings.Join(others, ", "), strings.Join(asks, ", "), spnList(ix, p.spns)),
 		Remediation: []Option{
 			{
 				Name:    "fix-ptr",
 				Summary: fmt.Sprintf("If the address belongs to %s alone (the PTR is stale), make its PTR name %s.", p.canonical, p.canonical),
-				Steps:   fixPTR,
-				Actions: []Action{{Type: ActionManual, Host: p.canonical, Domain: zone,
-					Note: fmt.Sprintf("make the PTR of %s name %s", joinAddrs(p.wrong), p.canonical)}},
+				Actions: fixPTR,
 			},
 			{
 				Name:    "own-address",
 				Summary: fmt.Sprintf("If the address is shared with %s, give %s an address of its own, with its PTR.", strings.Join(others, ", "), p.canonical),
-				Steps: []string{
-					fmt.Sprintf("Remove-DnsServerResourceRecord -ZoneName %s -RRType A -Name %s -Force", zone, host),
-					fmt.Sprintf("Add-DnsServerResourceRecordA -ZoneName %s -Name %s -IPv4Address <new address> -CreatePtr", zone, host),
-					"Bind the site (or service) to the new address, then: Resolve-DnsName " + p.canonical + " and Resolve-DnsName <new address> -Type PTR",
+				Actions: []Action{
+					{Type: ActionManual, Host: p.canonical, Domain: zone, Note: fmt.Sprintf("give %s its own address with a PTR naming it", p.canonical),
+						Say: action.Say(action.PS("Remove-DnsServerResourceRecord", "-ZoneName", action.Value(zone), "-RRType", "A", "-Name", action.Value(host), "-Force"))},
+					{Type: ActionManual, Host: p.canonical, Domain: zone,
+						Say: action.Say(action.PS("Add-DnsServerResourceRecordA", "-ZoneName", action.Value(zone), "-Name", action.Value(host), "-IPv4Address", "<new address>", "-CreatePtr"))},
+					{Type: ActionManual, Host: p.canonical,
+						Say: action.Say("Bind the site (or service) to the new address, then: ", action.PS("Resolve-DnsName", action.D(p.canonical)), " and ", action.PS("Resolve-DnsName", "<new address>", "-Type", "PTR"))},
 				},
-				Actions: []Action{{Type: ActionManual, Host: p.canonical, Domain: zone,
-					Note: fmt.Sprintf("give %s its own address with a PTR naming it", p.canonical)}},
 			},
 			{
 				Name:    "clients-rdns-off",
 				Summary: "Where DNS cannot change: stop the affected clients from canonicalising through reverse DNS.",
-				Steps: []string{
-					"In /etc/krb5.conf [libdefaults]: rdns = false (MIT krb5 1.10+), and dns_canonicalize_hostname = fallback (1.18+)",
-					"Then on such a client: kvno " + p.spns[0].Raw + " (it must name the SPN as registered)",
+				Actions: []Action{
+					{Type: ActionManual, Host: p.canonical, Note: "set rdns = false on Linux/macOS Kerberos clients",
+						Say: action.Say("In /etc/krb5.conf [libdefaults]: rdns = false (MIT krb5 1.10+), and dns_canonicalize_hostname = fallback (1.18+)")},
+					{Type: ActionAdvice, SPN: p.spns[0].Raw, Say: action.Say("Then on such a client: ", action.ShLine("kvno", action.D(p.spns[0].Raw)), " (it must name the SPN as registered)")},
 				},
-				Actions: []Action{{Type: ActionManual, Host: p.canonical, Note: "set rdns = false on Linux/macOS Kerberos clients"}},
 			},
 		},
 	}

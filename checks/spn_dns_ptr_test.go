@@ -100,15 +100,15 @@ func TestDNSPTREvidenceAndRemediation(t *testing.T) {
 	steps := ""
 	for _, o := range f.Remediation {
 		names = append(names, o.Name)
-		steps += strings.Join(o.Steps, "\n") + "\n"
+		steps += strings.Join(o.Steps(), "\n") + "\n"
 	}
 	if !reflect.DeepEqual(names, []string{"fix-ptr", "own-address", "clients-rdns-off"}) {
 		t.Errorf("options = %v", names)
 	}
 	for _, want := range []string{
-		"Remove-DnsServerResourceRecord -ZoneName 0.0.10.in-addr.arpa -RRType Ptr -Name 13 -RecordData file01.corp.example. -Force",
-		"Add-DnsServerResourceRecordPtr -ZoneName 0.0.10.in-addr.arpa -Name 13 -PtrDomainName shared.corp.example.",
-		"Add-DnsServerResourceRecordA -ZoneName corp.example -Name shared -IPv4Address <new address> -CreatePtr",
+		"Remove-DnsServerResourceRecord -ZoneName '0.0.10.in-addr.arpa' -RRType Ptr -Name '13' -RecordData 'file01.corp.example.' -Force",
+		"Add-DnsServerResourceRecordPtr -ZoneName '0.0.10.in-addr.arpa' -Name '13' -PtrDomainName 'shared.corp.example.'",
+		"Add-DnsServerResourceRecordA -ZoneName 'corp.example' -Name 'shared' -IPv4Address <new address> -CreatePtr",
 		"rdns = false",
 	} {
 		if !strings.Contains(steps, want) {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/spn"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var duplicateSPN = Check{
@@ -64,17 +66,18 @@ func runDuplicateSPN(s *audit.Snapshot, opt Options) []Finding {
 	// SPN-MALFORMED's; krbtgt's are by design): only keys with more than
 	// one holder get a group, not all million of them.
 	var keys []string
-	dups := indexFor(s, opt).spnIndex().duplicates()
+	ix := viewFor(s, opt)
+	dups := ix.DuplicateSPNs()
 	for k := range dups {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		g := &spnGroup{key: k, accounts: dups[k].all(), raw: map[*audit.Account]string{}}
+		g := &spnGroup{key: k, accounts: dups[k].All(), raw: map[*audit.Account]string{}}
 		for _, a := range g.accounts {
 			g.raw[a] = rawWithKey(a, k)
 		}
-		out = append(out, duplicateFinding(s, g))
+		out = append(out, duplicateFinding(s, ix, g))
 	}
 	return out
 }
@@ -89,13 +92,13 @@ func rawWithKey(a *audit.Account, k string) string {
 	return ""
 }
 
-func duplicateFinding(s *audit.Snapshot, g *spnGroup) Finding {
+func duplicateFinding(s *audit.Snapshot, ix *view, g *spnGroup) Finding {
 	// Group the holders by forest, in order of appearance.
 	byForest := map[string][]*audit.Account{}
 	var forests []string
 	domains := map[string]bool{}
 	for _, a := range g.accounts {
-		f := forestKey(s, a.Domain)
+		f := ix.ForestKey(a.Domain)
 		if _, ok := byForest[f]; !ok {
 			forests = append(forests, f)
 		}
@@ -118,7 +121,7 @@ func duplicateFinding(s *audit.Snapshot, g *spnGroup) Finding {
 	ownerDomain := hostDomain(s, host)
 	ownerForest := ""
 	if ownerDomain != "" {
-		ownerForest = forestKey(s, ownerDomain)
+		ownerForest = ix.ForestKey(ownerDomain)
 	}
 
 	var scope string
@@ -137,7 +140,7 @@ func duplicateFinding(s *audit.Snapshot, g *spnGroup) Finding {
 		severity = Critical
 	}
 
-	holders := names(s, g.accounts)
+	holders := names(ix, g.accounts)
 	var why strings.Builder
 	if withinForest {
 		for _, f := range forests {
@@ -148,13 +151,13 @@ func duplicateFinding(s *audit.Snapshot, g *spnGroup) Finding {
 				"(Windows logs KDC event 11 and answers KDC_ERR_S_PRINCIPAL_UNKNOWN; other KDCs KDC_ERR_PRINCIPAL_NOT_UNIQUE), "+
 				"so clients fall back to NTLM or fail; a KDC that sees only one issues a ticket for that account, which a "+
 				"service running as another of them rejects (KRB_AP_ERR_MODIFIED). ",
-				f, strings.Join(names(s, byForest[f]), ", "), first)
+				f, strings.Join(names(ix, byForest[f]), ", "), first)
 		}
 	}
 	if crossForest {
 		var per []string
 		for _, f := range forests {
-			per = append(per, fmt.Sprintf("clients in %s get a ticket for %s", f, strings.Join(names(s, byForest[f]), " or ")))
+			per = append(per, fmt.Sprintf("clients in %s get a ticket for %s", f, strings.Join(names(ix, byForest[f]), " or ")))
 		}
 		fmt.Fprintf(&why, "Across forests each client's own KDC issues the ticket for its own forest's holder and never "+
 			"refers the client over the trust while it holds the SPN itself: %s. The service runs as one account; "+
@@ -165,7 +168,7 @@ func duplicateFinding(s *audit.Snapshot, g *spnGroup) Finding {
 		preferred = byForest[ownerForest][0]
 		if crossForest {
 			fmt.Fprintf(&why, "%s is in %s's DNS namespace, so the service most likely runs as %s; check before removing. ",
-				host, ownerDomain, qualifiedName(s, preferred))
+				host, ownerDomain, qualifiedName(ix, preferred))
 		}
 	}
 
@@ -176,31 +179,30 @@ func duplicateFinding(s *audit.Snapshot, g *spnGroup) Finding {
 	}
 	var options []Option
 	for _, keep := range order {
-		keepName := qualifiedName(s, keep)
+		keepName := qualifiedName(ix, keep)
 		o := Option{
 			Name:    "keep-on-" + strings.ToLower(keepName),
 			Summary: fmt.Sprintf("Keep %s on %s (if the service runs as %s) and remove it from the other account(s).", first, keepName, keepName),
-			Steps:   []string{"setspn -X -F"},
+			Actions: []Action{{Type: ActionAdvice, Say: action.Say(action.CmdLine("setspn", "-X", "-F"))}},
 		}
 		for _, other := range g.accounts {
 			if other == keep {
 				continue
 			}
-			otherName := qualifiedName(s, other)
-			if forestKey(s, other.Domain) != forestKey(s, keep.Domain) {
-				o.Steps = append(o.Steps, fmt.Sprintf("Run the next command as an administrator of %s (forest %s).", other.Domain, forestKey(s, other.Domain)))
+			otherName := qualifiedName(ix, other)
+			if ix.ForestKey(other.Domain) != ix.ForestKey(keep.Domain) {
+				o.Actions = append(o.Actions, Action{Type: ActionAdvice, Note: fmt.Sprintf("Run the next command as an administrator of %s (forest %s).", other.Domain, ix.ForestKey(other.Domain))})
 			}
-			o.Steps = append(o.Steps, fmt.Sprintf("setspn -D %s %s", shellArg(g.raw[other]), otherName))
 			o.Actions = append(o.Actions, Action{Type: ActionRemoveSPN, AccountDN: other.DN, Account: otherName, Domain: other.Domain, SPN: g.raw[other]})
 		}
-		o.Steps = append(o.Steps, "setspn -Q "+shellArg(first))
+		o.Actions = append(o.Actions, Action{Type: ActionAdvice, SPN: first, Say: action.Say(action.CmdLine("setspn", "-Q", action.D(first)))})
 		options = append(options, o)
 	}
 
 	ev := []Evidence{{Key: "spn", Value: first}, {Key: "scope", Value: scope}}
 	var affected []Object
 	for _, a := range g.accounts {
-		ev = append(ev, Evidence{Key: "holder", Value: fmt.Sprintf("%s (%s, %s) as %s", qualifiedName(s, a), a.Kind, a.DN, g.raw[a])})
+		ev = append(ev, Evidence{Key: "holder", Value: fmt.Sprintf("%s (%s, %s) as %s", qualifiedName(ix, a), a.Kind, a.DN, g.raw[a])})
 		affected = append(affected, accountObject(a))
 	}
 	domain := ownerDomain

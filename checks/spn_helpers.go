@@ -2,9 +2,7 @@ package checks
 
 import (
 	"fmt"
-	"hash/maphash"
 	"net"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -27,10 +25,7 @@ func isDC(a *audit.Account) bool {
 
 // isKrbtgt reports whether a is the domain's krbtgt account (or an RODC's
 // krbtgt_NNNNN): disabled by design and holding kadmin/changepw in every domain.
-func isKrbtgt(a *audit.Account) bool {
-	n := a.SAMAccountName // compared without lower-casing: no allocation per SPN
-	return strings.EqualFold(n, "krbtgt") || (len(n) > 7 && strings.EqualFold(n[:7], "krbtgt_"))
-}
+func isKrbtgt(a *audit.Account) bool { return a.IsKrbtgt() }
 
 // isMachineKind reports whether a is a computer or a (group) managed service
 // account: accounts whose password the system rotates.
@@ -52,15 +47,6 @@ func isDisabled(a *audit.Account) bool {
 func snapshotNow(s *audit.Snapshot) (time.Time, bool) {
 	t := s.Collection.FinishedAt
 	return t, !t.IsZero()
-}
-
-// forestKey names the forest of a domain: the forest root, or the domain
-// itself (lower-cased) when the snapshot does not place it in a forest.
-func forestKey(s *audit.Snapshot, domain string) string {
-	if f, ok := s.ForestOf(domain); ok {
-		return strings.ToLower(f.RootDomain)
-	}
-	return strings.ToLower(domain)
 }
 
 // hostDomain returns the collected domain whose DNS namespace holds host
@@ -94,75 +80,6 @@ func isIPAddress(host string) bool {
 	return net.ParseIP(h) != nil
 }
 
-// spnHolders are the accounts holding one SPN key, in snapshot order.
-// Almost every SPN has one holder, kept inline.
-type spnHolders struct {
-	first *audit.Account
-	more  []*audit.Account // further holders, in order; nil for a unique SPN
-}
-
-func (h spnHolders) add(a *audit.Account) spnHolders {
-	if h.first == nil {
-		h.first = a
-		return h
-	}
-	if h.first == a {
-		return h
-	}
-	for _, b := range h.more {
-		if b == a {
-			return h
-		}
-	}
-	h.more = append(h.more, a)
-	return h
-}
-
-// all returns the holders in order.
-func (h spnHolders) all() []*audit.Account {
-	if h.first == nil {
-		return nil
-	}
-	return append([]*audit.Account{h.first}, h.more...)
-}
-
-// holdersIn returns the accounts of one forest holding the SPN key.
-func (idx spnIndex) holdersIn(s *audit.Snapshot, forest, key string) []*audit.Account {
-	var out []*audit.Account
-	for _, a := range idx.get(key).all() {
-		if forestKey(s, a.Domain) == forest {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-// ticketOwner says which account of a forest a KDC issues a ticket for when
-// a client asks for want: the account holding it explicitly, else the one
-// holding the service class that sPNMappings maps it to ([MS-DRSR] 4.1.4.2.14
-// LookupSPN). via is "" for an explicit holder, else the mapped SPN.
-func ticketOwner(s *audit.Snapshot, idx spnIndex, forest string, want spn.SPN) (holders []*audit.Account, via string) {
-	if h := idx.holdersIn(s, forest, want.Key()); len(h) > 0 {
-		return h, ""
-	}
-	for _, f := range s.Forests {
-		if strings.ToLower(f.RootDomain) != forest {
-			continue
-		}
-		target := f.SPNMappings[want.Class()]
-		if target == "" || target == want.Class() {
-			return nil, ""
-		}
-		mapped := want
-		mapped.ServiceClass = target
-		mapped.Raw = target + strings.TrimPrefix(want.Raw, want.ServiceClass)
-		if h := idx.holdersIn(s, forest, mapped.Key()); len(h) > 0 {
-			return h, mapped.Raw
-		}
-	}
-	return nil, ""
-}
-
 // withHost returns p for another host, keeping class, port and service name.
 func withHost(p spn.SPN, host string) spn.SPN {
 	q := p
@@ -179,33 +96,21 @@ func withHost(p spn.SPN, host string) spn.SPN {
 	return q
 }
 
-// shellArg quotes a value for cmd.exe and PowerShell when it holds a space.
-func shellArg(v string) string {
-	if strings.ContainsAny(v, " \t\"'") {
-		return `"` + strings.ReplaceAll(v, `"`, `\"`) + `"`
-	}
-	return v
-}
-
-// psQuote quotes a value for a PowerShell single-quoted string.
-func psQuote(v string) string { return "'" + strings.ReplaceAll(v, "'", "''") + "'" }
-
 // names lists accounts as DOMAIN\name, in order.
-func names(s *audit.Snapshot, accounts []*audit.Account) []string {
+func names(ix *view, accounts []*audit.Account) []string {
 	out := make([]string, 0, len(accounts))
 	for _, a := range accounts {
-		out = append(out, qualifiedName(s, a))
+		out = append(out, qualifiedName(ix, a))
 	}
 	return out
 }
 
 // removeSPNOption removes each SPN from its account.
-func removeSPNOption(s *audit.Snapshot, name, summary string, ps []parsedSPN) Option {
+func removeSPNOption(ix *view, name, summary string, ps []parsedSPN) Option {
 	o := Option{Name: name, Summary: summary}
 	for _, p := range ps {
-		who := qualifiedName(s, p.account)
-		o.Steps = append(o.Steps, fmt.Sprintf("setspn -D %s %s", shellArg(p.Raw), who))
-		o.Actions = append(o.Actions, Action{Type: ActionRemoveSPN, AccountDN: p.account.DN, Account: who, Domain: p.account.Domain, SPN: p.Raw})
+		who := qualifiedName(ix, p.Account)
+		o.Actions = append(o.Actions, Action{Type: ActionRemoveSPN, AccountDN: p.Account.DN, Account: who, Domain: p.Account.Domain, SPN: p.Raw})
 	}
 	return o
 }
@@ -258,17 +163,8 @@ func accountsGapFinding(s *audit.Snapshot, what string) []Finding {
 	}}
 }
 
-// hostTarget is one SPN host with the SPNs naming it. A short (single-label)
-// host is resolved the way a member of the account's domain resolves it, so
-// short hosts are grouped per domain.
-type hostTarget struct {
-	key    string // normalised host
-	domain string // for a short host: the accounts' domain (lower-case)
-	// The SPNs' positions in the index are snapIndex.hostMembers[first:first+n];
-	// their parsed forms are materialised by snapIndex.fill only for the
-	// hosts a check reports.
-	first, n int32
-}
+// hostTarget is one SPN host with the SPNs naming it (see audit.SPNHost).
+type hostTarget = audit.SPNHost
 
 // hostSPNs is a host with its SPNs.
 type hostSPNs struct {
@@ -276,155 +172,34 @@ type hostSPNs struct {
 	spns []parsedSPN
 }
 
-// members returns the positions of t's SPNs in the index.
-func (ix *snapIndex) members(t hostTarget) []int32 { return ix.hostMembers[t.first : t.first+t.n] }
-
 // fill returns t with its SPNs.
-func (ix *snapIndex) fill(t hostTarget) hostSPNs {
-	out := hostSPNs{hostTarget: t, spns: make([]parsedSPN, t.n)}
-	for i, n := range ix.members(t) {
-		out.spns[i] = ix.at(int(n))
-	}
-	return out
+func (ix *view) fill(t hostTarget) hostSPNs {
+	return hostSPNs{hostTarget: t, spns: ix.hostGroups().SPNs(t)}
 }
 
-// label names the host for people: "portal" or "portal (in lab.test)".
-func (t hostTarget) label() string {
-	if t.domain != "" {
-		return t.key + " (in " + t.domain + ")"
-	}
-	return t.key
-}
-
-// spnHosts groups the valid SPNs of ordinary accounts (not DCs, not krbtgt)
-// by host, sorted by host: the hosts whose DNS the DNS checks judge.
-//
-// The index computes it once for all the checks of a Run.
-func spnHosts(ix *snapIndex) []hostTarget {
-	ix.hostsOnce.Do(func() { ix.hostTargets = buildSPNHosts(ix) })
-	return ix.hostTargets
-}
-
-// Two passes over the parsed SPNs: the first finds each SPN's host and counts
-// the SPNs per host, the second fills every host's member list from one
-// shared array. (A []parsedSPN grown per host cost half a gigabyte on a
-// million SPNs; the checks need the SPNs of the few hosts they report.)
-// Hosts are found through a map keyed by the hash of host and domain,
-// confirmed against the host's first SPN, so no key string is built per
-// SPN; the targets are allocated once their number is known.
-func buildSPNHosts(ix *snapIndex) []hostTarget {
-	type hostKey struct{ host, domain string }
-	nspn := ix.spnCount()
-	// Most hosts are named by two or more SPNs (HOST, RestrictedKrbHost, ...):
-	// sizing for half as many hosts as SPNs avoids regrowing the map.
-	guess := nspn / 2
-	at := make(map[uint64]int32, guess) // index in firsts
-	var spill map[hostKey]int32         // hosts whose hash another host took (never in practice)
-	slot := make([]int32, nspn)
-	firsts := make([]int32, 0, guess) // per host: its first SPN
-	counts := make([]int32, 0, guess) // per host: its number of SPNs
-	domainOf := func(p parsedSPN) string {
-		if p.IsShortName() {
-			return strings.ToLower(p.account.Domain)
-		}
-		return ""
-	}
-	var buf, buf2 keyBuf
-	var hash maphash.Hash
-	hash.SetSeed(ix.seed)
-	for n := range slot {
-		slot[n] = -1
-		p := ix.at(n)
-		if p.err != nil || !ix.namesAHost(n) || isDC(p.account) || isKrbtgt(p.account) || isIPAddress(p.Host) {
-			continue
-		}
-		key := appendHostKey(buf[:0], p.Host)
-		domain := domainOf(p)
-		hash.Reset()
-		hash.Write(key)
-		hash.WriteByte(0)
-		hash.WriteString(domain)
-		h := hash.Sum64()
-		i, ok := at[h]
-		if ok {
-			q := ix.at(int(firsts[i]))
-			if string(appendHostKey(buf2[:0], q.Host)) != string(key) || domainOf(q) != domain {
-				k := hostKey{host: string(key), domain: domain}
-				if i, ok = spill[k]; !ok {
-					if spill == nil {
-						spill = map[hostKey]int32{}
-					}
-					i = int32(len(firsts))
-					spill[k] = i
-					firsts = append(firsts, int32(n))
-					counts = append(counts, 0)
-				}
-			}
-		} else {
-			i = int32(len(firsts))
-			at[h] = i
-			firsts = append(firsts, int32(n))
-			counts = append(counts, 0)
-		}
-		slot[n] = i
-		counts[i]++
-	}
-	at = nil
-	out := make([]hostTarget, len(firsts))
-	start := int32(0)
-	for i, c := range counts {
-		p := ix.at(int(firsts[i]))
-		out[i] = hostTarget{key: p.HostKey(), domain: domainOf(p), first: start, n: c}
-		firsts[i] = start // from here on: where the host's next member goes
-		start += c
-	}
-	members := make([]int32, start)
-	for n, i := range slot {
-		if i >= 0 {
-			members[firsts[i]] = int32(n)
-			firsts[i]++
-		}
-	}
-	ix.hostMembers = members
-	// By host, then domain: the order of host + "\x00" + domain.
-	slices.SortFunc(out, func(a, b hostTarget) int {
-		if c := strings.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		return strings.Compare(a.domain, b.domain)
+// hostGroups groups the valid SPNs of ordinary accounts (not DCs, not
+// krbtgt, not naming a literal address) by host: the hosts whose DNS the
+// DNS checks judge. The view computes it once for all the checks of a Run.
+func (ix *view) hostGroups() *audit.HostGroups {
+	ix.hostsOnce.Do(func() {
+		ix.hosts = ix.GroupSPNsByHost(func(n int, p parsedSPN) bool {
+			return p.Err == nil && ix.SPNNamesAHost(n) && !isDC(p.Account) && !isKrbtgt(p.Account) && !isIPAddress(p.Host)
+		})
 	})
-	return out
+	return ix.hosts
 }
 
-// lookupHost returns the DNS answer for an SPN host. A short name is judged
-// by the lookup recorded for it (the one asked with the accounts' domain as
-// suffix, or one recorded without a suffix); without one, by the lookup of
-// <name>.<domain>, which is what members of the domain resolve (their primary
-// DNS suffix is the domain). A lookup of the short name in another domain is
-// not used.
-//
-// The answers are found through the index (a map by name), not by scanning
-// every recorded answer: that scan made the DNS checks quadratic.
-func lookupHost(ix *snapIndex, t hostTarget) (audit.HostLookup, bool) {
-	if t.domain == "" {
-		return ix.host(t.key)
-	}
-	fqdn := t.key + "." + t.domain
-	// asked with this domain's suffix, as the collector records it
-	if h, ok := ix.hostAskedAs(t.key, fqdn); ok {
-		return h, true
-	}
-	if h, ok := ix.hostAskedAs(t.key, ""); ok { // recorded without a suffix
-		return h, true
-	}
-	return ix.host(fqdn)
-}
+// spnHosts are the hosts of hostGroups, sorted by host, then domain.
+func spnHosts(ix *view) []hostTarget { return ix.hostGroups().Hosts }
+
+// lookupHost returns the DNS answer for an SPN host (audit.View.LookupSPNHost).
+func lookupHost(ix *view, t hostTarget) (audit.HostLookup, bool) { return ix.LookupSPNHost(t) }
 
 // spnList describes SPNs with their holders: "HTTP/x on LAB\svc-x, ...".
-func spnList(s *audit.Snapshot, ps []parsedSPN) string {
+func spnList(ix *view, ps []parsedSPN) string {
 	var parts []string
 	for _, p := range ps {
-		parts = append(parts, p.Raw+" on "+qualifiedName(s, p.account))
+		parts = append(parts, p.Raw+" on "+qualifiedName(ix, p.Account))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -434,9 +209,9 @@ func accountsOf(ps []parsedSPN) []*audit.Account {
 	var out []*audit.Account
 	seen := map[*audit.Account]bool{}
 	for _, p := range ps {
-		if !seen[p.account] {
-			seen[p.account] = true
-			out = append(out, p.account)
+		if !seen[p.Account] {
+			seen[p.Account] = true
+			out = append(out, p.Account)
 		}
 	}
 	return out
@@ -452,7 +227,7 @@ func dnsServer(s *audit.Snapshot) string {
 
 // unobservedHostsFinding is the one not-evaluated finding for SPN hosts
 // without a usable DNS answer. why maps host → reason.
-func unobservedHostsFinding(s *audit.Snapshot, what string, hosts []hostSPNs, why map[string]string) []Finding {
+func unobservedHostsFinding(ix *view, what string, hosts []hostSPNs, why map[string]string) []Finding {
 	if len(hosts) == 0 {
 		return nil
 	}
@@ -460,9 +235,9 @@ func unobservedHostsFinding(s *audit.Snapshot, what string, hosts []hostSPNs, wh
 	var ev []Evidence
 	var list []string
 	for _, h := range hosts {
-		list = append(list, h.label())
-		affected = append(affected, Object{Kind: "dns-name", Name: h.key, Domain: h.domain})
-		ev = append(ev, Evidence{Key: h.label(), Value: why[h.label()] + "; named by " + spnList(s, h.spns)})
+		list = append(list, h.Label())
+		affected = append(affected, Object{Kind: "dns-name", Name: h.Key, Domain: h.Domain})
+		ev = append(ev, Evidence{Key: h.Label(), Value: why[h.Label()] + "; named by " + spnList(ix, h.spns)})
 	}
 	return []Finding{{
 		Severity: Info,

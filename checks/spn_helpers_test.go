@@ -113,7 +113,7 @@ func notEvaluated(fs []Finding) []Finding {
 func allSteps(f Finding) string {
 	var b strings.Builder
 	for _, o := range f.Remediation {
-		b.WriteString(strings.Join(o.Steps, "\n"))
+		b.WriteString(strings.Join(o.Steps(), "\n"))
 		b.WriteString("\n")
 	}
 	return b.String()

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var kerberoastable = Check{
@@ -50,6 +52,7 @@ Sources
 }
 
 func runKerberoastable(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "Kerberoastable service users")
 	now, haveNow := snapshotNow(s)
 	limit := time.Duration(opt.PasswordAgeDays) * 24 * time.Hour
@@ -117,7 +120,7 @@ func runKerberoastable(s *audit.Snapshot, opt Options) []Finding {
 		case rc4:
 			sev = High
 		}
-		out = append(out, kerberoastFinding(s, a, sev, rc4, reasons, ev))
+		out = append(out, kerberoastFinding(ix, a, sev, rc4, reasons, ev))
 	}
 	return out
 }
@@ -132,9 +135,10 @@ func kerberoastRisk(a *audit.Account, now time.Time, haveNow bool, limit time.Du
 	return rc4 || old || a.AdminCount == 1
 }
 
-func kerberoastFinding(s *audit.Snapshot, a *audit.Account, sev Severity, rc4 bool, reasons []string, ev []Evidence) Finding {
-	who := qualifiedName(s, a)
-	ident := psQuote(a.SAMAccountName)
+func kerberoastFinding(ix *view, a *audit.Account, sev Severity, rc4 bool, reasons []string, ev []Evidence) Finding {
+	who := qualifiedName(ix, a)
+	ident := action.D(a.SAMAccountName)
+	server := action.D(a.Domain)
 	gmsaName := "gmsa-" + strings.TrimPrefix(strings.ToLower(a.SAMAccountName), "svc-")
 	if len(gmsaName) > 15 {
 		gmsaName = gmsaName[:15] // sAMAccountName of a gMSA: 15 characters before the $
@@ -142,36 +146,37 @@ func kerberoastFinding(s *audit.Snapshot, a *audit.Account, sev Severity, rc4 bo
 	gmsa := Option{
 		Name:    "gmsa",
 		Summary: fmt.Sprintf("Run the service as a group managed service account instead of %s and move the SPNs there.", who),
-		Steps: []string{
-			fmt.Sprintf("New-ADServiceAccount -Name %s -Server %s -DNSHostName %s.%s -KerberosEncryptionType AES128,AES256 -PrincipalsAllowedToRetrieveManagedPassword <servers running the service>", gmsaName, a.Domain, gmsaName, a.Domain),
-			"Install-ADServiceAccount " + gmsaName + " (on each server), then configure the service to run as " + gmsaName + "$",
+		Actions: []Action{
+			{Type: ActionManual, Account: who, Domain: a.Domain,
+				Note: "create gMSA " + gmsaName + ", run the service as it and register the SPNs on it",
+				Say: action.Say(action.PS("New-ADServiceAccount", "-Name", action.D(gmsaName), "-Server", server, "-DNSHostName", action.D(gmsaName+"."+a.Domain),
+					"-KerberosEncryptionType", "AES128,AES256", "-PrincipalsAllowedToRetrieveManagedPassword", "<servers running the service>"))},
+			{Type: ActionManual, Account: who, Domain: a.Domain,
+				Say: action.Say(action.PS("Install-ADServiceAccount", action.D(gmsaName)), " (on each server), then configure the service to run as "+gmsaName+"$")},
 		},
 	}
 	for _, raw := range a.SPNs {
-		gmsa.Steps = append(gmsa.Steps, fmt.Sprintf("setspn -D %s %s", shellArg(raw), who))
 		gmsa.Actions = append(gmsa.Actions, Action{Type: ActionRemoveSPN, AccountDN: a.DN, Account: who, Domain: a.Domain, SPN: raw})
 	}
+	gmsaAccount := ix.NetBIOSOf(a.Domain) + `\` + gmsaName + "$"
 	for _, raw := range a.SPNs {
-		gmsa.Steps = append(gmsa.Steps, fmt.Sprintf("setspn -S %s %s\\%s$", shellArg(raw), s.NetBIOSOf(a.Domain), gmsaName))
+		gmsa.Actions = append(gmsa.Actions, Action{Type: ActionManual, Account: gmsaAccount, Domain: a.Domain, SPN: raw,
+			Note: "register the SPN on the gMSA once it exists", Say: action.Say(action.SetSPN(ActionAddSPN, raw, gmsaAccount))})
 	}
-	gmsa.Actions = append(gmsa.Actions, Action{Type: ActionManual, Account: who, Domain: a.Domain,
-		Note: "create gMSA " + gmsaName + ", run the service as it and register the SPNs on it"})
 
 	harden := Option{
 		Name:    "aes-only",
 		Summary: fmt.Sprintf("Keep %s but allow AES only and give it a long random password.", who),
-		Steps: []string{
-			fmt.Sprintf("Set-ADUser -Identity %s -Server %s -KerberosEncryptionType AES128,AES256", ident, a.Domain),
-			fmt.Sprintf("Set-ADAccountPassword -Identity %s -Server %s -Reset (a random password of 25+ characters; creates the AES keys), then update the service's configured password", ident, a.Domain),
-		},
 		Actions: []Action{
-			{Type: ActionSetEncTypes, AccountDN: a.DN, Account: who, Domain: a.Domain, Value: "24", Note: "AES128-CTS-HMAC-SHA1-96 + AES256-CTS-HMAC-SHA1-96"},
-			{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "reset the password to a long random value and update the service"},
+			{Type: ActionSetEncTypes, AccountDN: a.DN, Account: who, Domain: a.Domain, Value: "24", Note: "AES128-CTS-HMAC-SHA1-96 + AES256-CTS-HMAC-SHA1-96",
+				Say: action.Say(action.PS("Set-ADUser", "-Identity", ident, "-Server", server, "-KerberosEncryptionType", "AES128,AES256"))},
+			{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "reset the password to a long random value and update the service",
+				Say: action.Say(action.PS("Set-ADAccountPassword", "-Identity", ident, "-Server", server, "-Reset"),
+					" (a random password of 25+ characters; creates the AES keys), then update the service's configured password")},
 		},
 	}
 	if !rc4 {
 		harden.Summary = fmt.Sprintf("Give %s a long random password (it already allows AES only).", who)
-		harden.Steps = harden.Steps[1:]
 		harden.Actions = harden.Actions[1:]
 	}
 	options := []Option{gmsa, harden}
@@ -179,8 +184,8 @@ func kerberoastFinding(s *audit.Snapshot, a *audit.Account, sev Severity, rc4 bo
 		options = append(options, Option{
 			Name:    "unprivilege",
 			Summary: fmt.Sprintf("Take %s out of privileged groups: a service account needs only the rights of its service.", who),
-			Steps:   []string{fmt.Sprintf("Get-ADPrincipalGroupMembership -Identity %s -Server %s (then Remove-ADGroupMember for each privileged group)", ident, a.Domain)},
-			Actions: []Action{{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "remove from privileged groups"}},
+			Actions: []Action{{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "remove from privileged groups",
+				Say: action.Say(action.PS("Get-ADPrincipalGroupMembership", "-Identity", ident, "-Server", server), " (then Remove-ADGroupMember for each privileged group)")}},
 		})
 	}
 	ev = append([]Evidence{
@@ -217,5 +222,5 @@ func shortReasons(reasons []string) []string {
 			out = append(out, "privileged")
 		}
 	}
-	return dedupe(out)
+	return dedupeStrings(out)
 }

@@ -73,7 +73,7 @@ func TestKerberoastableRemediation(t *testing.T) {
 		t.Errorf("options = %v", names)
 	}
 	steps := allSteps(fs[0])
-	for _, want := range []string{"New-ADServiceAccount -Name gmsa-sql", "Set-ADUser -Identity 'svc-sql' -Server corp.example -KerberosEncryptionType AES128,AES256", "Set-ADAccountPassword"} {
+	for _, want := range []string{"New-ADServiceAccount -Name 'gmsa-sql'", "Set-ADUser -Identity 'svc-sql' -Server 'corp.example' -KerberosEncryptionType AES128,AES256", "Set-ADAccountPassword"} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("steps lack %q:\n%s", want, steps)
 		}

@@ -80,7 +80,7 @@ func labShape() *audit.Snapshot {
 func TestLabShape(t *testing.T) {
 	t.Run("FQDN lookups only", func(t *testing.T) { checkLabShape(t, labShape()) })
 	// The collector also records each short SPN host, asked with the
-	// account's domain as suffix (audit.LookupHost).
+	// account's domain as suffix (collect.LookupHost).
 	t.Run("short names recorded as the collector does", func(t *testing.T) {
 		snap := labShape()
 		seen := map[string]bool{}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/spn"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var malformedSPN = Check{
@@ -45,48 +47,50 @@ Sources
 }
 
 func runMalformed(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "SPN syntax")
 	bad := map[*audit.Account][]parsedSPN{}
 	var order []*audit.Account
-	indexFor(s, opt).eachSPN(func(p parsedSPN) {
-		if p.err == nil {
+	viewFor(s, opt).EachSPN(func(p parsedSPN) {
+		if p.Err == nil {
 			return
 		}
-		if _, seen := bad[p.account]; !seen {
-			order = append(order, p.account)
+		if _, seen := bad[p.Account]; !seen {
+			order = append(order, p.Account)
 		}
-		bad[p.account] = append(bad[p.account], p)
+		bad[p.Account] = append(bad[p.Account], p)
 	})
 	for _, a := range order {
-		out = append(out, malformedFinding(s, a, bad[a]))
+		out = append(out, malformedFinding(ix, a, bad[a]))
 	}
 	return out
 }
 
-func malformedFinding(s *audit.Snapshot, a *audit.Account, ps []parsedSPN) Finding {
-	who := qualifiedName(s, a)
+func malformedFinding(ix *view, a *audit.Account, ps []parsedSPN) Finding {
+	who := qualifiedName(ix, a)
 	var values, reasons []string
 	ev := []Evidence{{Key: "account", Value: fmt.Sprintf("%s (%s, %s)", who, a.Kind, a.DN)}}
 	fix := Option{Name: "replace", Summary: fmt.Sprintf("Remove the malformed value(s) from %s and register the intended SPN(s).", who)}
 	for _, p := range ps {
-		reason := p.err.Error()
+		reason := p.Err.Error()
 		var se *spn.SyntaxError
-		if errors.As(p.err, &se) {
+		if errors.As(p.Err, &se) {
 			reason = se.Reason
 		}
 		values = append(values, p.Raw)
 		reasons = append(reasons, fmt.Sprintf("%q: %s", p.Raw, reason))
 		ev = append(ev, Evidence{Key: "malformed", Value: fmt.Sprintf("%q: %s", p.Raw, reason)})
 
-		fix.Steps = append(fix.Steps, fmt.Sprintf("setspn -D %s %s", shellArg(p.Raw), who),
-			fmt.Sprintf("If setspn refuses the value: Set-ADObject -Identity %s -Server %s -Remove @{servicePrincipalName=%s}", psQuote(a.DN), a.Domain, psQuote(p.Raw)))
-		fix.Actions = append(fix.Actions, Action{Type: ActionRemoveSPN, AccountDN: a.DN, Account: who, Domain: a.Domain, SPN: p.Raw})
+		fix.Actions = append(fix.Actions, Action{Type: ActionRemoveSPN, AccountDN: a.DN, Account: who, Domain: a.Domain, SPN: p.Raw},
+			Action{Type: ActionAdvice, AccountDN: a.DN, Domain: a.Domain, SPN: p.Raw, Say: action.Say("If setspn refuses the value: ",
+				action.PS("Set-ADObject", "-Identity", action.D(a.DN), "-Server", action.D(a.Domain), "-Remove", "@{servicePrincipalName="+action.PowerShellQuote(p.Raw)+"}"))})
 		if intended := intendedSPN(p); intended != "" && !holds(a, intended) {
-			fix.Steps = append(fix.Steps, fmt.Sprintf("setspn -S %s %s", intended, who))
 			fix.Actions = append(fix.Actions, Action{Type: ActionAddSPN, AccountDN: a.DN, Account: who, Domain: a.Domain, SPN: intended,
 				Note: "guessed from " + p.Raw + "; confirm it is the intended SPN"})
 		} else if intended == "" {
-			fix.Steps = append(fix.Steps, fmt.Sprintf("Register the SPN %q was meant to be: setspn -S <serviceclass>/<host>[:<port>] %s", p.Raw, who))
+			fix.Actions = append(fix.Actions, Action{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain,
+				Note: fmt.Sprintf("register the SPN %q was meant to be", p.Raw),
+				Say:  action.Say(fmt.Sprintf("Register the SPN %q was meant to be: ", p.Raw), action.CmdLine("setspn", "-S", "<serviceclass>/<host>[:<port>]", action.D(who)))})
 		}
 	}
 	return Finding{

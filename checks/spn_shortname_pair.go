@@ -6,6 +6,8 @@ import (
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/spn"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var shortnamePair = Check{
@@ -47,15 +49,15 @@ Sources
 }
 
 func runShortnamePair(s *audit.Snapshot, opt Options) []Finding {
-	ix := indexFor(s, opt)
+	ix := viewFor(s, opt)
 	out := accountsGapFinding(s, "short name / FQDN SPN pairs")
-	idx := ix.spnIndex()
+
 	held := accountKeys{}
 	var missing []pairGap
 	seen := map[string]bool{}
 	var buf keyBuf
-	ix.eachSPN(func(p parsedSPN) {
-		if p.err != nil || p.Class() != "http" || isDC(p.account) || isKrbtgt(p.account) || isIPAddress(p.Host) {
+	ix.EachSPN(func(p parsedSPN) {
+		if p.Err != nil || p.Class() != "http" || isDC(p.Account) || isKrbtgt(p.Account) || isIPAddress(p.Host) {
 			return
 		}
 		other, dns, ok := otherForm(ix, p)
@@ -64,15 +66,15 @@ func runShortnamePair(s *audit.Snapshot, opt Options) []Finding {
 		}
 		other1 := p.SPN // the other form's key, before building its value
 		other1.Host = other
-		if held.holds(p.account, appendKey(buf[:0], other1)) {
+		if held.holds(p.Account, audit.AppendSPNKey(buf[:0], other1)) {
 			return
 		}
 		want := withHost(p.SPN, other)
-		holders, via := ticketOwner(s, idx, ix.forestKey(p.account.Domain), want)
-		if len(holders) == 1 && holders[0] == p.account {
+		holders, via := ix.TicketOwner(ix.ForestKey(p.Account.Domain), want)
+		if len(holders) == 1 && holders[0] == p.Account {
 			return // a computer's HOST SPN covers both forms
 		}
-		k := p.account.DN + "\x00" + want.Key()
+		k := p.Account.DN + "\x00" + want.Key()
 		if seen[k] {
 			return
 		}
@@ -80,7 +82,7 @@ func runShortnamePair(s *audit.Snapshot, opt Options) []Finding {
 		missing = append(missing, pairGap{have: p, want: want, holders: holders, via: via, dns: dns.evidence()})
 	})
 	for _, g := range missing {
-		out = append(out, shortnameFinding(s, g))
+		out = append(out, shortnameFinding(ix, g))
 	}
 	return out
 }
@@ -104,7 +106,7 @@ func (c accountKeys) holds(a *audit.Account, key []byte) bool {
 	if len(a.SPNs) <= 16 {
 		var buf keyBuf
 		for _, raw := range a.SPNs {
-			if v, err := spn.Parse(raw); err == nil && string(appendKey(buf[:0], v)) == string(key) {
+			if v, err := spn.Parse(raw); err == nil && string(audit.AppendSPNKey(buf[:0], v)) == string(key) {
 				return true
 			}
 		}
@@ -141,38 +143,38 @@ func (d otherFormDNS) evidence() []Evidence {
 
 // otherForm returns the other form of p's host (short ↔ FQDN) when DNS shows
 // that it resolves to the same host.
-func otherForm(ix *snapIndex, p parsedSPN) (string, otherFormDNS, bool) {
+func otherForm(ix *view, p parsedSPN) (string, otherFormDNS, bool) {
 	host := p.HostKey()
-	domain := strings.ToLower(p.account.Domain)
+	domain := strings.ToLower(p.Account.Domain)
 	if p.IsShortName() {
 		// Candidates: the short name's own canonical FQDN, then the short
 		// name in the account's domain.
 		var cands []string
-		if h, ok := lookupHost(ix, hostTarget{key: host, domain: domain}); ok && h.Status == audit.DNSOK && len(h.CNAMEs) == 0 {
+		if h, ok := lookupHost(ix, hostTarget{Key: host, Domain: domain}); ok && h.Status == audit.DNSOK && len(h.CNAMEs) == 0 {
 			if c := canonicalOf(h); strings.HasPrefix(c, host+".") {
 				cands = append(cands, c)
 			}
 		}
 		cands = append(cands, host+"."+domain)
 		for _, fqdn := range cands {
-			if h, ok := ix.host(fqdn); ok && h.Status == audit.DNSOK {
+			if h, ok := ix.Host(fqdn); ok && h.Status == audit.DNSOK {
 				return fqdn, otherFormDNS{name: fqdn, h: h}, true
 			}
 		}
 		return "", otherFormDNS{}, false
 	}
 	short, _, _ := strings.Cut(host, ".")
-	sh, ok := lookupHost(ix, hostTarget{key: short, domain: domain})
+	sh, ok := lookupHost(ix, hostTarget{Key: short, Domain: domain})
 	if !ok || sh.Status != audit.DNSOK {
 		return "", otherFormDNS{}, false
 	}
-	fh, fok := ix.host(host)
+	fh, fok := ix.Host(host)
 	if !sameHost(host, fh, fok, sh) {
 		return "", otherFormDNS{}, false
 	}
 	d := otherFormDNS{name: short, h: sh}
 	if spn.NormalizeHost(sh.Name) != short {
-		d.members = p.account.Domain
+		d.members = p.Account.Domain
 	}
 	return short, d, true
 }
@@ -213,43 +215,42 @@ func describeLookup(h audit.HostLookup) string {
 	return strings.Join(parts, "; ")
 }
 
-func shortnameFinding(s *audit.Snapshot, g pairGap) Finding {
-	acct := g.have.account
-	who := qualifiedName(s, acct)
+func shortnameFinding(ix *view, g pairGap) Finding {
+	acct := g.have.Account
+	who := qualifiedName(ix, acct)
 	var today string
 	switch {
 	case len(g.holders) == 0:
 		today = "nobody holds it, so the KDC answers KDC_ERR_S_PRINCIPAL_UNKNOWN and clients fall back to NTLM"
 	case g.via != "":
 		today = fmt.Sprintf("the KDC issues the ticket for %s (it holds %s, an sPNMappings alias), which the service running as %s cannot decrypt (KRB_AP_ERR_MODIFIED)",
-			strings.Join(names(s, g.holders), ", "), g.via, who)
+			strings.Join(names(ix, g.holders), ", "), g.via, who)
 	default:
 		today = fmt.Sprintf("the ticket is for %s, not for %s (KRB_AP_ERR_MODIFIED if the service runs as %s)",
-			strings.Join(names(s, g.holders), ", "), who, who)
+			strings.Join(names(ix, g.holders), ", "), who, who)
 	}
 
 	add := Option{Name: "add-other-form", Summary: fmt.Sprintf("Register %s on %s too.", g.want.Raw, who)}
 	switch {
 	case g.via == "" && len(g.holders) > 0:
-		add.Steps = append(add.Steps,
-			"setspn -Q "+g.want.Raw,
-			fmt.Sprintf("%s is held by %s: if the service on %s runs as %s, remove it there first (setspn -D %s <holder>).",
-				g.want.Raw, strings.Join(names(s, g.holders), ", "), g.want.Host, who, g.want.Raw))
-		add.Actions = append(add.Actions, Action{Type: ActionManual, Account: who, Domain: acct.Domain, SPN: g.want.Raw,
-			Note: "already held by " + strings.Join(names(s, g.holders), ", ")})
+		add.Actions = append(add.Actions,
+			Action{Type: ActionAdvice, SPN: g.want.Raw, Say: action.Say(action.CmdLine("setspn", "-Q", action.D(g.want.Raw)))},
+			Action{Type: ActionManual, Account: who, Domain: acct.Domain, SPN: g.want.Raw,
+				Note: "already held by " + strings.Join(names(ix, g.holders), ", "),
+				Say: action.Say(fmt.Sprintf("%s is held by %s: if the service on %s runs as %s, remove it there first (",
+					g.want.Raw, strings.Join(names(ix, g.holders), ", "), g.want.Host, who), action.CmdLine("setspn", "-D", action.D(g.want.Raw), "<holder>"), ").")})
 	case g.via != "":
-		add.Steps = append(add.Steps, fmt.Sprintf("Caution: %s then no longer goes to %s through %s; do this only if no service on %s runs as that account (see SPN-USER-HOST-ALIAS).",
-			g.want.Raw, strings.Join(names(s, g.holders), ", "), g.via, g.want.Host))
+		add.Actions = append(add.Actions, Action{Type: ActionAdvice, Note: fmt.Sprintf("Caution: %s then no longer goes to %s through %s; do this only if no service on %s runs as that account (see SPN-USER-HOST-ALIAS).",
+			g.want.Raw, strings.Join(names(ix, g.holders), ", "), g.via, g.want.Host)})
 	}
 	if !(g.via == "" && len(g.holders) > 0) {
-		add.Steps = append(add.Steps, fmt.Sprintf("setspn -S %s %s", g.want.Raw, who))
 		add.Actions = append(add.Actions, Action{Type: ActionAddSPN, AccountDN: acct.DN, Account: who, Domain: acct.Domain, SPN: g.want.Raw})
 	}
 	oneName := Option{
 		Name:    "one-name",
 		Summary: fmt.Sprintf("Make everyone use %s (redirect %s to it) and leave the SPNs as they are.", g.have.Host, g.want.Host),
-		Steps:   []string{fmt.Sprintf("Redirect requests for http://%s/ to http://%s/ (IIS: HTTP Redirect on a site bound to %s).", g.want.Host, g.have.Host, g.want.Host)},
-		Actions: []Action{{Type: ActionManual, Host: g.want.Host, Note: "redirect to " + g.have.Host}},
+		Actions: []Action{{Type: ActionManual, Host: g.want.Host, Note: "redirect to " + g.have.Host,
+			Say: action.Say(fmt.Sprintf("Redirect requests for http://%s/ to http://%s/ (IIS: HTTP Redirect on a site bound to %s).", g.want.Host, g.have.Host, g.want.Host))}},
 	}
 
 	ev := append([]Evidence{

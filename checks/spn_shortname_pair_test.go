@@ -69,7 +69,7 @@ func TestShortnamePairRemediation(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("want 1 finding, got %+v", fs)
 	}
-	if got := strings.Join(fs[0].Remediation[0].Steps, "\n"); got != `setspn -S HTTP/intra CORP\svc-intra` {
+	if got := strings.Join(fs[0].Remediation[0].Steps(), "\n"); got != `setspn -S HTTP/intra CORP\svc-intra` {
 		t.Errorf("add steps = %q", got)
 	}
 	if a := fs[0].Remediation[0].Actions; len(a) != 1 || a[0].Type != ActionAddSPN || a[0].SPN != "HTTP/intra" {
@@ -81,7 +81,7 @@ func TestShortnamePairRemediation(t *testing.T) {
 		t.Fatalf("want both sides flagged, got %+v", fs)
 	}
 	for _, f := range fs {
-		if steps := strings.Join(f.Remediation[0].Steps, "\n"); strings.Contains(steps, "setspn -S") {
+		if steps := strings.Join(f.Remediation[0].Steps(), "\n"); strings.Contains(steps, "setspn -S") {
 			t.Errorf("setspn -S for an SPN held elsewhere:\n%s", steps)
 		}
 	}

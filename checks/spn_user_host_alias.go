@@ -47,12 +47,12 @@ Sources
 
 // shadowKey groups the shadowing SPNs of one account on one host.
 type shadowKey struct {
-	account *audit.Account
+	Account *audit.Account
 	host    string
 }
 
 func runUserHostAlias(s *audit.Snapshot, opt Options) []Finding {
-	opt.index = indexFor(s, opt) // one index for every forest's pass
+	opt.view = viewFor(s, opt) // one index for every forest's pass
 	var out []Finding
 	for _, forest := range s.Forests {
 		if forest.SPNMappings == nil {
@@ -76,15 +76,15 @@ func runUserHostAlias(s *audit.Snapshot, opt Options) []Finding {
 }
 
 func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) []Finding {
-	ix := indexFor(s, opt)
+	ix := viewFor(s, opt)
 	inForest := func(a *audit.Account) bool {
-		root, ok := ix.forestOf(a.Domain)
+		root, ok := ix.ForestRoot(a.Domain)
 		return ok && strings.EqualFold(root, forest.RootDomain)
 	}
 	// The SPNs that can shadow a computer's HOST SPN: an alias class of
 	// HOST, without port or service name, on a non-computer of this forest.
 	shadowing := func(p parsedSPN) bool {
-		if p.err != nil || p.account.Kind == audit.KindComputer || p.Port != "" || p.ServiceName != "" || !inForest(p.account) {
+		if p.Err != nil || p.Account.Kind == audit.KindComputer || p.Port != "" || p.ServiceName != "" || !inForest(p.Account) {
 			return false
 		}
 		return p.Class() != "host" && forest.AliasesOf(p.Class(), "host")
@@ -94,7 +94,7 @@ func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) 
 	// holder and every computer's HOST SPNs cost a slice per computer on
 	// large directories, and a map of every computer's HOST SPNs 40 MB.)
 	hostHolders := map[string]*audit.Account{}
-	ix.eachSPN(func(p parsedSPN) {
+	ix.EachSPN(func(p parsedSPN) {
 		if shadowing(p) {
 			hostHolders[p.HostKey()] = nil
 		}
@@ -103,19 +103,19 @@ func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) 
 		return nil
 	}
 	var buf keyBuf
-	ix.eachSPN(func(p parsedSPN) {
-		if p.err != nil || p.account.Kind != audit.KindComputer || p.Class() != "host" || p.Port != "" || !inForest(p.account) {
+	ix.EachSPN(func(p parsedSPN) {
+		if p.Err != nil || p.Account.Kind != audit.KindComputer || p.Class() != "host" || p.Port != "" || !inForest(p.Account) {
 			return
 		}
-		key := appendHostKey(buf[:0], p.Host)
+		key := audit.AppendHostKey(buf[:0], p.Host)
 		if a, ok := hostHolders[string(key)]; ok && a == nil {
-			hostHolders[string(key)] = p.account
+			hostHolders[string(key)] = p.Account
 		}
 	})
 
 	shadows := map[shadowKey][]parsedSPN{}
 	var order []shadowKey
-	ix.eachSPN(func(p parsedSPN) {
+	ix.EachSPN(func(p parsedSPN) {
 		if !shadowing(p) {
 			return
 		}
@@ -125,7 +125,7 @@ func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) 
 		}
 		// Short and fully qualified forms of one host on one account are one
 		// problem with one fix; group them by the computer they shadow.
-		k := shadowKey{account: p.account, host: computer.DN}
+		k := shadowKey{Account: p.Account, host: computer.DN}
 		if _, seen := shadows[k]; !seen {
 			order = append(order, k)
 		}
@@ -134,12 +134,12 @@ func userHostAliasInForest(s *audit.Snapshot, forest audit.Forest, opt Options) 
 
 	var out []Finding
 	for _, k := range order {
-		out = append(out, userHostAliasFinding(s, forest, k.account, shadows[k], hostHolders[shadows[k][0].HostKey()], opt))
+		out = append(out, userHostAliasFinding(ix, forest, k.Account, shadows[k], hostHolders[shadows[k][0].HostKey()], opt))
 	}
 	return out
 }
 
-func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Account, spns []parsedSPN,
+func userHostAliasFinding(ix *view, forest audit.Forest, user *audit.Account, spns []parsedSPN,
 	computer *audit.Account, opt Options) Finding {
 	// The computer's HOST SPNs (without a port), for the evidence.
 	var computerHostSPNs []string
@@ -148,7 +148,7 @@ func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Ac
 			computerHostSPNs = append(computerHostSPNs, raw)
 		}
 	}
-	who := qualifiedName(s, user)
+	who := qualifiedName(ix, user)
 
 	var names, classes []string
 	for _, p := range spns {
@@ -161,21 +161,17 @@ func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Ac
 	remove := Option{Name: "remove", Summary: fmt.Sprintf("Remove the SPN(s) from %s; the computer's HOST SPN then covers the service again.", who)}
 	move := Option{Name: "move-port", Summary: fmt.Sprintf("Keep %s's site on %s but move it to port %d and register the port-qualified SPN.", who, spns[0].Host, opt.MovePort)}
 	for _, p := range spns {
-		remove.Steps = append(remove.Steps, fmt.Sprintf("setspn -D %s %s", p.Raw, who))
 		remove.Actions = append(remove.Actions, Action{Type: ActionRemoveSPN, AccountDN: user.DN, Account: who, Domain: user.Domain, SPN: p.Raw})
 	}
-	move.Steps = append(move.Steps, fmt.Sprintf("Move the site that runs as %s on %s to port %d (IIS: New-WebBinding -Name <site> -Protocol http -Port %d, then remove its port 80 binding).", who, spns[0].Host, opt.MovePort, opt.MovePort))
 	move.Actions = append(move.Actions, Action{Type: ActionMoveSitePort, AccountDN: user.DN, Account: who, Domain: user.Domain, Host: spns[0].Host, Port: opt.MovePort})
 	for _, p := range spns {
-		move.Steps = append(move.Steps, fmt.Sprintf("setspn -D %s %s", p.Raw, who))
 		move.Actions = append(move.Actions, Action{Type: ActionRemoveSPN, AccountDN: user.DN, Account: who, Domain: user.Domain, SPN: p.Raw})
 	}
 	for _, p := range spns {
 		moved := p.WithPort(opt.MovePort).Raw
-		move.Steps = append(move.Steps, fmt.Sprintf("setspn -S %s %s", moved, who))
 		move.Actions = append(move.Actions, Action{Type: ActionAddSPN, AccountDN: user.DN, Account: who, Domain: user.Domain, SPN: moved})
 	}
-	move.Steps = append(move.Steps, fmt.Sprintf("Clients must include the port in the SPN they request (Edge/IE FEATURE_INCLUDE_PORT_IN_SPN_KB908209, Chrome EnableAuthNegotiatePort), or give the moved site its own host name (A record) and register HTTP/<that name> on %s instead.", who))
+	move.Actions = append(move.Actions, Action{Type: ActionAdvice, Note: fmt.Sprintf("Clients must include the port in the SPN they request (Edge/IE FEATURE_INCLUDE_PORT_IN_SPN_KB908209, Chrome EnableAuthNegotiatePort), or give the moved site its own host name (A record) and register HTTP/<that name> on %s instead.", who)})
 
 	return Finding{
 		Severity: High,
@@ -188,7 +184,7 @@ func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Ac
 			{Key: "account", Value: user.DN},
 			{Key: "computer holding HOST", Value: computer.DN},
 			{Key: "computer HOST spns", Value: strings.Join(computerHostSPNs, ", ")},
-			{Key: "sPNMappings", Value: fmt.Sprintf("%s are aliases of host in forest %s", strings.Join(dedupe(classes), ", "), forest.RootDomain)},
+			{Key: "sPNMappings", Value: fmt.Sprintf("%s are aliases of host in forest %s", strings.Join(dedupeStrings(classes), ", "), forest.RootDomain)},
 		},
 		Explanation: fmt.Sprintf("A client asking for %s gets a ticket encrypted for %s, not for the computer %s. "+
 			"A service on that host running as the computer (IIS as LocalSystem, a ConfigMgr management point) "+
@@ -196,16 +192,4 @@ func userHostAliasFinding(s *audit.Snapshot, forest audit.Forest, user *audit.Ac
 			names[0], who, computer.SAMAccountName),
 		Remediation: []Option{move, remove},
 	}
-}
-
-func dedupe(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -86,7 +86,7 @@ func TestUserHostAliasRemediation(t *testing.T) {
 	if len(opts) != 2 || opts[0].Name != "move-port" || opts[1].Name != "remove" {
 		t.Fatalf("remediation options = %+v", opts)
 	}
-	steps := strings.Join(opts[0].Steps, "\n")
+	steps := strings.Join(opts[0].Steps(), "\n")
 	for _, want := range []string{`setspn -D HTTP/mp01.corp.example CORP\svc-web`, `setspn -S HTTP/mp01.corp.example:8081 CORP\svc-web`} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("move-port steps lack %q:\n%s", want, steps)
@@ -96,10 +96,10 @@ func TestUserHostAliasRemediation(t *testing.T) {
 	for _, a := range opts[0].Actions {
 		types = append(types, a.Type)
 	}
-	if want := []ActionType{ActionMoveSitePort, ActionRemoveSPN, ActionAddSPN}; !reflect.DeepEqual(types, want) {
+	if want := []ActionType{ActionMoveSitePort, ActionRemoveSPN, ActionAddSPN, ActionAdvice}; !reflect.DeepEqual(types, want) {
 		t.Errorf("move-port actions = %v, want %v", types, want)
 	}
-	if strings.Contains(strings.Join(opts[1].Steps, "\n"), "setspn -S") {
+	if strings.Contains(strings.Join(opts[1].Steps(), "\n"), "setspn -S") {
 		t.Error("remove option must not add SPNs")
 	}
 }

@@ -24,8 +24,8 @@ import (
 //	SPNTRUST_FINDINGS_OUT=/tmp/new go test ./checks -run TestRunAllFindingsOnGeneratedEstates   # after
 //	diff -r /tmp/old /tmp/new
 var synthFindingsSHA256 = map[int]string{
-	10_000: "ff8094254ba7bd379c8eaab0c0a2e7aa7d3af8792b2e13a190947636aad5ec7e",
-	30_000: "56aa937d835dfba0fb7b75239779e73e5dca9c7f53066acd2961fb6336e61841",
+	10_000: "a50a145916b7de7032167740b0b30adbeaa46d2d5eab910af02e7253062049e0",
+	30_000: "48de86b5d2c8cb89a890fb9f9018f88f2e42ab2790ca52f0553a634349fa3110",
 }
 
 func TestRunAllFindingsOnGeneratedEstatesAreUnchanged(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var timeSkew = Check{
@@ -53,7 +54,7 @@ Sources
 // clockSource is a sample's kind ("ldap", "kdc") and the DC it measured:
 // "kdc:127.0.0.11:88" names the DC holding that address when the snapshot
 // knows it, else the address.
-func clockSource(s *audit.Snapshot, c audit.ClockSample) (kind, host string) {
+func clockSource(ix *view, c audit.ClockSample) (kind, host string) {
 	k, h, ok := strings.Cut(c.Source, ":")
 	if !ok {
 		return "", normDNS(c.Source)
@@ -63,7 +64,7 @@ func clockSource(s *audit.Snapshot, c audit.ClockSample) (kind, host string) {
 	}
 	h = strings.Trim(h, "[]")
 	if ip, err := netip.ParseAddr(h); err == nil {
-		if fqdn := dcWithAddress(s, ip); fqdn != "" {
+		if fqdn := dcWithAddress(ix, ip); fqdn != "" {
 			return strings.ToLower(k), fqdn
 		}
 	}
@@ -72,7 +73,7 @@ func clockSource(s *audit.Snapshot, c audit.ClockSample) (kind, host string) {
 
 // dcWithAddress returns the FQDN of the DC holding ip (from the directory or
 // DNS), or "".
-func dcWithAddress(s *audit.Snapshot, ip netip.Addr) string {
+func dcWithAddress(ix *view, ip netip.Addr) string {
 	match := func(addrs []string) bool {
 		for _, a := range addrs {
 			if x, err := netip.ParseAddr(a); err == nil && x == ip {
@@ -81,24 +82,15 @@ func dcWithAddress(s *audit.Snapshot, ip netip.Addr) string {
 		}
 		return false
 	}
-	for _, d := range s.Domains {
+	for _, d := range ix.Snapshot().Domains {
 		for _, dc := range d.DCs {
-			h, _ := s.Host(dc.FQDN)
+			h, _ := ix.Host(dc.FQDN)
 			if match(dc.Addresses) || match(h.A) || match(h.AAAA) {
 				return normDNS(dc.FQDN)
 			}
 		}
 	}
 	return ""
-}
-
-// resolution is how coarse a sample's remote clock reading is: LDAP
-// currentTime carries whole seconds, a KRB-ERROR's stime/susec microseconds.
-func resolution(c audit.ClockSample) time.Duration {
-	if strings.HasPrefix(strings.ToLower(c.Source), "ldap:") {
-		return time.Second
-	}
-	return 0
 }
 
 // skewLevel grades a skew: Critical beyond max, Medium beyond warn, "" otherwise.
@@ -121,6 +113,7 @@ func uncertainty(c audit.ClockSample) time.Duration {
 }
 
 func runTimeSkew(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	opt = opt.withDefaults()
 	if len(s.Clocks) == 0 {
 		return []Finding{{
@@ -140,7 +133,7 @@ func runTimeSkew(s *audit.Snapshot, opt Options) []Finding {
 		if sev == "" {
 			continue
 		}
-		kind, host := clockSource(s, c)
+		kind, host := clockSource(ix, c)
 		what := "DC " + host
 		if kind == "kdc" {
 			what = "KDC " + host
@@ -172,6 +165,7 @@ func runTimeSkew(s *audit.Snapshot, opt Options) []Finding {
 // once. KDC samples are preferred (microsecond resolution), then the
 // shortest round trip.
 func dcPairSkew(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	best := map[string]audit.ClockSample{}
 	better := func(a, b audit.ClockSample) bool {
 		if resolution(a) != resolution(b) {
@@ -180,7 +174,7 @@ func dcPairSkew(s *audit.Snapshot, opt Options) []Finding {
 		return a.RoundTripMs < b.RoundTripMs
 	}
 	for _, c := range s.Clocks {
-		kind, host := clockSource(s, c)
+		kind, host := clockSource(ix, c)
 		if (kind != "ldap" && kind != "kdc") || host == "" {
 			continue
 		}
@@ -236,26 +230,28 @@ func skewMeaning(sev Severity, opt Options) string {
 }
 
 func timeFixOption(s *audit.Snapshot, hosts ...string) Option {
-	var steps []string
-	pdc := "the PDC emulator of the forest root domain"
+	peers := action.CmdLine("w32tm", "/config", `/manualpeerlist:"<ntp servers>"`, "/syncfromflags:manual", "/reliable:yes", "/update")
+	pdc := action.Action{Type: ActionManual, Note: "make the forest root's PDC emulator the reliable time source",
+		Say: action.Say("On the PDC emulator of the forest root domain: ", peers)}
 	for _, f := range s.Forests {
 		if f.RootDomain != "" {
-			pdc = "the PDC emulator of " + f.RootDomain + " (Get-ADDomain " + f.RootDomain + " | Select-Object PDCEmulator)"
+			pdc.Domain = f.RootDomain
+			pdc.Say = action.Say("On the PDC emulator of "+f.RootDomain+" (", action.PS("Get-ADDomain", action.D(f.RootDomain), "|", "Select-Object", "PDCEmulator"), "): ", peers)
 			break
 		}
 	}
-	steps = append(steps,
-		"On "+pdc+`: w32tm /config /manualpeerlist:"<ntp servers>" /syncfromflags:manual /reliable:yes /update`,
-	)
+	steps := []Action{pdc}
 	for _, h := range hosts {
-		steps = append(steps, fmt.Sprintf("On %s: w32tm /config /syncfromflags:domhier /update; w32tm /resync /rediscover  (Samba AD on Linux: check chronyc tracking / ntpq -p)", h))
+		steps = append(steps, Action{Type: ActionManual, Host: h, Note: "synchronise time (w32tm /resync)",
+			Say: action.Say(fmt.Sprintf("On %s: ", h), action.CmdLine("w32tm", "/config", "/syncfromflags:domhier", "/update"), "; ", action.CmdLine("w32tm", "/resync", "/rediscover"),
+				"  (Samba AD on Linux: check ", action.ShLine("chronyc", "tracking"), " / ", action.ShLine("ntpq", "-p"), ")")})
 	}
-	steps = append(steps, "Check: w32tm /monitor, or w32tm /stripchart /computer:<dc> /samples:5; on the audit machine (Linux): chronyc tracking.")
+	steps = append(steps, Action{Type: ActionAdvice, Say: action.Say("Check: ", action.CmdLine("w32tm", "/monitor"), ", or ", action.CmdLine("w32tm", "/stripchart", "/computer:<dc>", "/samples:5"),
+		"; on the audit machine (Linux): ", action.ShLine("chronyc", "tracking"), ".")})
 	return Option{
 		Name:    "sync-time",
 		Summary: "Synchronise the clocks through the domain hierarchy.",
-		Steps:   steps,
-		Actions: []Action{{Type: ActionManual, Host: strings.Join(hosts, ","), Note: "synchronise time (w32tm /resync)"}},
+		Actions: steps,
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // shiftClock moves the remote clock of every sample of a DC by d.
 func shiftClock(s *audit.Snapshot, host string, d time.Duration) *audit.Snapshot {
 	for i := range s.Clocks {
-		if _, h := clockSource(s, s.Clocks[i]); h == host {
+		if _, h := clockSource(newView(s), s.Clocks[i]); h == host {
 			s.Clocks[i].RemoteTime = s.Clocks[i].RemoteTime.Add(d)
 		}
 	}
@@ -127,7 +127,7 @@ func TestClockSourceNamesTheDC(t *testing.T) {
 		{"kdc:[2001:db8::1]:88", "kdc", "2001:db8::1"},
 		{"KDC:DC3.Extern.Test", "kdc", "dc3.extern.test"},
 	} {
-		if k, h := clockSource(s, audit.ClockSample{Source: tt.source}); k != tt.kind || h != tt.host {
+		if k, h := clockSource(newView(s), audit.ClockSample{Source: tt.source}); k != tt.kind || h != tt.host {
 			t.Errorf("clockSource(%s) = %s, %s; want %s, %s", tt.source, k, h, tt.kind, tt.host)
 		}
 	}

@@ -6,11 +6,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/remediate/action"
 )
-
-// minForestTrustLevel is the forest functional level a forest trust needs on
-// both sides: 2, Windows Server 2003.
-const minForestTrustLevel = 2
 
 var trustExternalKerberos = Check{
 	ID:       "TRUST-EXTERNAL-KERBEROS",
@@ -59,7 +56,8 @@ type trustSide struct {
 	trust  audit.Trust
 }
 
-func runTrustExternalKerberos(s *audit.Snapshot, _ Options) []Finding {
+func runTrustExternalKerberos(s *audit.Snapshot, opt Options) []Finding {
+	ix := viewFor(s, opt)
 	out := trustGapFindings(s, "Kerberos across external trusts")
 	pairs := map[string]*externalPair{}
 	var order []string
@@ -79,12 +77,12 @@ func runTrustExternalKerberos(s *audit.Snapshot, _ Options) []Finding {
 		p.sides = append(p.sides, trustSide{domain: d, trust: t})
 	})
 	for _, k := range order {
-		out = append(out, externalKerberosFinding(s, pairs[k]))
+		out = append(out, externalKerberosFinding(ix, pairs[k]))
 	}
 	return out
 }
 
-func externalKerberosFinding(s *audit.Snapshot, p *externalPair) Finding {
+func externalKerberosFinding(ix *view, p *externalPair) Finding {
 	first := p.sides[0]
 	a, b := first.domain.DNSName, first.trust.Partner
 	var affected []Object
@@ -103,8 +101,8 @@ func externalKerberosFinding(s *audit.Snapshot, p *externalPair) Finding {
 		ev = append(ev, Evidence{Key: "trust seen from " + b, Value: "not evaluated: " + b + " was not collected"})
 	}
 
-	textA, levelA, knownA := forestLevelText(s, a)
-	textB, levelB, knownB := forestLevelText(s, b)
+	textA, levelA, knownA := forestLevelText(ix, a)
+	textB, levelB, knownB := forestLevelText(ix, b)
 	ev = append(ev,
 		Evidence{Key: "forest functional level of " + a, Value: textA},
 		Evidence{Key: "forest functional level of " + b, Value: textB},
@@ -118,8 +116,8 @@ func externalKerberosFinding(s *audit.Snapshot, p *externalPair) Finding {
 		readiness = "At least one forest must raise its functional level first."
 	}
 
-	rootA, rootB := forestRootOf(s, a), forestRootOf(s, b)
-	steps := []string{}
+	rootA, rootB := forestRootOf(ix, a), forestRootOf(ix, b)
+	steps := []Action{}
 	for _, side := range []struct {
 		domain, root string
 		level        int
@@ -131,30 +129,43 @@ func externalKerberosFinding(s *audit.Snapshot, p *externalPair) Finding {
 		}
 		switch {
 		case !side.known:
-			steps = append(steps, fmt.Sprintf("Check the forest functional level of %s (Get-ADForest %s | Select-Object ForestMode); it must be Windows2003Forest or higher.", root, root))
+			steps = append(steps, Action{Type: ActionAdvice, Domain: side.domain, Say: action.Say(fmt.Sprintf("Check the forest functional level of %s (", root),
+				action.PS("Get-ADForest", action.Value(root), "|", "Select-Object", "ForestMode"), "); it must be Windows2003Forest or higher.")})
 		case side.level < minForestTrustLevel:
-			steps = append(steps, fmt.Sprintf("Raise the forest functional level of %s (now %d, %s): Set-ADForestMode -Identity %s -ForestMode Windows2003Forest (every domain of the forest must be at Windows2003Domain or higher first).",
-				root, side.level, audit.FunctionalLevelName(side.level), root))
+			steps = append(steps, Action{Type: ActionManual, Domain: side.domain, Value: "Windows2003Forest", Note: "raise the forest functional level of " + root,
+				Say: action.Say(fmt.Sprintf("Raise the forest functional level of %s (now %d, %s): ", root, side.level, audit.FunctionalLevelName(side.level)),
+					action.PS("Set-ADForestMode", "-Identity", action.Value(root), "-ForestMode", "Windows2003Forest"),
+					" (every domain of the forest must be at Windows2003Domain or higher first).")})
 		}
 	}
-	steps = append(steps,
-		fmt.Sprintf("Make each forest root resolvable from the other: Add-DnsServerConditionalForwarderZone -Name %s -MasterServers <DNS server of %s> -ReplicationScope Forest (and the reverse in the other forest).", orPlaceholder(rootB, b), orPlaceholder(rootB, b)),
-	)
+	steps = append(steps, Action{Type: ActionManual, Domain: orPlaceholder(rootB, b), Note: "make each forest root resolvable from the other",
+		Say: action.Say("Make each forest root resolvable from the other: ",
+			action.PS("Add-DnsServerConditionalForwarderZone", "-Name", action.Value(orPlaceholder(rootB, b)), "-MasterServers", fmt.Sprintf("<DNS server of %s>", orPlaceholder(rootB, b)), "-ReplicationScope", "Forest"),
+			" (and the reverse in the other forest).")})
 	bothRoots := rootA != "" && rootB != "" && normDNS(rootA) == normDNS(a) && normDNS(rootB) == normDNS(b)
-	remove := fmt.Sprintf("netdom trust %s /domain:%s /remove /twoway", a, b)
+	remove := action.CmdLine("netdom", "trust", action.D(a), action.D("/domain:"+b), "/remove", "/twoway")
+	removeNote := fmt.Sprintf("remove the external trust %s <-> %s", a, b)
 	switch {
 	case bothRoots:
-		steps = append(steps, "The external trust already joins the two forest roots and a domain holds one trust per partner: remove it first, in a maintenance window: "+remove)
+		steps = append(steps, Action{Type: ActionManual, Domain: a, Note: removeNote,
+			Say: action.Say("The external trust already joins the two forest roots and a domain holds one trust per partner: remove it first, in a maintenance window: ", remove)})
 	case rootA == "" || rootB == "":
-		steps = append(steps, fmt.Sprintf("If %s and %s are both their forests' root domains, the external trust must be removed before the forest trust can be created (a domain holds one trust per partner): %s", a, b, remove))
+		steps = append(steps, Action{Type: ActionManual, Domain: a, Note: removeNote,
+			Say: action.Say(fmt.Sprintf("If %s and %s are both their forests' root domains, the external trust must be removed before the forest trust can be created (a domain holds one trust per partner): ", a, b), remove)})
 	}
 	steps = append(steps,
-		fmt.Sprintf("Create a two-way forest trust between %s and %s: Active Directory Domains and Trusts > %s > Properties > Trusts > New Trust > Forest trust (netdom cannot create forest trusts; on Samba AD: samba-tool domain trust create %s --type=forest --direction=both). Tick \"The other domain supports Kerberos AES Encryption\" on both sides.",
-			orPlaceholder(rootA, a), orPlaceholder(rootB, b), orPlaceholder(rootA, a), orPlaceholder(rootB, b)),
-		fmt.Sprintf("Verify the new trust: netdom trust %s /domain:%s /verify", orPlaceholder(rootA, a), orPlaceholder(rootB, b)),
+		Action{Type: ActionManual, Domain: first.domain.DNSName,
+			Note: fmt.Sprintf("replace external trust %s <-> %s with a forest trust %s <-> %s", a, b, orPlaceholder(rootA, a), orPlaceholder(rootB, b)),
+			Say: action.Say(fmt.Sprintf("Create a two-way forest trust between %s and %s: Active Directory Domains and Trusts > %s > Properties > Trusts > New Trust > Forest trust (netdom cannot create forest trusts; on Samba AD: ",
+				orPlaceholder(rootA, a), orPlaceholder(rootB, b), orPlaceholder(rootA, a)),
+				action.ShLine("samba-tool", "domain", "trust", "create", action.Value(orPlaceholder(rootB, b)), "--type=forest", "--direction=both"),
+				"). Tick \"The other domain supports Kerberos AES Encryption\" on both sides.")},
+		Action{Type: ActionAdvice, Say: action.Say("Verify the new trust: ",
+			action.CmdLine("netdom", "trust", action.Value(orPlaceholder(rootA, a)), action.D("/domain:"+orPlaceholder(rootB, b)), "/verify"))},
 	)
 	if !bothRoots {
-		steps = append(steps, "Once clients use the forest trust, remove the external trust: "+remove)
+		steps = append(steps, Action{Type: ActionManual, Domain: a, Note: removeNote,
+			Say: action.Say("Once clients use the forest trust, remove the external trust: ", remove)})
 	}
 
 	title := fmt.Sprintf("External trust %s <-> %s: no Kerberos referrals, clients fall back to NTLM", a, b)
@@ -176,16 +187,14 @@ func externalKerberosFinding(s *audit.Snapshot, p *externalPair) Finding {
 		Remediation: []Option{{
 			Name:    "forest-trust",
 			Summary: fmt.Sprintf("Replace the external trust with a forest trust between the forest roots %s and %s.", orPlaceholder(rootA, a), orPlaceholder(rootB, b)),
-			Steps:   steps,
-			Actions: []Action{{Type: ActionManual, Domain: first.domain.DNSName,
-				Note: fmt.Sprintf("replace external trust %s <-> %s with a forest trust %s <-> %s", a, b, orPlaceholder(rootA, a), orPlaceholder(rootB, b))}},
+			Actions: steps,
 		}},
 	}
 }
 
 // forestRootOf returns the forest root domain of a collected domain, or "".
-func forestRootOf(s *audit.Snapshot, domain string) string {
-	if d, ok := s.DomainByName(domain); ok {
+func forestRootOf(ix *view, domain string) string {
+	if d, ok := ix.DomainByName(domain); ok {
 		return d.Forest
 	}
 	return ""

@@ -84,7 +84,7 @@ func TestTrustExternalKerberosLowForestLevel(t *testing.T) {
 	if !strings.Contains(f.Explanation, "raise its functional level first") {
 		t.Errorf("explanation: %s", f.Explanation)
 	}
-	if !strings.Contains(stepsText(f), "Set-ADForestMode -Identity extern.test -ForestMode Windows2003Forest") {
+	if !strings.Contains(stepsText(f), "Set-ADForestMode -Identity 'extern.test' -ForestMode Windows2003Forest") {
 		t.Errorf("steps:\n%s", stepsText(f))
 	}
 }

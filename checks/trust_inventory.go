@@ -12,6 +12,7 @@ var trustInventory = Check{
 	Title:    "Trust inventory: kind, direction and transitivity of every trust",
 	Area:     "TRUST",
 	Severity: Info,
+	NoFix:    "no automatic fix because it is an inventory of every trust, healthy or not; the TRUST-* findings carry the fixes",
 	Explanation: `What is checked
   Every trustedDomain object of every collected domain, classified: parent-child,
   tree-root or shortcut (WITHIN_FOREST, told apart with the forest's own domains:
@@ -84,17 +85,6 @@ func trustKindMeaning(k TrustKind) string {
 		return "A realm trust links to an MIT Kerberos realm; referrals need the realm mapped on clients (ksetup /addhosttorealmmap) or in krb5.conf."
 	}
 	return "This trust type is not used for Kerberos between Active Directory domains."
-}
-
-// encTypesText describes msDS-SupportedEncryptionTypes.
-func encTypesText(v *uint32) string {
-	if v == nil {
-		return "unset (the KDC assumes RC4 for this trust)"
-	}
-	if *v == 0 {
-		return "0 (the KDC assumes RC4 for this trust)"
-	}
-	return fmt.Sprintf("%#x (%s)", *v, strings.Join(audit.DecodeEncTypes(*v), ", "))
 }
 
 // article is "an" before a vowel, else "a".

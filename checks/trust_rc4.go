@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var trustRC4 = Check{
@@ -77,25 +79,25 @@ func runTrustRC4(s *audit.Snapshot, _ Options) []Finding {
 func trustRC4Finding(s *audit.Snapshot, d audit.Domain, t audit.Trust, kind TrustKind, reasons []string) Finding {
 	ev := append(trustEvidence(s, d, t), Evidence{Key: "msDS-SupportedEncryptionTypes", Value: encTypesText(t.SupportedEncryptionTypes)})
 	aes := audit.EncAES128 | audit.EncAES256
-	ksetup := fmt.Sprintf("ksetup /setenctypeattr %s AES256-CTS-HMAC-SHA1-96 AES128-CTS-HMAC-SHA1-96", t.Partner)
-	dn := strings.ReplaceAll(orUnknown(tdoDN(d, t)), "'", "''")
-	steps := []string{
-		"On a DC of " + d.DNSName + ": " + ksetup,
-		fmt.Sprintf("Or write the attribute directly: Set-ADObject -Server %s -Identity '%s' -Replace @{'msDS-SupportedEncryptionTypes'=%d}", d.DNSName, dn, aes),
+	note := "msDS-SupportedEncryptionTypes of the trustedDomain object for " + t.Partner
+	actions := []Action{
+		{Type: ActionSetEncTypes, AccountDN: tdoDN(d, t), Domain: d.DNSName, Value: fmt.Sprint(aes), Note: note,
+			Say: action.Say("On a DC of "+d.DNSName+": ", action.CmdLine("ksetup", "/setenctypeattr", action.D(t.Partner), "AES256-CTS-HMAC-SHA1-96", "AES128-CTS-HMAC-SHA1-96"))},
+		{Type: ActionSetEncTypes, AccountDN: tdoDN(d, t), Domain: d.DNSName, Value: fmt.Sprint(aes), Note: note,
+			Say: action.Say("Or write the attribute directly: ", action.PS("Set-ADObject", "-Server", action.D(d.DNSName), "-Identity", action.D(orUnknown(tdoDN(d, t))),
+				"-Replace", fmt.Sprintf("@{'msDS-SupportedEncryptionTypes'=%d}", aes)))},
 	}
 	if kind != TrustRealm {
-		steps = append(steps, fmt.Sprintf("Do the same on the other side (in %s, for %s), or tick \"The other domain supports Kerberos AES Encryption\" on both sides of the trust.", t.Partner, d.DNSName))
+		actions = append(actions, Action{Type: ActionManual, Domain: t.Partner, Note: fmt.Sprintf("Do the same on the other side (in %s, for %s), or tick \"The other domain supports Kerberos AES Encryption\" on both sides of the trust.", t.Partner, d.DNSName)})
 	}
-	actions := []Action{{Type: ActionSetEncTypes, AccountDN: tdoDN(d, t), Domain: d.DNSName, Value: fmt.Sprint(aes),
-		Note: "msDS-SupportedEncryptionTypes of the trustedDomain object for " + t.Partner}}
 	if t.Attributes&audit.TrustUsesRC4 != 0 {
 		fixed := t.Attributes &^ audit.TrustUsesRC4
-		steps = append(steps, "Clear USES_RC4_ENCRYPTION: "+setTrustAttributesStep(d, t, fixed))
-		actions = append(actions, Action{Type: ActionManual, AccountDN: tdoDN(d, t), Domain: d.DNSName, Value: fmt.Sprintf("trustAttributes=%d", fixed)})
+		actions = append(actions, Action{Type: ActionManual, AccountDN: tdoDN(d, t), Domain: d.DNSName, Value: fmt.Sprintf("trustAttributes=%d", fixed),
+			Say: setTrustAttributesStep("Clear USES_RC4_ENCRYPTION: ", d, t, fixed)})
 	}
 	if kind == TrustRealm {
-		steps = append(steps, fmt.Sprintf("On the MIT KDC of %s, give krbtgt/%s@%s and krbtgt/%s@%s AES keys (same password as the trust).",
-			t.Partner, t.Partner, strings.ToUpper(d.DNSName), strings.ToUpper(d.DNSName), t.Partner))
+		actions = append(actions, Action{Type: ActionManual, Domain: t.Partner, Note: fmt.Sprintf("On the MIT KDC of %s, give krbtgt/%s@%s and krbtgt/%s@%s AES keys (same password as the trust).",
+			t.Partner, t.Partner, strings.ToUpper(d.DNSName), strings.ToUpper(d.DNSName), t.Partner)})
 	}
 	return Finding{
 		Severity: Medium,
@@ -109,7 +111,6 @@ func trustRC4Finding(s *audit.Snapshot, d audit.Domain, t audit.Trust, kind Trus
 		Remediation: []Option{{
 			Name:    "enable-aes",
 			Summary: fmt.Sprintf("Mark AES as supported on the trust between %s and %s, on both sides.", d.DNSName, t.Partner),
-			Steps:   steps,
 			Actions: actions,
 		}},
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var trustSelectiveAuth = Check{
@@ -52,8 +54,8 @@ func runTrustSelectiveAuth(s *audit.Snapshot, _ Options) []Finding {
 		if other == "" {
 			other = "<" + t.Partner + " NetBIOS name>"
 		}
-		grant := fmt.Sprintf(`dsacls "<DN of the service's account in %s>" /G "%s\<group>:CA;Allowed to Authenticate"`, d.DNSName, other)
-		netdom := fmt.Sprintf("netdom trust %s /domain:%s /SelectiveAUTH:No", d.DNSName, t.Partner)
+		grant := action.CmdLine("dsacls", fmt.Sprintf(`"<DN of the service's account in %s>"`, d.DNSName), "/G", action.D(other+`\<group>:CA;Allowed to Authenticate`))
+		netdom := action.CmdLine("netdom", "trust", action.D(d.DNSName), action.D("/domain:"+t.Partner), "/SelectiveAUTH:No")
 		out = append(out, Finding{
 			Severity: Info,
 			Title:    fmt.Sprintf("Selective authentication on the %s trust %s -> %s", kind, d.DNSName, t.Partner),
@@ -68,15 +70,15 @@ func runTrustSelectiveAuth(s *audit.Snapshot, _ Options) []Finding {
 				{
 					Name:    "grant-allowed-to-authenticate",
 					Summary: fmt.Sprintf("Keep selective authentication; grant the users of %s that need a service the right on its account.", t.Partner),
-					Steps:   []string{"For each service used from " + t.Partner + ": " + grant},
-					Actions: []Action{{Type: ActionManual, Domain: d.DNSName, Note: grant}},
+					Actions: []Action{{Type: ActionManual, Domain: d.DNSName, Note: "grant Allowed to Authenticate on each service's account",
+						Say: action.Say("For each service used from "+t.Partner+": ", grant)}},
 				},
 				{
 					Name:    "forest-wide-authentication",
 					Summary: fmt.Sprintf("Let every user of %s authenticate to every service in %s.", t.Partner, d.DNSName),
-					Steps:   []string{netdom},
 					Actions: []Action{{Type: ActionManual, AccountDN: tdoDN(d, t), Domain: d.DNSName,
-						Value: fmt.Sprintf("trustAttributes=%d", t.Attributes&^audit.TrustCrossOrg), Note: netdom}},
+						Value: fmt.Sprintf("trustAttributes=%d", t.Attributes&^audit.TrustCrossOrg), Note: "turn selective authentication off",
+						Say: action.Say(netdom)}},
 				},
 			},
 		})

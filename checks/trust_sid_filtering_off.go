@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var trustSIDFilteringOff = Check{
@@ -55,7 +57,7 @@ func runTrustSIDFilteringOff(s *audit.Snapshot, _ Options) []Finding {
 					fmt.Sprintf("SID filtering is off on the external trust %s -> %s", d.DNSName, t.Partner),
 					fmt.Sprintf("%s trusts %s without QUARANTINED_DOMAIN (0x4): its DCs accept every SID that %s puts into a user's PAC, "+
 						"including SID history naming %s's administrators.", d.DNSName, t.Partner, t.Partner, d.DNSName),
-					fmt.Sprintf("netdom trust %s /domain:%s /quarantine:yes", d.DNSName, t.Partner),
+					action.CmdLine("netdom", "trust", action.D(d.DNSName), action.D("/domain:"+t.Partner), "/quarantine:yes"),
 					t.Attributes|audit.TrustQuarantined))
 			}
 		case TrustForest:
@@ -64,7 +66,7 @@ func runTrustSIDFilteringOff(s *audit.Snapshot, _ Options) []Finding {
 					fmt.Sprintf("SID history accepted across the forest trust %s -> %s (TREAT_AS_EXTERNAL)", d.DNSName, t.Partner),
 					fmt.Sprintf("The forest trust %s -> %s has TREAT_AS_EXTERNAL (0x40): it is filtered like an external trust, so SID history "+
 						"from %s's forest is accepted by %s's DCs.", d.DNSName, t.Partner, t.Partner, d.DNSName),
-					fmt.Sprintf("netdom trust %s /domain:%s /EnableSIDHistory:no", d.DNSName, t.Partner),
+					action.CmdLine("netdom", "trust", action.D(d.DNSName), action.D("/domain:"+t.Partner), "/EnableSIDHistory:no"),
 					t.Attributes&^audit.TrustTreatAsExternal))
 			}
 		}
@@ -72,7 +74,7 @@ func runTrustSIDFilteringOff(s *audit.Snapshot, _ Options) []Finding {
 	return out
 }
 
-func sidFilteringFinding(s *audit.Snapshot, d audit.Domain, t audit.Trust, sev Severity, title, why, netdom string, fixed uint32) Finding {
+func sidFilteringFinding(s *audit.Snapshot, d audit.Domain, t audit.Trust, sev Severity, title, why string, netdom *action.Command, fixed uint32) Finding {
 	return Finding{
 		Severity:    sev,
 		Title:       title,
@@ -84,12 +86,12 @@ func sidFilteringFinding(s *audit.Snapshot, d audit.Domain, t audit.Trust, sev S
 		Remediation: []Option{{
 			Name:    "enable-sid-filtering",
 			Summary: fmt.Sprintf("Turn SID filtering on for %s's trust of %s.", d.DNSName, t.Partner),
-			Steps: []string{
-				netdom,
-				"Or write the attribute directly: " + setTrustAttributesStep(d, t, fixed),
+			Actions: []Action{
+				{Type: ActionManual, AccountDN: tdoDN(d, t), Domain: d.DNSName, Value: fmt.Sprintf("trustAttributes=%d", fixed),
+					Note: "turn SID filtering on", Say: action.Say(netdom)},
+				{Type: ActionManual, AccountDN: tdoDN(d, t), Domain: d.DNSName, Value: fmt.Sprintf("trustAttributes=%d", fixed),
+					Say: setTrustAttributesStep("Or write the attribute directly: ", d, t, fixed)},
 			},
-			Actions: []Action{{Type: ActionManual, AccountDN: tdoDN(d, t), Domain: d.DNSName,
-				Value: fmt.Sprintf("trustAttributes=%d", fixed), Note: netdom}},
 		}},
 	}
 }

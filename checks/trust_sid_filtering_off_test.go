@@ -43,7 +43,7 @@ func TestTrustSIDFilteringOffRemediation(t *testing.T) {
 	steps := stepsText(f)
 	for _, want := range []string{
 		"netdom trust lab.test /domain:extern.test /quarantine:yes",
-		"Set-ADObject -Server lab.test -Identity 'CN=extern.test,CN=System,DC=lab,DC=test' -Replace @{trustAttributes=4}",
+		"Set-ADObject -Server 'lab.test' -Identity 'CN=extern.test,CN=System,DC=lab,DC=test' -Replace @{trustAttributes=4}",
 	} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("steps lack %q:\n%s", want, steps)

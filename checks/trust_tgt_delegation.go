@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spntrust/spntrust/audit"
+
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 var trustTGTDelegation = Check{
@@ -49,7 +51,7 @@ func runTrustTGTDelegation(s *audit.Snapshot, _ Options) []Finding {
 			return
 		}
 		fixed := t.Attributes &^ audit.TrustEnableTGTDeleg
-		netdom := fmt.Sprintf("netdom trust %s /domain:%s /EnableTGTDelegation:No", t.Partner, d.DNSName)
+		netdom := action.CmdLine("netdom", "trust", action.D(t.Partner), action.D("/domain:"+d.DNSName), "/EnableTGTDelegation:No")
 		out = append(out, Finding{
 			Severity: Medium,
 			Title:    fmt.Sprintf("TGT delegation enabled across the %s trust %s -> %s", kind, d.DNSName, t.Partner),
@@ -63,13 +65,13 @@ func runTrustTGTDelegation(s *audit.Snapshot, _ Options) []Finding {
 			Remediation: []Option{{
 				Name:    "disable-tgt-delegation",
 				Summary: fmt.Sprintf("Stop delegating %s's TGTs to %s; use constrained delegation for the services that need it.", d.DNSName, t.Partner),
-				Steps: []string{
-					fmt.Sprintf("Find the services in %s that rely on it (accounts with TRUSTED_FOR_DELEGATION, 0x80000) and move them to constrained or resource-based constrained delegation.", t.Partner),
-					"In " + d.DNSName + ": " + netdom,
-					"Or write the attribute directly: " + setTrustAttributesStep(d, t, fixed),
+				Actions: []Action{
+					{Type: ActionManual, Domain: t.Partner, Note: fmt.Sprintf("Find the services in %s that rely on it (accounts with TRUSTED_FOR_DELEGATION, 0x80000) and move them to constrained or resource-based constrained delegation.", t.Partner)},
+					{Type: ActionManual, AccountDN: tdoDN(d, t), Domain: d.DNSName, Value: fmt.Sprintf("trustAttributes=%d", fixed),
+						Note: "turn TGT delegation off", Say: action.Say("In "+d.DNSName+": ", netdom)},
+					{Type: ActionManual, AccountDN: tdoDN(d, t), Domain: d.DNSName, Value: fmt.Sprintf("trustAttributes=%d", fixed),
+						Say: setTrustAttributesStep("Or write the attribute directly: ", d, t, fixed)},
 				},
-				Actions: []Action{{Type: ActionManual, AccountDN: tdoDN(d, t), Domain: d.DNSName,
-					Value: fmt.Sprintf("trustAttributes=%d", fixed), Note: netdom}},
 			}},
 		})
 	})

@@ -29,6 +29,7 @@ type SPNAccount struct {
 	HasSupportedEncryptionTypes bool
 	SPNs                        []string
 	DNSHostName                 string
+	OperatingSystem             string // computers: operatingSystem (e.g. "Windows Server 2003")
 	Problems                    []ParseProblem
 }
 
@@ -36,7 +37,7 @@ type SPNAccount struct {
 var SPNAccountAttributes = []string{
 	"distinguishedName", "sAMAccountName", "objectSid", "objectClass", "sAMAccountType",
 	"userAccountControl", "pwdLastSet", "lastLogonTimestamp", "accountExpires", "adminCount",
-	"msDS-SupportedEncryptionTypes", "servicePrincipalName", "dNSHostName",
+	"msDS-SupportedEncryptionTypes", "servicePrincipalName", "dNSHostName", "operatingSystem",
 }
 
 // ReadSPNAccounts streams every object under baseDN (normally the default
@@ -144,12 +145,13 @@ func (c *Conn) completeRange(ctx context.Context, e *Entry, attr string) error {
 func ParseSPNAccount(e *Entry) SPNAccount {
 	r := &attrReader{e: e}
 	a := SPNAccount{
-		DN:             e.DN,
-		SAMAccountName: e.Value("sAMAccountName"),
-		SID:            r.sid("objectSid"),
-		ObjectClasses:  e.Values("objectClass"),
-		SPNs:           e.Values(spnAttr),
-		DNSHostName:    e.Value("dNSHostName"),
+		DN:              e.DN,
+		SAMAccountName:  e.Value("sAMAccountName"),
+		SID:             r.sid("objectSid"),
+		ObjectClasses:   e.Values("objectClass"),
+		SPNs:            e.Values(spnAttr),
+		DNSHostName:     e.Value("dNSHostName"),
+		OperatingSystem: e.Value("operatingSystem"),
 	}
 	a.SAMAccountType, _ = r.uint32("sAMAccountType")
 	a.UserAccountControl, _ = r.uint32("userAccountControl")

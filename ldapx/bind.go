@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/spntrust/spntrust/statuscode"
 )
 
 // Mechanism names an authentication method.
@@ -74,7 +76,7 @@ type AuthError struct {
 	Realm     string
 	Step      string // what was being done: "login", "service ticket", "bind", ...
 	LDAPCode  uint16 // LDAP result code, 0 when the failure was not an LDAP result
-	Kerberos  *KRBErrorClass
+	Kerberos  *statuscode.KerberosError
 	Hint      string
 	Err       error
 }
@@ -83,7 +85,11 @@ func (e *AuthError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s bind as %s", e.Mechanism, orUnknown(e.Principal))
 	if e.Realm != "" {
-		fmt.Fprintf(&b, " (realm %s)", e.Realm)
+		label := "realm"
+		if e.Mechanism != MechKerberos {
+			label = "domain" // NTLM and simple binds name a domain, not a Kerberos realm
+		}
+		fmt.Fprintf(&b, " (%s %s)", label, e.Realm)
 	}
 	fmt.Fprintf(&b, " failed at %s", e.Step)
 	if e.Kerberos != nil {
@@ -165,26 +171,6 @@ func (c *Conn) bindSimple(ctx context.Context, creds Credentials) error {
 	return nil
 }
 
-func (c *Conn) bindNTLM(ctx context.Context, creds Credentials) error {
-	domain, user := creds.Realm, creds.Principal
-	if i := strings.IndexByte(user, '\\'); i >= 0 {
-		domain, user = user[:i], user[i+1:]
-	} else if i := strings.LastIndexByte(user, '@'); i >= 0 {
-		domain, user = user[i+1:], user[:i]
-	}
-	stop := c.watch(ctx)
-	defer stop()
-	if err := c.l.NTLMBind(domain, user, creds.Password); err != nil {
-		ae := ldapAuthError(MechNTLM, user, domain, err)
-		if ae.LDAPCode == 0 || ae.LDAPCode == ldap.ErrorNetwork {
-			ae.Hint = "go-ldap's NTLM bind is Microsoft's \"sicily\" exchange, which Samba DCs answer by closing the connection (EOF) " +
-				"and which carries no signing for DCs that require it; use --auth kerberos"
-		}
-		return ae
-	}
-	return nil
-}
-
 // ldapAuthError turns a go-ldap bind error into an AuthError with the
 // result code and, for AD's "data 52e"-style diagnostics, their meaning.
 func ldapAuthError(mech Mechanism, principal, realm string, err error) *AuthError {
@@ -204,8 +190,16 @@ func ldapAuthError(mech Mechanism, principal, realm string, err error) *AuthErro
 			ae.Hint = "the DC requires TLS for this bind"
 		}
 	}
+	if mech == MechSimple {
+		// No ticket, no realm, no clock: a simple bind checks a password.
+		ae.Hint = strings.Replace(ae.Hint, usualCauses, simpleCauses, 1)
+	}
 	return ae
 }
+
+// simpleCauses replaces usualCauses for a simple bind, where the Kerberos
+// causes (realm case, clock skew) play no part.
+const simpleCauses = "usual causes: wrong password, wrong user name (give the UPN user@domain or DOMAIN\\user), account locked, disabled or expired"
 
 var adDataCode = regexp.MustCompile(`\bdata ([0-9a-fA-F]{3,8})\b`)
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-ldap/ldap/v3"
 	"github.com/jcmturner/gokrb5/v8/config"
 )
 
@@ -191,5 +192,28 @@ func TestADBindDiagnostic(t *testing.T) {
 	}
 	if got := adBindDiagnostic("Simple Bind Failed: NT_STATUS_LOGON_FAILURE"); got != "" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// A refused simple bind names the causes of a refused password, not the
+// Kerberos ones (realm case, clock skew) that play no part in it.
+func TestSimpleBindRefusalNamesNoKerberosCauses(t *testing.T) {
+	for _, diag := range []string{
+		"80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data 52e, v1db1",
+		"Simple Bind Failed: NT_STATUS_LOGON_FAILURE",
+	} {
+		for _, tt := range []struct {
+			mech     Mechanism
+			kerberos bool
+		}{{MechSimple, false}, {MechKerberos, true}} {
+			ae := ldapAuthError(tt.mech, "Administrator@LAB.TEST", "", ldap.NewError(ldap.LDAPResultInvalidCredentials, errors.New(diag)))
+			msg := ae.Error()
+			if !strings.Contains(msg, "wrong password") {
+				t.Errorf("%s, %q: %q does not name a wrong password", tt.mech, diag, msg)
+			}
+			if got := strings.Contains(msg, "clock skew") || strings.Contains(msg, "realm not in upper case"); got != tt.kerberos {
+				t.Errorf("%s, %q: Kerberos causes listed = %v, want %v: %q", tt.mech, diag, got, tt.kerberos, msg)
+			}
+		}
 	}
 }

@@ -48,9 +48,16 @@ type Options struct {
 	// host part of Address (or, for an IP address, the dnsHostName the
 	// rootDSE reports when Kerberos needs one).
 	ServerName string
-	// Resolver resolves Address and finds KDCs through DNS SRV records.
-	// Nil means the system resolver.
+	// Resolver finds KDCs through DNS SRV records (the chosen DNS server),
+	// and resolves Address when HostResolver is nil. Nil means the system
+	// resolver.
 	Resolver Resolver
+	// HostResolver, when set, resolves the host name in Address (a
+	// DCResolver: the system resolver, then the chosen DNS server).
+	HostResolver HostResolver
+	// Dialer opens the TCP connection; nil means a net.Dialer with Timeout.
+	// It is the socket seam of tests.
+	Dialer Dialer
 	// Now is the clock used to time rootDSE reads; nil means time.Now.
 	Now func() time.Time
 	// Paging says when searches are paged; empty means PagingWhenCapped.
@@ -71,6 +78,11 @@ func (o Options) now() time.Time {
 	return time.Now()
 }
 
+// Dialer opens network connections; *net.Dialer implements it.
+type Dialer interface {
+	DialContext(ctx context.Context, network, address string) (net.Conn, error)
+}
+
 // Conn is one LDAP connection to a domain controller.
 type Conn struct {
 	l     *ldap.Conn
@@ -80,6 +92,12 @@ type Conn struct {
 	ip    string // address actually connected to
 	tls   bool
 	bound Mechanism
+	// sentChannelBinding is the channel binding hash the bind sent (nil
+	// on plain LDAP and for simple binds).
+	sentChannelBinding []byte
+	// forceSPNEGO makes Kerberos binds use GSS-SPNEGO even where the DC
+	// offers GSSAPI (tests: Samba offers both).
+	forceSPNEGO bool
 	// capped is set once the DC capped an unpaged search: later searches
 	// on this connection are paged from their first request.
 	capped atomic.Bool
@@ -135,7 +153,10 @@ func Dial(ctx context.Context, opts Options) (*Conn, error) {
 }
 
 func dialOne(ctx context.Context, opts Options, tlsCfg *tls.Config, addr string) (*Conn, error) {
-	d := net.Dialer{Timeout: opts.timeout()}
+	var d Dialer = &net.Dialer{Timeout: opts.timeout()}
+	if opts.Dialer != nil {
+		d = opts.Dialer
+	}
 	raw, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
@@ -250,10 +271,18 @@ func resolveHost(ctx context.Context, opts Options, host string) ([]string, erro
 	if a, err := netip.ParseAddr(host); err == nil {
 		return []string{a.String()}, nil
 	}
-	if opts.Resolver == nil {
+	var r HostResolver = opts.HostResolver
+	if r == nil && opts.Resolver != nil {
+		r = opts.Resolver
+	}
+	if r == nil {
 		return []string{host}, nil // the dialer resolves through the system
 	}
-	addrs, err := opts.Resolver.LookupHost(ctx, host)
+	addrs, err := r.LookupHost(ctx, host)
+	var ue *UnresolvedError
+	if errors.As(err, &ue) {
+		return nil, err // it says what was asked of whom
+	}
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", host, err)
 	}

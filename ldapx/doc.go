@@ -9,6 +9,10 @@
 //   - Bind speaks Kerberos (GSSAPI with the RFC 4752 integrity layer that DCs
 //     requiring LDAP signing insist on), simple bind over TLS only, and
 //     go-ldap's NTLM bind.
+//   - Session is the one way to reach a directory: discover the DCs of a
+//     domain through SRV records (or take the one named), connect and bind,
+//     and on failure try the next; DCResolver resolves DC names through the
+//     system resolver, then the chosen DNS server.
 //   - Search pages (1000 entries a page) and streams entries to a callback.
 //   - The Read* functions return plain structs for the audit package; a value
 //     that cannot be parsed is recorded as a ParseProblem, never a panic.

@@ -43,6 +43,12 @@ type saslGSSAPI struct {
 	// sign or seal on top of TLS ("Sign or Seal are not allowed if TLS is
 	// used"), so no layer is chosen there when the server offers none.
 	overTLS bool
+	// channelBindings is the hash of the TLS channel (RFC 5929
+	// tls-server-end-point) for the authenticator's Bnd field; nil on plain LDAP.
+	channelBindings []byte
+	// spnego: the context is for SASL GSS-SPNEGO (no RFC 4752 negotiation;
+	// the context flags select integrity).
+	spnego bool
 
 	// set while the context is established
 	sessionKey types.EncryptionKey
@@ -88,10 +94,16 @@ func (g *saslGSSAPI) apReq(tkt messages.Ticket, key types.EncryptionKey, apOptio
 	if err != nil {
 		return nil, fmt.Errorf("build Kerberos authenticator: %w", err)
 	}
+	ctxFlags := uint32(gssapi.ContextFlagMutual | gssapi.ContextFlagSequence | gssapi.ContextFlagInteg)
+	if !g.spnego {
+		// In SASL GSSAPI the layer is chosen in the negotiation after the
+		// context (RFC 4752); in GSS-SPNEGO the context flags choose it, and
+		// this client speaks the integrity layer only.
+		ctxFlags |= gssapi.ContextFlagConf
+	}
 	auth.Cksum = types.Checksum{
 		CksumType: chksumtype.GSSAPI,
-		Checksum: gssChecksum(gssapi.ContextFlagMutual | gssapi.ContextFlagSequence |
-			gssapi.ContextFlagInteg | gssapi.ContextFlagConf),
+		Checksum:  gssChecksum(ctxFlags, g.channelBindings),
 	}
 	g.authCTime = auth.CTime
 	g.authCusec = auth.Cusec
@@ -116,11 +128,13 @@ func (g *saslGSSAPI) apReq(tkt messages.Ticket, key types.EncryptionKey, apOptio
 	return asn1tools.AddASNAppTag(inner, 0), nil
 }
 
-// gssChecksum builds the RFC 4121 4.1.1 authenticator checksum: 16 zero
-// bytes of channel bindings and the context flags, little-endian.
-func gssChecksum(ctxFlags uint32) []byte {
+// gssChecksum builds the RFC 4121 4.1.1 authenticator checksum: the
+// channel binding hash (Bnd; 16 zero bytes without a channel) and the
+// context flags, little-endian.
+func gssChecksum(ctxFlags uint32, channelBindings []byte) []byte {
 	b := make([]byte, 24)
 	binary.LittleEndian.PutUint32(b[0:4], 16)
+	copy(b[4:20], channelBindings)
 	binary.LittleEndian.PutUint32(b[20:24], ctxFlags)
 	return b
 }

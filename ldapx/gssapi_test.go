@@ -135,8 +135,16 @@ func TestSplitInitialToken(t *testing.T) {
 }
 
 func TestGSSChecksumCarriesFlags(t *testing.T) {
-	c := gssChecksum(0x3a)
+	c := gssChecksum(0x3a, nil)
 	if len(c) != 24 || binary.LittleEndian.Uint32(c[0:4]) != 16 || binary.LittleEndian.Uint32(c[20:24]) != 0x3a {
 		t.Fatalf("% x", c)
+	}
+}
+
+func TestGSSChecksumCarriesChannelBindings(t *testing.T) {
+	cb := channelBindingHash([]byte("tls-server-end-point:abc"))
+	c := gssChecksum(0x3a, cb)
+	if !bytes.Equal(c[4:20], cb) || binary.LittleEndian.Uint32(c[20:24]) != 0x3a {
+		t.Fatalf("Bnd % x, want % x", c[4:20], cb)
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/jcmturner/gokrb5/v8/config"
 	"github.com/jcmturner/gokrb5/v8/credentials"
 	"github.com/jcmturner/gokrb5/v8/keytab"
+
+	"github.com/spntrust/spntrust/statuscode"
 )
 
 // bindKerberos does a SASL GSSAPI bind with the RFC 4752 integrity layer.
@@ -38,6 +40,10 @@ func (c *Conn) bindKerberos(ctx context.Context, creds Credentials) error {
 		dcDomain = dcHost[i+1:]
 	}
 	spn := "ldap/" + dcHost
+	if sspiCurrentUser(creds) {
+		// Windows, no secret given: the logged-on user's tickets (sspi_windows.go).
+		return c.bindSSPI(ctx, spn, fail)
+	}
 
 	var setupErr error // a failure before the AS exchange
 	login := func() (*client.Client, string, string, error) {
@@ -76,19 +82,42 @@ func (c *Conn) bindKerberos(ctx context.Context, creds Credentials) error {
 		return fail("service ticket for "+spn, principal, realm, err)
 	}
 
-	g := &saslGSSAPI{cl: cl, conn: c.layer, overTLS: c.tls}
-	stop := c.watch(ctx)
-	err = c.l.GSSAPIBindRequest(g, &ldap.GSSAPIBindRequest{ServicePrincipalName: spn})
-	stop()
+	cb, err := c.channelBindings()
 	if err != nil {
-		// The reader may already be armed for a layer that never came up:
-		// the connection cannot be trusted for anything else.
+		return fail("channel binding", principal, realm, err)
+	}
+	c.sentChannelBinding = cb
+	g := &saslGSSAPI{cl: cl, conn: c.layer, overTLS: c.tls, channelBindings: cb}
+	stop := c.watch(ctx)
+	defer stop()
+	if !c.forceSPNEGO {
+		err = c.l.GSSAPIBindRequest(g, &ldap.GSSAPIBindRequest{ServicePrincipalName: spn})
+		if err == nil {
+			if g.layer == saslLayerIntegrity {
+				c.layer.enableWrite(g.wrapper, g.serverMax)
+			}
+			return nil
+		}
+		if !ldap.IsErrorWithCode(err, ldap.LDAPResultAuthMethodNotSupported) {
+			// The reader may already be armed for a layer that never came
+			// up: the connection cannot be trusted for anything else.
+			c.l.Close()
+			return fail("SASL GSSAPI bind to "+c.RemoteAddr(), principal, realm, err)
+		}
+		// The DC does not offer SASL GSSAPI (nothing was armed at the first
+		// step): try Kerberos inside GSS-SPNEGO on the same connection.
+		g = &saslGSSAPI{cl: cl, conn: c.layer, overTLS: c.tls, channelBindings: cb}
+	}
+	if c.tls {
+		return fail("SASL GSS-SPNEGO bind to "+c.RemoteAddr(), principal, realm,
+			errors.New("Kerberos in GSS-SPNEGO over TLS is not supported (its context flags would ask for a layer on top of TLS); use plain LDAP, where the bind signs every message"))
+	}
+	w, err := c.bindKerberosSPNEGO(ctx, g, spn)
+	if err != nil {
 		c.l.Close()
-		return fail("SASL GSSAPI bind to "+c.RemoteAddr(), principal, realm, err)
+		return fail("SASL GSS-SPNEGO bind (Kerberos) to "+c.RemoteAddr(), principal, realm, err)
 	}
-	if g.layer == saslLayerIntegrity {
-		c.layer.enableWrite(g.wrapper, g.serverMax)
-	}
+	c.layer.enableWrite(w, 0)
 	return nil
 }
 
@@ -111,10 +140,10 @@ func ctxDo(ctx context.Context, f func() error) error {
 func kerberosAuthError(step, principal, realm string, err error) *AuthError {
 	ae := &AuthError{Mechanism: MechKerberos, Principal: principal, Realm: realm, Step: step, Err: err}
 	if code, ok := KRBErrorCode(err); ok {
-		cls := ClassifyKRBError(code)
+		cls := statuscode.ClassifyKerberos(code)
 		ae.Kerberos = &cls
 		ae.Hint = cls.Hint
-		if cls.Problem == KerberosBadCredentials || cls.Problem == KerberosUnknownClient {
+		if cls.Problem == statuscode.KerberosBadCredentials || cls.Problem == statuscode.KerberosUnknownClient {
 			ae.Hint += "; " + usualCauses
 		}
 		return ae
@@ -296,9 +325,15 @@ func (c *Conn) findKDCs(ctx context.Context, realm string) ([]string, error) {
 			out = append(out, net.JoinHostPort(a.String(), port))
 			continue
 		}
-		// gokrb5 would resolve names with the system resolver, which may
-		// not know the lab or foreign forest: hand it addresses.
-		addrs, err := r.LookupHost(ctx, s.Target)
+		// gokrb5 would resolve names with the system resolver alone, which
+		// may not know the lab or foreign forest: hand it addresses, from
+		// the DC resolver (system, then the chosen DNS server) where the
+		// connection has one, as for the DCs' LDAP.
+		var hr HostResolver = r
+		if c.opts.HostResolver != nil {
+			hr = c.opts.HostResolver
+		}
+		addrs, err := hr.LookupHost(ctx, s.Target)
 		if err != nil {
 			errs = append(errs, err)
 			continue

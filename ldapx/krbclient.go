@@ -14,7 +14,15 @@ import (
 // KDCs of the client's realm and of domain found through resolver's DNS SRV
 // records — the same rules the bind uses. The caller destroys the client.
 func KerberosClient(ctx context.Context, creds Credentials, resolver Resolver, domain string) (*client.Client, *config.Config, error) {
-	c := &Conn{opts: Options{Resolver: resolver}}
+	return (&Conn{opts: Options{Resolver: resolver}}).KerberosClient(ctx, creds, domain)
+}
+
+// KerberosClient is the package's KerberosClient for a caller connected to
+// a DC of domain: KDC names resolve as the DC's name did (Options), and
+// where DNS names no KDC of the DC's realm (a resolver that does not serve
+// the AD zones, a DC named in /etc/hosts), the DC itself is asked, as the
+// bind does — every AD DC is a KDC of its domain.
+func (c *Conn) KerberosClient(ctx context.Context, creds Credentials, domain string) (*client.Client, *config.Config, error) {
 	domain = strings.TrimSuffix(strings.ToLower(domain), ".")
 	cl, principal, realm, err := c.kerberosClient(ctx, creds, domain)
 	if err != nil {

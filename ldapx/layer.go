@@ -21,18 +21,48 @@ type layerConn struct {
 	net.Conn
 	br *bufio.Reader
 
-	// armed is set by NegotiateSaslAuth; the reader switches to unwrapping
-	// after the next LDAP message completes (the bind's final response).
-	armed atomic.Pointer[gssWrapper]
+	// armed is set by NegotiateSaslAuth (or the SPNEGO bind); the reader
+	// switches to unwrapping after the next LDAP message completes (the
+	// bind's final response).
+	armed atomic.Pointer[armedLayer]
+
+	// intercept, while set, receives whole plain LDAP messages instead of
+	// go-ldap's reader: a bind this package runs itself (SASL GSS-SPNEGO,
+	// which go-ldap cannot send) reads its responses there.
+	intercept atomic.Pointer[interception]
 
 	rmu       sync.Mutex
-	rw        *gssWrapper // non-nil once reads are unwrapped
-	pending   []byte      // bytes ready for the caller
-	remaining int64       // content bytes of the current plain message still to pass through
+	rw        securityLayer // non-nil once reads are unwrapped
+	pending   []byte        // bytes ready for the caller
+	remaining int64         // content bytes of the current plain message still to pass through
 
 	wmu     sync.Mutex
-	ww      *gssWrapper // non-nil once writes are wrapped
-	maxSend int         // largest payload per wrap token (0 = no limit)
+	ww      securityLayer // non-nil once writes are wrapped
+	maxSend int           // largest payload per wrap token (0 = no limit)
+}
+
+// securityLayer wraps and unwraps the LDAP messages of a SASL security
+// layer: RFC 4121 wrap tokens (Kerberos) or NTLMSSP sealing.
+type securityLayer interface {
+	Wrap(payload []byte) ([]byte, error)
+	Unwrap(tok []byte) ([]byte, error)
+	overhead() int // bytes a wrapped message adds to its payload
+}
+
+type armedLayer struct{ l securityLayer }
+
+// interception hands one bind response to the bind code. The reader waits
+// for done before it reads on, so a security layer the bind arms on seeing
+// the response (its keys may come from it) is in place for the very next
+// message.
+type interception struct {
+	msg  chan []byte // capacity 1
+	fail chan error  // capacity 1: the connection failed while waiting
+	done chan struct{}
+}
+
+func newInterception() *interception {
+	return &interception{msg: make(chan []byte, 1), fail: make(chan error, 1), done: make(chan struct{})}
 }
 
 func newLayerConn(c net.Conn) *layerConn {
@@ -40,11 +70,11 @@ func newLayerConn(c net.Conn) *layerConn {
 }
 
 // armRead makes the reader unwrap everything after the next complete message.
-func (c *layerConn) armRead(w *gssWrapper) { c.armed.Store(w) }
+func (c *layerConn) armRead(w securityLayer) { c.armed.Store(&armedLayer{l: w}) }
 
 // enableWrite wraps every later Write; maxBuf is the peer's maximum SASL
 // buffer size (0 = not limited).
-func (c *layerConn) enableWrite(w *gssWrapper, maxBuf int) {
+func (c *layerConn) enableWrite(w securityLayer, maxBuf int) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.ww = w
@@ -108,18 +138,58 @@ func (c *layerConn) Read(p []byte) (int, error) {
 		}
 		hdr, length, err := readBERHeader(c.br)
 		if err != nil {
+			c.interceptFailed(err)
 			return 0, err
+		}
+		if ic := c.intercept.Load(); ic != nil {
+			msg := make([]byte, len(hdr)+int(length))
+			copy(msg, hdr)
+			if _, err := io.ReadFull(c.br, msg[len(hdr):]); err != nil {
+				c.interceptFailed(unexpected(err))
+				return 0, unexpected(err)
+			}
+			select {
+			case ic.msg <- msg:
+			default: // a second message in one exchange: not a bind response
+			}
+			<-ic.done
+			c.messageDone()
+			continue
 		}
 		c.pending = hdr
 		c.remaining = length
 	}
 }
 
+// interceptFailed tells a bind waiting for its response that the
+// connection failed instead.
+func (c *layerConn) interceptFailed(err error) {
+	if ic := c.intercept.Load(); ic != nil {
+		select {
+		case ic.fail <- err:
+		default:
+		}
+	}
+}
+
 // messageDone is called when a plain LDAP message has been fully handed out.
 func (c *layerConn) messageDone() {
 	if w := c.armed.Swap(nil); w != nil {
-		c.rw = w
+		c.rw = w.l
 	}
+}
+
+// Close closes the connection and frees what the layer holds outside Go
+// (the SSPI context of a Windows bind, whose layer has a release method).
+func (c *layerConn) Close() error {
+	err := c.Conn.Close()
+	c.wmu.Lock()
+	w := c.ww
+	c.wmu.Unlock()
+	if r, ok := w.(interface{ release() }); ok {
+		r.release()
+	}
+	return err
 }
 
 func (c *layerConn) Write(p []byte) (int, error) {

@@ -59,16 +59,12 @@ func NewDNSResolver(server string, timeout time.Duration) (*DNSResolver, error) 
 		r.servers = []string{net.JoinHostPort(host, port)}
 		return r, nil
 	}
-	cc, err := dns.ClientConfigFromFile("/etc/resolv.conf")
+	// /etc/resolv.conf, or on Windows the network adapters' DNS servers.
+	servers, err := systemDNSServers()
 	if err != nil {
-		return nil, fmt.Errorf("read /etc/resolv.conf: %w", err)
+		return nil, err
 	}
-	for _, s := range cc.Servers {
-		r.servers = append(r.servers, net.JoinHostPort(s, cc.Port))
-	}
-	if len(r.servers) == 0 {
-		return nil, errors.New("/etc/resolv.conf names no nameserver")
-	}
+	r.servers = servers
 	return r, nil
 }
 
@@ -131,7 +127,9 @@ func (r *DNSResolver) LookupSRV(ctx context.Context, name string) ([]SRV, error)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("SRV %s: %w (no records)", name, ErrNotFound)
+		// Name the server asked: a workstation's resolver that does not
+		// serve the domain answers like this, and the user must see which.
+		return nil, fmt.Errorf("SRV %s: %w (no records at DNS server %s)", name, ErrNotFound, strings.Join(r.servers, ", "))
 	}
 	SortSRV(out)
 	return out, nil

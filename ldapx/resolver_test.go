@@ -208,3 +208,23 @@ func TestDiscoverDCs(t *testing.T) {
 		t.Fatal("empty domain accepted")
 	}
 }
+
+// A domain the DNS server knows nothing of is named with the server asked:
+// a workstation's resolver answering for the AD domain is the usual cause.
+func TestDiscoverDCsOfAnUnknownDomainNamesTheDNSServer(t *testing.T) {
+	for _, rcode := range []int{dns.RcodeSuccess, dns.RcodeNameError} {
+		addr := dnsServer(t, func(w dns.ResponseWriter, r *dns.Msg) {
+			m := new(dns.Msg)
+			m.SetRcode(r, rcode)
+			_ = w.WriteMsg(m)
+		})
+		r, err := NewDNSResolver(addr, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = DiscoverDCs(context.Background(), r, "nosuch.test")
+		if err == nil || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "nosuch.test") {
+			t.Errorf("rcode %s: error %v does not name the domain and the DNS server %s", dns.RcodeToString[rcode], err, addr)
+		}
+	}
+}

@@ -22,6 +22,15 @@ type Directory interface {
 	SPNHolders(ctx context.Context, spn string) ([]string, error)
 }
 
+// EncTypesDirectory is a Directory that can also read and write
+// msDS-SupportedEncryptionTypes (nil: unset), for set-encryption-types
+// steps. SetEncTypes changes the value from old to v (nil clears it) in one
+// LDAP Modify.
+type EncTypesDirectory interface {
+	ReadEncTypes(ctx context.Context, dn string) (*uint32, error)
+	SetEncTypes(ctx context.Context, dn string, old, v *uint32) error
+}
+
 // ApplyOptions say where the backup goes and who writes it.
 type ApplyOptions struct {
 	BackupPath string // written before the first change (required)
@@ -84,12 +93,18 @@ type StaleError struct {
 type StaleAccount struct {
 	Account, DN    string
 	Snapshot, Live []string
+	// Detail says what else differs (the encryption types), when not the SPNs.
+	Detail string
 }
 
 func (e *StaleError) Error() string {
 	var b strings.Builder
 	b.WriteString("the directory changed since the snapshot; nothing was changed. Take a new snapshot and review the new plan:")
 	for _, a := range e.Accounts {
+		if a.Detail != "" {
+			fmt.Fprintf(&b, "\n  %s (%s): %s", a.Account, a.DN, a.Detail)
+			continue
+		}
 		fmt.Fprintf(&b, "\n  %s (%s): snapshot %s, now %s", a.Account, a.DN, list(a.Snapshot), list(a.Live))
 	}
 	return b.String()
@@ -197,8 +212,11 @@ func liveForms(values, live []string) []string {
 }
 
 type pendingChange struct {
-	change AccountChange
-	live   []string
+	change  AccountChange
+	live    []string
+	liveEnc *uint32
+	doSPNs  bool // the SPNs are still as the snapshot had them: change them
+	doEnc   bool // the encryption types are: change them
 }
 
 // Apply performs the plan's SPN changes on dir. It first re-reads every
@@ -219,25 +237,59 @@ func Apply(ctx context.Context, dir Directory, p *Plan, opt ApplyOptions) (*Resu
 	res := &Result{}
 	var todo []pendingChange
 	var stale []StaleAccount
+	encDir, _ := dir.(EncTypesDirectory)
 	for _, a := range p.ChangedAccounts() {
 		live, err := dir.ReadSPNs(ctx, a.DN)
 		if err != nil {
 			return nil, fmt.Errorf("read %s (%s) before changing it: %w; nothing was changed", a.Account, a.DN, err)
 		}
+		pc := pendingChange{change: a, live: live}
+		isStale := false
+		if a.SPNsChanged() {
+			switch {
+			case sameSet(live, a.Before):
+				pc.doSPNs = true
+			case sameSet(live, a.After):
+			default:
+				isStale = true
+				stale = append(stale, StaleAccount{Account: a.Account, DN: a.DN, Snapshot: a.Before, Live: live})
+			}
+		}
+		if a.EncChanged() {
+			if encDir == nil {
+				return nil, fmt.Errorf("%s: this directory connection cannot change msDS-SupportedEncryptionTypes; nothing was changed", a.Account)
+			}
+			if pc.liveEnc, err = encDir.ReadEncTypes(ctx, a.DN); err != nil {
+				return nil, fmt.Errorf("read the encryption types of %s (%s) before changing them: %w; nothing was changed", a.Account, a.DN, err)
+			}
+			switch {
+			case sameEnc(pc.liveEnc, a.EncBefore):
+				pc.doEnc = true
+			case sameEnc(pc.liveEnc, a.EncAfter):
+			default:
+				if !isStale {
+					stale = append(stale, StaleAccount{Account: a.Account, DN: a.DN, Snapshot: a.Before, Live: live,
+						Detail: fmt.Sprintf("msDS-SupportedEncryptionTypes: snapshot %s, now %s", encString(a.EncBefore), encString(pc.liveEnc))})
+				}
+				isStale = true
+			}
+		}
 		switch {
-		case sameSet(live, a.Before):
-			todo = append(todo, pendingChange{a, live})
-		case sameSet(live, a.After):
+		case isStale:
+		case pc.doSPNs || pc.doEnc:
+			todo = append(todo, pc)
+		default:
 			opt.logf("%s: already done (SPNs %s)", a.Account, list(live))
 			res.Accounts = append(res.Accounts, AccountResult{Account: a.Account, DN: a.DN, State: StateAlreadyDone, Live: live})
-		default:
-			stale = append(stale, StaleAccount{Account: a.Account, DN: a.DN, Snapshot: a.Before, Live: live})
 		}
 	}
 	if len(stale) > 0 {
 		return nil, &StaleError{Accounts: stale}
 	}
 	for _, t := range todo {
+		if !t.doSPNs {
+			continue
+		}
 		for _, v := range t.change.Add {
 			holders, err := dir.SPNHolders(ctx, v)
 			if err != nil {
@@ -256,10 +308,17 @@ func Apply(ctx context.Context, dir Directory, p *Plan, opt ApplyOptions) (*Resu
 
 	backup := &Backup{Tool: opt.Tool, CreatedAt: opt.Now().UTC(), Server: opt.Server, Snapshot: p.Snapshot, Strategy: p.Strategy}
 	for _, t := range todo {
-		backup.Accounts = append(backup.Accounts, BackupAccount{
+		b := BackupAccount{
 			DN: t.change.DN, Account: t.change.Account, Domain: t.change.Domain,
-			SPNs: t.live, Remove: t.change.Remove, Add: t.change.Add,
-		})
+			SPNs: t.live, SPNsUnchanged: !t.doSPNs,
+		}
+		if t.doSPNs {
+			b.Remove, b.Add = t.change.Remove, t.change.Add
+		}
+		if t.doEnc {
+			b.EncSaved, b.EncTypes = true, copyEnc(t.liveEnc)
+		}
+		backup.Accounts = append(backup.Accounts, b)
 	}
 	if err := WriteBackup(opt.BackupPath, backup); err != nil {
 		return nil, fmt.Errorf("%w; nothing was changed", err)
@@ -269,16 +328,39 @@ func Apply(ctx context.Context, dir Directory, p *Plan, opt ApplyOptions) (*Resu
 
 	for i, t := range todo {
 		a := t.change
-		remove := liveForms(a.Remove, t.live)
-		want := append(minus(t.live, remove), a.Add...)
-		opt.logf("%s: remove %s; add %s", a.Account, list(remove), list(a.Add))
-		err := dir.ModifySPNs(ctx, a.DN, remove, a.Add)
-		after, rerr := dir.ReadSPNs(ctx, a.DN)
-		if err == nil && rerr != nil {
-			err = fmt.Errorf("verify: %w", rerr)
+		var err, rerr error
+		after := t.live
+		if t.doSPNs {
+			remove := liveForms(a.Remove, t.live)
+			want := append(minus(t.live, remove), a.Add...)
+			opt.logf("%s: remove %s; add %s", a.Account, list(remove), list(a.Add))
+			err = dir.ModifySPNs(ctx, a.DN, remove, a.Add)
+			after, rerr = dir.ReadSPNs(ctx, a.DN)
+			if err == nil && rerr != nil {
+				err = fmt.Errorf("verify: %w", rerr)
+			}
+			if err == nil && !sameSet(after, want) {
+				err = fmt.Errorf("verify: the account holds %s, expected %s", list(after), list(want))
+			}
 		}
-		if err == nil && !sameSet(after, want) {
-			err = fmt.Errorf("verify: the account holds %s, expected %s", list(after), list(want))
+		encChanged := false
+		if err == nil && t.doEnc {
+			opt.logf("%s: msDS-SupportedEncryptionTypes %s -> %s", a.Account, encString(t.liveEnc), encString(a.EncAfter))
+			err = encDir.SetEncTypes(ctx, a.DN, t.liveEnc, a.EncAfter)
+			got, verr := encDir.ReadEncTypes(ctx, a.DN)
+			encChanged = verr != nil || !sameEnc(got, t.liveEnc)
+			if err == nil && verr != nil {
+				err = fmt.Errorf("verify: %w", verr)
+			}
+			if err == nil && !sameEnc(got, a.EncAfter) {
+				err = fmt.Errorf("verify: msDS-SupportedEncryptionTypes is %s, expected %s", encString(got), encString(a.EncAfter))
+			}
+			if err != nil && encChanged {
+				// Put the encryption types back before the rest is restored.
+				if rerr2 := encDir.SetEncTypes(ctx, a.DN, got, t.liveEnc); rerr2 != nil {
+					err = fmt.Errorf("%w; restoring msDS-SupportedEncryptionTypes to %s also failed: %v", err, encString(t.liveEnc), rerr2)
+				}
+			}
 		}
 		if err == nil {
 			opt.logf("%s: changed and verified (SPNs %s)", a.Account, list(after))
@@ -297,7 +379,7 @@ func Apply(ctx context.Context, dir Directory, p *Plan, opt ApplyOptions) (*Resu
 		res.Accounts = res.Accounts[:0]
 		for _, d := range done {
 			if d.State == StateChanged {
-				d = restore(ctx, dir, d, backupSPNs(backup, d.DN), opt)
+				d = restoreAccount(ctx, dir, d, backupAccount(backup, d.DN), opt)
 			}
 			res.Accounts = append(res.Accounts, d)
 		}
@@ -314,13 +396,50 @@ func Apply(ctx context.Context, dir Directory, p *Plan, opt ApplyOptions) (*Resu
 	return res, nil
 }
 
-func backupSPNs(b *Backup, dn string) []string {
+func backupAccount(b *Backup, dn string) BackupAccount {
 	for _, a := range b.Accounts {
 		if strings.EqualFold(a.DN, dn) {
-			return a.SPNs
+			return a
 		}
 	}
-	return nil
+	return BackupAccount{DN: dn}
+}
+
+// restoreAccount brings one account back to its backup: its SPNs (unless
+// the fix left them alone) and its encryption types (where saved).
+func restoreAccount(ctx context.Context, dir Directory, r AccountResult, b BackupAccount, opt ApplyOptions) AccountResult {
+	if !b.SPNsUnchanged {
+		r = restore(ctx, dir, r, b.SPNs, opt)
+		if r.State == StateRollbackFailed {
+			return r
+		}
+	} else {
+		r.State = StateRolledBack
+	}
+	if !b.EncSaved {
+		return r
+	}
+	encDir, ok := dir.(EncTypesDirectory)
+	if !ok {
+		r.State, r.Err = StateRollbackFailed, errors.New("this directory connection cannot restore msDS-SupportedEncryptionTypes")
+		return r
+	}
+	live, err := encDir.ReadEncTypes(ctx, r.DN)
+	if err == nil && !sameEnc(live, b.EncTypes) {
+		err = encDir.SetEncTypes(ctx, r.DN, live, b.EncTypes)
+	}
+	if err == nil {
+		var got *uint32
+		if got, err = encDir.ReadEncTypes(ctx, r.DN); err == nil && !sameEnc(got, b.EncTypes) {
+			err = fmt.Errorf("msDS-SupportedEncryptionTypes is %s, expected %s", encString(got), encString(b.EncTypes))
+		}
+	}
+	if err != nil {
+		r.State, r.Err = StateRollbackFailed, fmt.Errorf("restore msDS-SupportedEncryptionTypes: %w", err)
+		return r
+	}
+	opt.logf("%s: msDS-SupportedEncryptionTypes restored to %s", r.Account, encString(b.EncTypes))
+	return r
 }
 
 // restore brings one account back to want and reports the outcome.
@@ -360,6 +479,26 @@ func Rollback(ctx context.Context, dir Directory, b *Backup, opt ApplyOptions) (
 		if err != nil {
 			res.Accounts = append(res.Accounts, AccountResult{Account: a.Account, DN: a.DN, State: StateUnknown, Err: err})
 			errs = append(errs, fmt.Sprintf("%s: read: %v", a.Account, err))
+			continue
+		}
+		if a.SPNsUnchanged || a.EncSaved {
+			done := a.SPNsUnchanged || sameSet(live, a.SPNs)
+			if encDir, ok := dir.(EncTypesDirectory); ok && a.EncSaved && done {
+				liveEnc, err := encDir.ReadEncTypes(ctx, a.DN)
+				done = err == nil && sameEnc(liveEnc, a.EncTypes)
+			}
+			if done {
+				opt.logf("%s: already as in the backup", a.Account)
+				res.Accounts = append(res.Accounts, AccountResult{Account: a.Account, DN: a.DN, State: StateAlreadyDone, Live: live})
+				continue
+			}
+			r := restoreAccount(ctx, dir, AccountResult{Account: a.Account, DN: a.DN, Live: live}, a, opt)
+			if r.State == StateRolledBack {
+				r.State = StateChanged
+			} else {
+				errs = append(errs, fmt.Sprintf("%s: %v", a.Account, r.Err))
+			}
+			res.Accounts = append(res.Accounts, r)
 			continue
 		}
 		if sameSet(live, a.SPNs) {

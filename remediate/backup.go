@@ -36,6 +36,13 @@ type BackupAccount struct {
 	SPNs    []string `json:"spns"`
 	Remove  []string `json:"plannedRemove"`
 	Add     []string `json:"plannedAdd"`
+	// SPNsUnchanged: the fix did not change the SPNs (only the encryption
+	// types), so the rollback leaves them as they are.
+	SPNsUnchanged bool `json:"spnsUnchanged,omitempty"`
+	// EncSaved: EncTypes is msDS-SupportedEncryptionTypes before the change
+	// (nil: unset), which the rollback restores.
+	EncSaved bool    `json:"encryptionTypesSaved,omitempty"`
+	EncTypes *uint32 `json:"encryptionTypes,omitempty"`
 }
 
 // WriteBackup writes the backup as indented JSON, atomically, mode 0600.
@@ -109,11 +116,22 @@ func BackupLDIF(b *Backup) []byte {
 		w.b.WriteString("\n")
 		w.comment(a.Account)
 		w.attr("dn", a.DN)
-		w.b.WriteString("changetype: modify\nreplace: servicePrincipalName\n")
-		for _, v := range a.SPNs {
-			w.attr("servicePrincipalName", v)
+		w.b.WriteString("changetype: modify\n")
+		if !a.SPNsUnchanged {
+			w.b.WriteString("replace: servicePrincipalName\n")
+			for _, v := range a.SPNs {
+				w.attr("servicePrincipalName", v)
+			}
+			w.b.WriteString("-\n")
 		}
-		w.b.WriteString("-\n")
+		if a.EncSaved {
+			// replace with no value removes the attribute (RFC 4511 4.6).
+			w.b.WriteString("replace: " + encAttr + "\n")
+			if a.EncTypes != nil && *a.EncTypes != 0 {
+				w.attr(encAttr, fmt.Sprint(*a.EncTypes))
+			}
+			w.b.WriteString("-\n")
+		}
 	}
 	return w.b.Bytes()
 }

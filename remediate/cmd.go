@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/checks"
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 // CMD writes batch files that change SPNs with setspn: -D to remove, -S to
@@ -68,6 +69,15 @@ func (CMD) Rollback(p *Plan) ([]byte, error) {
 			}
 		}
 	}
+	for _, a := range accts {
+		if !a.EncChanged() {
+			continue
+		}
+		w.rem("")
+		w.rem(fmt.Sprintf("%s: msDS-SupportedEncryptionTypes (the fix set %s; the snapshot had %s)", a.Account, encString(a.EncAfter), encString(a.EncBefore)))
+		w.rem("Not done by this script: rollback.ps1, rollback.ldif or spntrust fix --rollback restore it.")
+		w.echo(fmt.Sprintf("%s: restore msDS-SupportedEncryptionTypes to %s with rollback.ps1 or rollback.ldif.", a.Account, encString(a.EncBefore)))
+	}
 	for _, s := range p.SiteMoves() {
 		w.rem("")
 		w.rem(fmt.Sprintf("IIS (step %d of the fix) - %s %s", s.N, s.Finding.ID, s.Finding.Fingerprint))
@@ -119,7 +129,10 @@ func (w *cmdWriter) header(p *Plan, kind, what, other string) {
 	w.rem("Safe to run twice: each step reads the account's SPNs with setspn -L first and")
 	w.rem("skips a change that is already done. Stops at the first error (exit code 1).")
 	w.line("setlocal EnableExtensions DisableDelayedExpansion")
-	w.line("where setspn >nul 2>&1 || (echo setspn.exe not found: run this on a machine with the AD DS tools. & exit /b 1)")
+	// "if errorlevel 1" on the next line rather than "||": the same on Windows, and
+	// wine 8's cmd.exe (where the scripts are tested) runs both sides of || and &&.
+	w.line("where setspn >nul 2>&1")
+	w.line("if errorlevel 1 (echo setspn.exe not found: run this on a machine with the AD DS tools.& exit /b 1)")
 }
 
 func (w *cmdWriter) footer(kind string) {
@@ -152,11 +165,12 @@ func (w *cmdWriter) accountChecks(accts []AccountChange) error {
 	w.line("")
 	w.rem("Every account this script changes must be readable before anything changes.")
 	for _, a := range accts {
-		q, err := cmdArg(a.Account)
+		q, err := cmdAccount(a.Account)
 		if err != nil {
 			return err
 		}
-		w.line("call :account %s || exit /b 1", q)
+		w.line("call :account %s", q)
+		w.line("if errorlevel 1 exit /b 1")
 	}
 	return nil
 }
@@ -176,6 +190,13 @@ func (w *cmdWriter) step(p *Plan, s Step) error {
 		w.rem("fix.ps1 with -SiteName set to the site's name (it moves the bindings and sets")
 		w.rem("useAppPoolCredentials and useKernelMode); PLAN.md lists the equivalent appcmd commands.")
 		w.echo(fmt.Sprintf("%s: IIS - move the site that runs as %s on %s to port %d there (fix.ps1 -SiteName with the site's name); see PLAN.md.", label, s.Account, s.Host, s.Port))
+	case checks.ActionSetEncTypes:
+		w.line("")
+		w.rem(fmt.Sprintf("%s - %s: %s", label, s.Finding, s.Comment))
+		w.rem("Risk: " + s.Risk)
+		w.rem("Not done by this script: cmd.exe has no tool that writes msDS-SupportedEncryptionTypes.")
+		w.rem("fix.ps1 (Set-ADObject) or fix.ldif (ldapmodify) make this change; so does spntrust fix --apply.")
+		w.echo(fmt.Sprintf("%s: set msDS-SupportedEncryptionTypes of %s to %d with fix.ps1, fix.ldif or spntrust fix --apply; see PLAN.md.", label, s.Account, s.EncTypes))
 	default:
 		w.line("")
 		w.rem(fmt.Sprintf("%s - %s: %s", label, s.Finding, s.Comment))
@@ -198,7 +219,7 @@ func (w *cmdWriter) add(label, refs, comment, risk, account, value string) error
 // of the account's SPNs: skip it when it is already done, so the script is
 // safe to run twice, and stop when the change did not take.
 func (w *cmdWriter) setspn(op, label, refs, comment, risk, account, value string) error {
-	acct, err := cmdArg(account)
+	acct, err := cmdAccount(account)
 	if err != nil {
 		return err
 	}
@@ -206,6 +227,11 @@ func (w *cmdWriter) setspn(op, label, refs, comment, risk, account, value string
 	if err != nil {
 		return err
 	}
+	t := checks.ActionRemoveSPN
+	if op == "-S" {
+		t = checks.ActionAddSPN
+	}
+	change := action.SetSPN(t, value, account)
 	// For a removal the work is done when the SPN is absent; for an add, when present.
 	doneIf, failIf := "if not defined", "if defined"
 	skip := fmt.Sprintf("%s: skip - %s is not on %s.", label, value, account)
@@ -226,7 +252,8 @@ func (w *cmdWriter) setspn(op, label, refs, comment, risk, account, value string
 	w.line("  echo %s", cmdEscape(skip))
 	w.line(") else (")
 	w.line("  echo %s", cmdEscape(fmt.Sprintf("%s: setspn %s %s %s", label, op, value, account)))
-	w.line("  setspn %s %s %s || exit /b 1", op, v, acct)
+	w.line("  %s", change)
+	w.line("  if errorlevel 1 exit /b 1")
 	w.line("  call :has %s %s", acct, v)
 	w.line("  %s SPNTRUST_HAS (echo %s& exit /b 1)", failIf, cmdEscape(failed))
 	w.line(")")
@@ -252,18 +279,21 @@ func cmdEscape(s string) string {
 	return b.String()
 }
 
-// cmdArg quotes an account name for setspn and for call. A double quote
-// cannot be passed safely and is refused (sAMAccountName cannot contain
-// one); % is refused because call expands it a second time.
-func cmdArg(s string) (string, error) {
-	if s == "" || strings.ContainsAny(s, "\"%\r\n") {
+// cmdAccount quotes an account name for setspn and for call with cmd.exe's
+// one quoting function (action.CmdArg), refusing what it cannot pass
+// safely: a double quote (sAMAccountName cannot contain one), % (call
+// expands it a second time), a line break, or nothing.
+func cmdAccount(s string) (string, error) {
+	q, ok := action.CmdArg(s)
+	if !ok {
 		return "", fmt.Errorf("account name %q cannot be passed safely to setspn in a batch file; use the ps1 or ldif format", s)
 	}
-	return `"` + s + `"`, nil
+	return q, nil
 }
 
-// cmdSPN checks that an SPN needs no quoting in a batch file or in a
-// for /f command (where ',', '=' and ';' split words) and quotes it.
+// cmdSPN checks that an SPN holds only characters a batch file passes
+// through call and compares in a for /f loop unchanged (',', '=' and ';'
+// split words there) and quotes it with action.CmdArg.
 func cmdSPN(s string) (string, error) {
 	for _, r := range s {
 		ok := r == '/' || r == ':' || r == '.' || r == '-' || r == '_' ||
@@ -272,7 +302,11 @@ func cmdSPN(s string) (string, error) {
 			return "", fmt.Errorf("SPN %q contains %q, which a batch file cannot pass safely to setspn; use the ps1 or ldif format", s, r)
 		}
 	}
-	return `"` + s + `"`, nil
+	q, ok := action.CmdArg(s)
+	if !ok {
+		return "", fmt.Errorf("SPN %q cannot be passed safely to setspn in a batch file; use the ps1 or ldif format", s)
+	}
+	return q, nil
 }
 
 func refList(refs []FindingRef) string {

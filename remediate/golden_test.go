@@ -3,6 +3,7 @@ package remediate
 import (
 	"bytes"
 	"flag"
+	"github.com/spntrust/spntrust/remediate/action"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 // TestGoldenScripts renders every file of the seed plan, for both strategies.
 func TestGoldenScripts(t *testing.T) {
-	for _, strategy := range Strategies {
+	for _, strategy := range spnStrategies {
 		files, err := Render(seedPlan(t, strategy, 0), FormatNames())
 		if err != nil {
 			t.Fatal(err)
@@ -47,6 +48,22 @@ func TestGoldenScripts(t *testing.T) {
 				golden(t, filepath.Join("seed-"+string(strategy), f.Name), f.Data)
 			})
 		}
+	}
+}
+
+// TestGoldenScriptsOfTheRC4Plan renders the aes strategy's plan for the
+// lab's RC4 findings (a live snapshot: svc-ntonly without AES keys, svc-rc4
+// RC4-only): the password reset first, then the encryption types.
+func TestGoldenScriptsOfTheRC4Plan(t *testing.T) {
+	p := rc4Plan(t)
+	files, err := Render(p, FormatNames())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		t.Run(f.Name, func(t *testing.T) {
+			golden(t, filepath.Join("lab-rc4-aes", f.Name), f.Data)
+		})
 	}
 }
 
@@ -91,11 +108,12 @@ func TestCMDScripts(t *testing.T) {
 			l = strings.TrimSpace(l)
 			if strings.HasPrefix(l, "setspn -D ") || strings.HasPrefix(l, "setspn -S ") {
 				changes++
-				if !strings.HasSuffix(l, "|| exit /b 1") {
+				// "if errorlevel 1", not "||": wine 8's cmd.exe runs both sides of ||.
+				if i+1 >= len(lines) || strings.TrimSpace(lines[i+1]) != "if errorlevel 1 exit /b 1" {
 					t.Errorf("%s.cmd: %q does not stop on error", kind, l)
 				}
 				// The state check comes first, the verification right after.
-				if i < 5 || !strings.HasPrefix(strings.TrimSpace(lines[i-5]), "call :has ") || !strings.HasPrefix(strings.TrimSpace(lines[i+1]), "call :has ") {
+				if i < 5 || i+2 >= len(lines) || !strings.HasPrefix(strings.TrimSpace(lines[i-5]), "call :has ") || !strings.HasPrefix(strings.TrimSpace(lines[i+2]), "call :has ") {
 					t.Errorf("%s.cmd: %q is not checked before and verified after", kind, l)
 				}
 			}
@@ -140,7 +158,7 @@ func TestPS1Scripts(t *testing.T) {
 }
 
 func TestQuoting(t *testing.T) {
-	if got := psQuote("O'Brien ‘x’"); got != "'O''Brien ‘‘x’’'" {
+	if got := action.PowerShellQuote("O'Brien ‘x’"); got != "'O''Brien ‘‘x’’'" {
 		t.Errorf("psQuote = %s", got)
 	}
 	if got := cmdEscape(`a & b (c) | <d> 100% ^`); got != `a ^& b ^(c^) ^| ^<d^> 100%% ^^` {
@@ -149,8 +167,8 @@ func TestQuoting(t *testing.T) {
 	if _, err := cmdSPN("HTTP/a,b"); err == nil {
 		t.Error("cmdSPN accepted a comma, which for /f splits on")
 	}
-	if _, err := cmdArg(`CORP\50%off`); err == nil {
-		t.Error("cmdArg accepted %, which call expands twice")
+	if _, err := cmdAccount(`CORP\50%off`); err == nil {
+		t.Error("cmdAccount accepted %, which call expands twice")
 	}
 	for v, safe := range map[string]bool{"HTTP/mp01": true, " lead": false, ":colon": false, "<lt": false, "trail ": false, "héllo": false, "": true} {
 		if ldifSafe(v) != safe {

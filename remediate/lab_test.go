@@ -291,3 +291,60 @@ func TestLabApplyAndRollback(t *testing.T) {
 		t.Fatalf("after rollback svc-mpweb holds %q, want exactly %q", got, seed)
 	}
 }
+
+// encTypes reads dn's msDS-SupportedEncryptionTypes ("" when unset).
+func (l labLDAP) encTypes(t *testing.T, dn string) string {
+	t.Helper()
+	out, err := l.cmd("ldapsearch", "-LLL", "-o", "ldif-wrap=no", "-b", dn, "-s", "base", "(objectClass=*)", encAttr).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ldapsearch %s: %v\n%s", dn, err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, encAttr+": "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// The aes plan's LDIF, applied with ldapmodify to the lab: LAB\svc-rc4's
+// encryption types go from 4 to 24, a second run changes nothing, and
+// rollback.ldif puts back exactly 4.
+func TestLabEncTypesLDIFWithLdapmodify(t *testing.T) {
+	if _, err := exec.LookPath("ldapmodify"); err != nil {
+		t.Fatalf("ldapmodify not installed (apt-get install ldap-utils): %v", err)
+	}
+	env := labenv.RequireExclusive(t)
+	dc := env.ByDomain("lab.test")
+	if dc == nil {
+		t.Fatal("lab.env has no DC for lab.test")
+	}
+	l := labLDAP{env: env, dc: *dc}
+	const dn = "CN=svc-rc4,CN=Users,DC=lab,DC=test"
+	if got := l.encTypes(t, dn); got != "4" {
+		t.Fatalf("LAB\\svc-rc4 has encryption types %q, not the seed's 4: re-seed the lab", got)
+	}
+	t.Cleanup(func() {
+		if got := l.encTypes(t, dn); got != "4" {
+			l.modify(t, []byte("dn: "+dn+"\nchangetype: modify\nreplace: "+encAttr+"\n"+encAttr+": 4\n-\n"))
+		}
+	})
+	p := rc4Plan(t)
+	fix, _ := LDIF{}.Fix(p)
+	rollback, _ := LDIF{}.Rollback(p)
+	if out, err := l.modify(t, fix); err != nil {
+		t.Fatalf("ldapmodify fix.ldif: %v\n%s", err, out)
+	}
+	if got := l.encTypes(t, dn); got != "24" {
+		t.Fatalf("after fix.ldif: %q, want 24", got)
+	}
+	if out, err := l.modify(t, fix); err != nil || l.encTypes(t, dn) != "24" {
+		t.Errorf("second fix.ldif run: %v (replace is idempotent)\n%s", err, out)
+	}
+	if out, err := l.modify(t, rollback); err != nil {
+		t.Fatalf("ldapmodify rollback.ldif: %v\n%s", err, out)
+	}
+	if got := l.encTypes(t, dn); got != "4" {
+		t.Fatalf("after rollback.ldif: %q, want exactly 4", got)
+	}
+}

@@ -25,14 +25,20 @@ func (LDIF) Fix(p *Plan) ([]byte, error) {
 	w := &ldifWriter{}
 	w.header(p, "fix", "applies the SPN changes of PLAN.md", "rollback.ldif is its exact inverse")
 	for _, s := range p.Steps {
-		if s.Type == checks.ActionMoveSitePort {
+		switch s.Type {
+		case checks.ActionMoveSitePort:
 			w.b.WriteString("\n")
 			w.comment(fmt.Sprintf("Step %d (%s) is not an LDAP change: %s", s.N, s.Finding, s.Comment))
 			w.comment(fmt.Sprintf("Do it on %s with fix.ps1 -SiteName and the site's name; see PLAN.md.", s.Host))
+		case checks.ActionResetPassword:
+			w.b.WriteString("\n")
+			w.comment(fmt.Sprintf("Step %d (%s) is not an LDAP change here: %s", s.N, s.Finding, s.Comment))
+			w.comment("fix.ps1 does it, asking for the new password; do it before the encryption-type records below.")
 		}
 	}
 	for _, a := range p.ChangedAccounts() {
 		w.record(p, a, a.Remove, a.Add, "fix")
+		w.encRecord(a, a.EncAfter, "fix")
 	}
 	return w.b.Bytes(), nil
 }
@@ -43,6 +49,7 @@ func (LDIF) Rollback(p *Plan) ([]byte, error) {
 	w.header(p, "rollback", "restores each account's SPNs to what the snapshot recorded", "fix.ldif re-applies the plan")
 	for _, a := range p.ChangedAccounts() {
 		w.record(p, a, a.Add, a.Remove, "rollback")
+		w.encRecord(a, a.EncBefore, "rollback")
 	}
 	for _, s := range p.SiteMoves() {
 		w.b.WriteString("\n")
@@ -106,6 +113,31 @@ func (w *ldifWriter) record(p *Plan, a AccountChange, del, add []string, kind st
 		w.comment("Restored (snapshot): " + list(a.Before))
 	}
 	w.modifySPNs(a.DN, del, add)
+}
+
+// encRecord writes the record that sets msDS-SupportedEncryptionTypes to
+// v (nil or 0: deletes the attribute, so the DC's default applies) when the
+// plan changes it. replace and delete are idempotent: a second run changes
+// nothing (a delete of an absent attribute fails with 16, which -c passes).
+func (w *ldifWriter) encRecord(a AccountChange, v *uint32, kind string) {
+	if !a.EncChanged() {
+		return
+	}
+	w.b.WriteString("\n")
+	if kind == "fix" {
+		w.comment(fmt.Sprintf("%s: msDS-SupportedEncryptionTypes %s -> %s", a.Account, encString(a.EncBefore), encString(a.EncAfter)))
+	} else {
+		w.comment(fmt.Sprintf("%s: msDS-SupportedEncryptionTypes back to %s (the snapshot's value)", a.Account, encString(a.EncBefore)))
+	}
+	w.attr("dn", a.DN)
+	w.b.WriteString("changetype: modify\n")
+	if v == nil || *v == 0 {
+		w.b.WriteString("delete: " + encAttr + "\n-\n")
+		return
+	}
+	w.b.WriteString("replace: " + encAttr + "\n")
+	w.attr(encAttr, fmt.Sprint(*v))
+	w.b.WriteString("-\n")
 }
 
 // modifySPNs writes one changetype: modify record that deletes del and adds

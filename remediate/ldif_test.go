@@ -111,7 +111,7 @@ func (d fakeDirectory) apply(recs []ldifRecord) (failed int) {
 }
 
 func TestLDIFFixIsIdempotentAndRollbackRestoresExactly(t *testing.T) {
-	for _, strategy := range Strategies {
+	for _, strategy := range spnStrategies {
 		t.Run(string(strategy), func(t *testing.T) {
 			snap := loadSeed(t)
 			p := seedPlan(t, strategy, 0)

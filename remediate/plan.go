@@ -29,10 +29,16 @@ const (
 	MovePort Strategy = "move-port"
 	// Remove only takes the offending SPNs off the account.
 	Remove Strategy = "remove"
+	// AES readies accounts for RC4 removal (the KRB-* RC4 checks): it resets
+	// the password where the account has no AES keys (the operator types the
+	// new one; it is never written down), then allows AES
+	// (msDS-SupportedEncryptionTypes), in that order, so no account is left
+	// AES-only without AES keys.
+	AES Strategy = "aes"
 )
 
 // Strategies lists the strategies, default first.
-var Strategies = []Strategy{MovePort, Remove}
+var Strategies = []Strategy{MovePort, Remove, AES}
 
 // ParseStrategy accepts a strategy name in any case.
 func ParseStrategy(name string) (Strategy, error) {
@@ -41,7 +47,7 @@ func ParseStrategy(name string) (Strategy, error) {
 			return s, nil
 		}
 	}
-	return "", fmt.Errorf("unknown strategy %q: use move-port or remove", name)
+	return "", fmt.Errorf("unknown strategy %q: use move-port, remove or aes", name)
 }
 
 // Options say how to build a plan.
@@ -94,6 +100,8 @@ type Step struct {
 	SPN       string // remove-spn, add-spn
 	Host      string // move-site-port: the host the site runs on
 	Port      int    // move-site-port: the port it moves to
+	EncTypes  uint32 // set-encryption-types: the msDS-SupportedEncryptionTypes value
+	Twice     bool   // reset-password: twice, with the replication wait (krbtgt)
 	Note      string // manual steps: what to do
 	// Comment says what the step does and why, in one line.
 	Comment string
@@ -120,12 +128,22 @@ type AccountChange struct {
 	Remove         []string // values as stored in the directory
 	Add            []string
 	After          []string
-	Findings       []FindingRef
-	Steps          []int // numbers of the SPN steps that touch this account
+	// EncBefore is msDS-SupportedEncryptionTypes as the snapshot recorded it
+	// (nil: unset); EncAfter what the plan sets, nil when it does not change.
+	EncBefore *uint32
+	EncAfter  *uint32
+	Findings  []FindingRef
+	Steps     []int // numbers of the SPN steps that touch this account
 }
 
 // Changed reports whether the account's SPNs change at all.
-func (a AccountChange) Changed() bool { return len(a.Remove) > 0 || len(a.Add) > 0 }
+func (a AccountChange) Changed() bool { return a.SPNsChanged() || a.EncChanged() }
+
+// SPNsChanged reports whether the account's servicePrincipalName changes.
+func (a AccountChange) SPNsChanged() bool { return len(a.Remove) > 0 || len(a.Add) > 0 }
+
+// EncChanged reports whether msDS-SupportedEncryptionTypes changes.
+func (a AccountChange) EncChanged() bool { return a.EncAfter != nil }
 
 // Skipped is a finding the plan does not fix, and why.
 type Skipped struct {
@@ -190,12 +208,7 @@ func Build(s *audit.Snapshot, findings []checks.Finding, opt Options) (*Plan, er
 			p.Skipped = append(p.Skipped, Skipped{ref, "not evaluated: the snapshot lacks the data to decide (see the report)"})
 			continue
 		}
-		var option *checks.Option
-		for i := range f.Remediation {
-			if strings.EqualFold(f.Remediation[i].Name, string(opt.Strategy)) {
-				option = &f.Remediation[i]
-			}
-		}
+		option := strategyOption(f, opt.Strategy)
 		if option == nil || len(option.Actions) == 0 {
 			reason := fmt.Sprintf("no %s remediation for this finding; follow the report's steps", opt.Strategy)
 			var offered []string
@@ -225,6 +238,7 @@ func Build(s *audit.Snapshot, findings []checks.Finding, opt Options) (*Plan, er
 type accountState struct {
 	acct    *audit.Account
 	current []string // values, in order, as they would be stored
+	enc     *uint32  // msDS-SupportedEncryptionTypes as the plan leaves it (nil: unset)
 	change  *AccountChange
 }
 
@@ -272,7 +286,7 @@ func (b *builder) account(dn string) (*accountState, error) {
 	for i := range b.snap.Accounts {
 		a := &b.snap.Accounts[i]
 		if strings.EqualFold(a.DN, dn) {
-			st := &accountState{acct: a, current: append([]string(nil), a.SPNs...)}
+			st := &accountState{acct: a, current: append([]string(nil), a.SPNs...), enc: copyEnc(a.SupportedEncryptionTypes)}
 			b.byDN[strings.ToLower(dn)] = st
 			return st, nil
 		}
@@ -337,7 +351,23 @@ func (b *builder) addFinding(ref FindingRef, f checks.Finding, opt *checks.Optio
 			if a.Host == "" || a.Port < 1 || a.Port > 65535 {
 				return fmt.Errorf("finding %s: move-site-port action without host or valid port", ref)
 			}
+		case checks.ActionSetEncTypes:
+			var err error
+			if st, err = b.encTarget(ref, a); err != nil {
+				return err
+			}
+		case checks.ActionResetPassword:
+			if a.AccountDN == "" {
+				return fmt.Errorf("finding %s: %s action without an account DN", ref, a.Type)
+			}
+			if _, err := b.account(a.AccountDN); err != nil {
+				return err
+			}
 		case checks.ActionManual:
+		case checks.ActionAdvice:
+			// Advice changes nothing (a check to run, a caution): the
+			// report prints it; the plan has no step for it.
+			continue
 		default:
 			return &skipError{fmt.Sprintf("action %s is not supported by the script writers; follow the report's steps", a.Type)}
 		}
@@ -350,6 +380,10 @@ func (b *builder) addFinding(ref FindingRef, f checks.Finding, opt *checks.Optio
 			Account: a.Account, AccountDN: a.AccountDN, Domain: a.Domain,
 			SPN: a.SPN, Host: a.Host, Port: a.Port, Note: a.Note,
 		}
+		if step.Note == "" {
+			step.Note = a.Step()
+		}
+		step.Twice = a.Type == checks.ActionResetPassword && a.Value == "twice"
 		if t.st != nil {
 			b.track(t.st, ref)
 			i := indexOf(t.st.current, a.SPN)
@@ -366,6 +400,14 @@ func (b *builder) addFinding(ref FindingRef, f checks.Finding, opt *checks.Optio
 				} else {
 					t.st.current = append(t.st.current, a.SPN)
 				}
+			case checks.ActionSetEncTypes:
+				v, _ := parseEncTypes(a.Value) // validated by encTarget
+				step.EncTypes = v
+				if t.st.enc != nil && *t.st.enc == v {
+					step.NoOp = true
+				} else {
+					t.st.enc = &v
+				}
 			}
 			t.st.change.Steps = append(t.st.change.Steps, step.N)
 		}
@@ -381,6 +423,7 @@ func (b *builder) track(st *accountState, ref FindingRef) {
 		st.change = &AccountChange{
 			DN: a.DN, Account: b.qualified(a), SAMAccountName: a.SAMAccountName,
 			Domain: a.Domain, Kind: a.Kind, Before: append([]string{}, a.SPNs...),
+			EncBefore: copyEnc(a.SupportedEncryptionTypes),
 		}
 		if f, ok := b.snap.ForestOf(a.Domain); ok {
 			st.change.Forest = f.RootDomain
@@ -410,6 +453,9 @@ func (b *builder) finish() {
 				c.Add = append(c.Add, v)
 			}
 		}
+		if !sameEnc(st.enc, c.EncBefore) {
+			c.EncAfter = copyEnc(st.enc)
+		}
 		b.plan.Accounts = append(b.plan.Accounts, *c)
 	}
 }
@@ -426,6 +472,16 @@ func describe(s Step, f checks.Finding) (comment, risk string) {
 	case checks.ActionMoveSitePort:
 		comment = fmt.Sprintf("Move the IIS site that runs as %s on %s to port %d, remove its port 80 binding, and make kernel-mode Windows authentication decrypt tickets with the app pool identity's key (useAppPoolCredentials).", s.Account, s.Host, s.Port)
 		risk = fmt.Sprintf("The site stops answering on port 80: links, bookmarks and load balancer probes need :%d, and the firewall must allow it. Run it on %s itself, in a change window.", s.Port, s.Host)
+	case checks.ActionResetPassword:
+		comment = fmt.Sprintf("Reset the password of %s so the DC creates AES keys for it (fix.ps1 asks for the new password; it is never written down). Finding: %s.", s.Account, shortWhy(f))
+		risk = "The service keeps running with the old password until it is given the new one: update its configuration right after. Not undone by the rollback."
+		if s.Twice {
+			comment = fmt.Sprintf("Reset the password of %s twice, with the replication wait in between, so both keys the KDC keeps have AES. Finding: %s.", s.Account, shortWhy(f))
+			risk = "Tickets issued with the old keys stay valid until the second reset: wait for replication (and the maximum ticket lifetime) before it, or clients fail. Not undone by the rollback."
+		}
+	case checks.ActionSetEncTypes:
+		comment = fmt.Sprintf("Set msDS-SupportedEncryptionTypes of %s to %d (0x%x: %s). Finding: %s.", s.Account, s.EncTypes, s.EncTypes, strings.Join(audit.DecodeEncTypes(s.EncTypes), ", "), shortWhy(f))
+		risk = "Clients and services that only speak the types left out fail Kerberos for this account; an account allowed only AES needs AES keys (reset its password first if it has none)."
 	default:
 		comment = "Manual step: " + s.Note
 		risk = "Not automated: do it by hand and record it in the change."

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spntrust/spntrust/checks"
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 // PowerShell writes scripts for Windows PowerShell 5.1 and PowerShell 7 with
@@ -37,10 +38,14 @@ func (PowerShell) Fix(p *Plan) ([]byte, error) {
 			w.fixAccount(p, *a)
 		case checks.ActionMoveSitePort:
 			w.siteMove(p, s)
+		case checks.ActionSetEncTypes:
+			w.encTypes(p, s)
+		case checks.ActionResetPassword:
+			w.resetPassword(p, s)
 		default:
 			w.line("")
 			w.comment(fmt.Sprintf("Step %d of %d - %s: %s", s.N, len(p.Steps), s.Finding, s.Comment))
-			w.line("    Write-Warning %s", psQuote(fmt.Sprintf("Step %d is manual: %s", s.N, s.Note)))
+			w.line("    Write-Warning %s", action.PowerShellQuote(fmt.Sprintf("Step %d is manual: %s", s.N, s.Note)))
 		}
 	}
 	w.footer("fix")
@@ -54,6 +59,15 @@ func (PowerShell) Rollback(p *Plan) ([]byte, error) {
 	accts := p.ChangedAccounts()
 	for i := len(accts) - 1; i >= 0; i-- {
 		a := accts[i]
+		if a.EncChanged() {
+			w.line("")
+			w.comment(fmt.Sprintf("%s (%s) - %s", a.Account, a.DN, refList(a.Findings)))
+			w.comment(fmt.Sprintf("Restores msDS-SupportedEncryptionTypes to what the snapshot recorded: %s (the fix set %s).", encString(a.EncBefore), encString(a.EncAfter)))
+			w.restoreEncTypes(a)
+		}
+		if !a.SPNsChanged() {
+			continue
+		}
 		w.line("")
 		w.comment(fmt.Sprintf("%s (%s) - %s", a.Account, a.DN, refList(a.Findings)))
 		w.comment(fmt.Sprintf("Undoes steps %s of the fix: removes what it added, adds back what it removed.", joinInts(a.Steps)))
@@ -68,10 +82,10 @@ func (PowerShell) Rollback(p *Plan) ([]byte, error) {
 		w.line("")
 		w.comment(fmt.Sprintf("Undoes step %d of the fix - %s: puts the site's bindings and authentication", s.N, s.Finding))
 		w.comment("settings back as Move-SpntrustSitePort saved them (a JSON file named after the site, next to this script).")
-		w.line("    if ($SiteName -and (Test-SpntrustThisHost -HostName %s)) {", psQuote(s.Host))
+		w.line("    if ($SiteName -and (Test-SpntrustThisHost -HostName %s)) {", action.PowerShellQuote(s.Host))
 		w.line("        Restore-SpntrustSitePort -SiteName $SiteName -Port %d", s.Port)
 		w.line("    } else {")
-		w.line("        Write-Warning %s", psQuote(fmt.Sprintf("Step %d (IIS) not undone here: on %s, run rollback.ps1 with -SiteName set to the name of the IIS site that runs as %s (add -SkipSpn if the SPNs are already restored).", s.N, s.Host, s.Account)))
+		w.line("        Write-Warning %s", action.PowerShellQuote(fmt.Sprintf("Step %d (IIS) not undone here: on %s, run rollback.ps1 with -SiteName set to the name of the IIS site that runs as %s (add -SkipSpn if the SPNs are already restored).", s.N, s.Host, s.Account)))
 		w.line("    }")
 	}
 	w.footer("rollback")
@@ -174,7 +188,7 @@ func (w *psWriter) header(p *Plan, kind string) {
 
 func (w *psWriter) footer(kind string) {
 	w.line("")
-	w.line("    Write-Host %s", psQuote(kind+".ps1 finished: every step done, already in place, or reported above."))
+	w.line("    Write-Host %s", action.PowerShellQuote(kind+".ps1 finished: every step done, already in place, or reported above."))
 	w.line("}")
 	w.line("finally {")
 	w.line("    Stop-Transcript | Out-Null")
@@ -201,7 +215,7 @@ func (w *psWriter) account(a AccountChange, remove, add []string) {
 	}
 	w.line("    if (-not $SkipSpn) {")
 	w.line("        Update-SpntrustAccountSpn -Identity %s -Server %s -Kind %s -Label %s -GlobalCatalog %s `",
-		psQuote(a.DN), psQuote(a.Domain), psQuote(string(a.Kind)), psQuote(a.Account), psQuote(gc+":3268"))
+		action.PowerShellQuote(a.DN), action.PowerShellQuote(a.Domain), action.PowerShellQuote(string(a.Kind)), action.PowerShellQuote(a.Account), action.PowerShellQuote(gc+":3268"))
 	w.line("            -Remove %s `", psArray(remove))
 	w.line("            -Add %s", psArray(add))
 	w.line("    }")
@@ -211,36 +225,64 @@ func (w *psWriter) siteMove(p *Plan, s Step) {
 	w.line("")
 	w.comment(fmt.Sprintf("Step %d of %d - %s: %s", s.N, len(p.Steps), s.Finding, s.Comment))
 	w.comment("Risk: " + s.Risk)
-	w.line("    if ($SiteName -and (Test-SpntrustThisHost -HostName %s)) {", psQuote(s.Host))
+	w.line("    if ($SiteName -and (Test-SpntrustThisHost -HostName %s)) {", action.PowerShellQuote(s.Host))
 	w.line("        Move-SpntrustSitePort -SiteName $SiteName -Port %d", s.Port)
 	w.line("    } else {")
-	w.line("        Write-Warning %s", psQuote(fmt.Sprintf("Step %d (IIS) not run here: on %s, run fix.ps1 with -SiteName set to the name of the IIS site that runs as %s (add -SkipSpn if the SPN changes are done).", s.N, s.Host, s.Account)))
+	w.line("        Write-Warning %s", action.PowerShellQuote(fmt.Sprintf("Step %d (IIS) not run here: on %s, run fix.ps1 with -SiteName set to the name of the IIS site that runs as %s (add -SkipSpn if the SPN changes are done).", s.N, s.Host, s.Account)))
 	w.line("    }")
 }
 
-// psQuote returns a single-quoted PowerShell string. PowerShell also takes
-// the typographic quotes U+2018-U+201B as single quotes, so those are
-// doubled too.
-func psQuote(s string) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for _, r := range s {
-		switch r {
-		case '\'', '\u2018', '\u2019', '\u201a', '\u201b':
-			b.WriteRune(r)
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
+// encTypes writes a set-encryption-types step: the value is read first (a
+// second run changes nothing), set with one Set-ADObject, and read again.
+func (w *psWriter) encTypes(p *Plan, s Step) {
+	w.line("")
+	w.comment(fmt.Sprintf("Step %d of %d - %s: %s", s.N, len(p.Steps), s.Finding, s.Comment))
+	w.comment("  Risk: " + s.Risk)
+	if a := accountOf(p, s.AccountDN); a != nil {
+		w.comment("Before (snapshot): " + encString(a.EncBefore))
 	}
-	b.WriteByte('\'')
-	return b.String()
+	w.line("    if (-not $SkipSpn) {")
+	w.line("        Set-SpntrustEncTypes -Identity %s -Server %s -Label %s -Value %d",
+		action.PowerShellQuote(s.AccountDN), action.PowerShellQuote(s.Domain), action.PowerShellQuote(s.Account), s.EncTypes)
+	w.line("    }")
+}
+
+// restoreEncTypes puts back the snapshot's value (or clears the attribute
+// when the snapshot had none).
+func (w *psWriter) restoreEncTypes(a AccountChange) {
+	w.line("    if (-not $SkipSpn) {")
+	if a.EncBefore == nil || *a.EncBefore == 0 {
+		w.line("        Set-SpntrustEncTypes -Identity %s -Server %s -Label %s -Clear",
+			action.PowerShellQuote(a.DN), action.PowerShellQuote(a.Domain), action.PowerShellQuote(a.Account))
+	} else {
+		w.line("        Set-SpntrustEncTypes -Identity %s -Server %s -Label %s -Value %d",
+			action.PowerShellQuote(a.DN), action.PowerShellQuote(a.Domain), action.PowerShellQuote(a.Account), *a.EncBefore)
+	}
+	w.line("    }")
+}
+
+// resetPassword writes a reset-password step: the operator types the new
+// password at a secure prompt (it is never written down, logged or kept in
+// the transcript); with Twice, a second reset follows once the operator
+// confirms replication.
+func (w *psWriter) resetPassword(p *Plan, s Step) {
+	w.line("")
+	w.comment(fmt.Sprintf("Step %d of %d - %s: %s", s.N, len(p.Steps), s.Finding, s.Comment))
+	w.comment("  Risk: " + s.Risk)
+	twice := "$false"
+	if s.Twice {
+		twice = "$true"
+	}
+	w.line("    if (-not $SkipSpn) {")
+	w.line("        Reset-SpntrustPassword -Identity %s -Server %s -Label %s -Twice:%s",
+		action.PowerShellQuote(s.AccountDN), action.PowerShellQuote(s.Domain), action.PowerShellQuote(s.Account), twice)
+	w.line("    }")
 }
 
 func psArray(v []string) string {
 	q := make([]string, len(v))
 	for i, s := range v {
-		q[i] = psQuote(s)
+		q[i] = action.PowerShellQuote(s)
 	}
 	return "@(" + strings.Join(q, ", ") + ")"
 }
@@ -320,6 +362,71 @@ function Update-SpntrustAccountSpn {
         throw "${Label}: verification failed after the change: still present: $($left -join ', '); missing: $($missing -join ', '). Now: $($after -join ', ')"
     }
     Write-Host "${Label}: $($what -join '; ') - done and verified"
+}
+
+function Get-SpntrustEncTypes {
+    param(
+        [Parameter(Mandatory = $true)][string]$Identity,
+        [Parameter(Mandatory = $true)][string]$Server
+    )
+    $o = Get-ADObject -Identity $Identity -Server $Server -Properties 'msDS-SupportedEncryptionTypes'
+    if ($o.PSObject.Properties['msDS-SupportedEncryptionTypes'] -and $null -ne $o.'msDS-SupportedEncryptionTypes') {
+        return [int]$o.'msDS-SupportedEncryptionTypes'
+    }
+    return 0
+}
+
+function Set-SpntrustEncTypes {
+    # Sets (or with -Clear removes) msDS-SupportedEncryptionTypes, after
+    # reading it so a second run changes nothing, then reads it again.
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true)][string]$Identity,
+        [Parameter(Mandatory = $true)][string]$Server,
+        [Parameter(Mandatory = $true)][string]$Label,
+        [int]$Value = 0,
+        [switch]$Clear
+    )
+    $want = if ($Clear) { 0 } else { $Value }
+    $current = Get-SpntrustEncTypes -Identity $Identity -Server $Server
+    if ($current -eq $want) {
+        Write-Host "${Label}: msDS-SupportedEncryptionTypes is already $want - nothing to change"
+        return
+    }
+    if (-not $PSCmdlet.ShouldProcess($Label, "set msDS-SupportedEncryptionTypes from $current to $want")) { return }
+    if ($Clear) {
+        Set-ADObject -Identity $Identity -Server $Server -Clear 'msDS-SupportedEncryptionTypes'
+    } else {
+        Set-ADObject -Identity $Identity -Server $Server -Replace @{ 'msDS-SupportedEncryptionTypes' = $Value }
+    }
+    $after = Get-SpntrustEncTypes -Identity $Identity -Server $Server
+    if ($after -ne $want) {
+        throw "${Label}: verification failed: msDS-SupportedEncryptionTypes is $after, expected $want"
+    }
+    Write-Host "${Label}: msDS-SupportedEncryptionTypes $current -> $want - done and verified"
+}
+
+function Reset-SpntrustPassword {
+    # Resets the password so the DC creates AES keys. The operator types the
+    # new password at a secure prompt: it is never written, logged or kept.
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true)][string]$Identity,
+        [Parameter(Mandatory = $true)][string]$Server,
+        [Parameter(Mandatory = $true)][string]$Label,
+        [switch]$Twice
+    )
+    $rounds = if ($Twice) { 2 } else { 1 }
+    if (-not $PSCmdlet.ShouldProcess($Label, "reset the password $rounds time(s) (creates AES keys)")) { return }
+    for ($i = 1; $i -le $rounds; $i++) {
+        if ($i -gt 1) {
+            Read-Host "Wait for replication to every DC (repadmin /syncall /AdeP) and at least the maximum ticket lifetime, then press Enter for the second reset of $Label" | Out-Null
+        }
+        $pw = Read-Host -AsSecureString "New password for $Label (25+ random characters)"
+        Set-ADAccountPassword -Identity $Identity -Server $Server -Reset -NewPassword $pw
+        $pw.Dispose()
+        Write-Host "${Label}: password reset $i of $rounds - give the service its new password"
+    }
 }
 
 function Test-SpntrustThisHost {

@@ -28,6 +28,10 @@ func Text(p *Plan) []byte {
 			what = fmt.Sprintf("add %s to %s", s.SPN, s.Account)
 		case checks.ActionMoveSitePort:
 			what = fmt.Sprintf("IIS: move the site that runs as %s on %s to port %d (not an LDAP change: fix does not do it; `spntrust remediate` writes fix.ps1 for it)", s.Account, s.Host, s.Port)
+		case checks.ActionSetEncTypes:
+			what = fmt.Sprintf("set msDS-SupportedEncryptionTypes of %s to %d (0x%x)", s.Account, s.EncTypes, s.EncTypes)
+		case checks.ActionResetPassword:
+			what = fmt.Sprintf("reset the password of %s (not done by fix: no password is ever given to spntrust; `spntrust remediate` writes fix.ps1, which asks for it)", s.Account)
 		default:
 			what = "manual: " + s.Note
 		}
@@ -40,8 +44,13 @@ func Text(p *Plan) []byte {
 		ln("Accounts (one LDAP Modify each):")
 		for _, a := range accts {
 			ln("  %s (%s)", a.Account, a.DN)
-			ln("    before: %s", list(a.Before))
-			ln("    after:  %s", list(a.After))
+			if a.SPNsChanged() {
+				ln("    before: %s", list(a.Before))
+				ln("    after:  %s", list(a.After))
+			}
+			if a.EncChanged() {
+				ln("    msDS-SupportedEncryptionTypes: %s -> %s", encString(a.EncBefore), encString(a.EncAfter))
+			}
 		}
 	}
 	for _, s := range p.Skipped {

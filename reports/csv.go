@@ -36,7 +36,7 @@ func (CSV) Write(out io.Writer, r *Report) error {
 		}
 		for _, o := range f.Remediation {
 			fixes = append(fixes, "# "+o.Name+": "+o.Summary)
-			fixes = append(fixes, o.Steps...)
+			fixes = append(fixes, o.Steps()...)
 		}
 		row := []string{
 			string(f.Severity), string(f.Status), r.BaselineState(f), f.CheckID, f.Title, f.Domain, f.Subject,

@@ -103,7 +103,7 @@ func newHTMLView(r *Report) htmlView {
 		for j, o := range f.Remediation {
 			hf.Fixes = append(hf.Fixes, htmlFix{
 				ID: fmt.Sprintf("fix-%d-%d", i+1, j+1), Name: o.Name, Summary: o.Summary,
-				Script: strings.Join(o.Steps, "\n"),
+				Script: strings.Join(o.Steps(), "\n"),
 			})
 		}
 		v.Findings = append(v.Findings, hf)

@@ -165,7 +165,7 @@ func junitBody(r *Report, f checks.Finding) string {
 	fmt.Fprintf(&b, "Why: %s\n", f.Explanation)
 	for _, o := range f.Remediation {
 		fmt.Fprintf(&b, "Fix (%s): %s\n", o.Name, o.Summary)
-		for _, s := range o.Steps {
+		for _, s := range o.Steps() {
 			fmt.Fprintf(&b, "  %s\n", s)
 		}
 	}

@@ -66,6 +66,7 @@ func (Markdown) Write(out io.Writer, r *Report) error {
 			fmt.Fprintf(w, "- %s: %s: %s\n", mdEscape(g.Scope), mdEscape(g.What), mdEscape(g.Error))
 		}
 	}
+	writeRC4Text(w, r.RC4Removal, func(h string) string { return "\n## " + mdEscape(h) + "\n\n" }, "- ", mdEscape)
 	if len(r.Findings) == 0 {
 		fmt.Fprintf(w, "\nNo findings.\n")
 		return bw.Flush()
@@ -100,7 +101,7 @@ func (Markdown) Write(out io.Writer, r *Report) error {
 		fmt.Fprintf(w, "\n%s\n", mdEscape(f.Explanation))
 		for _, o := range f.Remediation {
 			fmt.Fprintf(w, "\n**Fix (%s):** %s\n\n", mdEscape(o.Name), mdEscape(o.Summary))
-			body := strings.Join(o.Steps, "\n")
+			body := strings.Join(o.Steps(), "\n")
 			fence := mdFence(body)
 			fmt.Fprintf(w, "%s\n%s\n%s\n", fence, body, fence)
 		}

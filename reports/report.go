@@ -26,6 +26,8 @@ type Report struct {
 	// --baseline). See topology.go and baseline.go.
 	Topology Topology       `json:"topology"`
 	Baseline *BaselineMarks `json:"baseline,omitempty"`
+	// RC4Removal gathers the RC4-removal findings (rc4.go); nil without any.
+	RC4Removal *RC4Removal `json:"rc4Removal,omitempty"`
 }
 
 // Tool identifies the program that wrote the report.
@@ -76,6 +78,7 @@ func New(version string, now time.Time, s *audit.Snapshot, ran []checks.Check, f
 	}
 	r.Scope.ChecksRun = checks.IDs(ran)
 	r.Topology = NewTopology(s)
+	r.RC4Removal = newRC4Removal(s.Collection.KeyProbes, r.Findings)
 	for _, sev := range checks.Severities {
 		r.Summary.BySeverity[string(sev)] = 0
 	}

@@ -57,7 +57,7 @@ func richReport(t *testing.T) *Report {
 			Affected:    []checks.Object{{Kind: "user", Name: hostile, DN: "CN=" + hostile + ",DC=corp,DC=example"}},
 			Evidence:    []checks.Evidence{{Key: hostile, Value: hostile}},
 			Explanation: "Explanation " + hostile,
-			Remediation: []checks.Option{{Name: "remove", Summary: "Summary " + hostile, Steps: []string{"setspn -D " + hostile + " CORP\\x"}}},
+			Remediation: []checks.Option{{Name: "remove", Summary: "Summary " + hostile, Actions: []checks.Action{{Type: checks.ActionRemoveSPN, Account: `CORP\x`, SPN: hostile}}}},
 		},
 	)
 	checks.SortFindings(findings)

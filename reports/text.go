@@ -11,7 +11,8 @@ import (
 )
 
 // Text writes a report for people at a terminal: findings grouped by
-// severity, each with evidence, explanation and fixes, then a summary line.
+// severity, each with evidence, explanation and fixes, after a header that
+// ends with the summary line.
 type Text struct{}
 
 func (Text) Write(out io.Writer, r *Report) error {
@@ -31,6 +32,11 @@ func (Text) Write(out io.Writer, r *Report) error {
 		len(r.Scope.Domains), plural(len(r.Scope.Domains), "domain", "domains"),
 		r.Scope.Accounts, plural(r.Scope.Accounts, "account", "accounts"), r.Scope.SPNs,
 		len(r.Scope.ChecksRun), plural(len(r.Scope.ChecksRun), "check", "checks"))
+	// The verdict first: a reader (or `head`) sees it before the details.
+	fmt.Fprintf(w, "Summary: %s\n", r.SummaryLine())
+	if r.Baseline != nil {
+		fmt.Fprintf(w, "Baseline %s: %d accepted finding(s) not counted toward --fail-on\n", r.Baseline.File, r.AcceptedCount())
+	}
 
 	if len(c.Gaps) > 0 {
 		fmt.Fprintf(w, "\nNOT COLLECTED (the report is partial)\n")
@@ -38,6 +44,7 @@ func (Text) Write(out io.Writer, r *Report) error {
 			fmt.Fprintf(w, "  - %s: %s: %s\n", g.Scope, g.What, strings.ReplaceAll(g.Error, "\n", "; "))
 		}
 	}
+	writeRC4Text(w, r.RC4Removal, func(h string) string { return "\n" + strings.ToUpper(h[:12]) + h[12:] + "\n" }, "  - ", func(s string) string { return s })
 	for _, sev := range checks.Severities {
 		var group []checks.Finding
 		for _, f := range r.Findings {
@@ -71,10 +78,6 @@ func (Text) Write(out io.Writer, r *Report) error {
 	}
 	if r.Summary.Total == 0 && r.Summary.NotEvaluated == 0 {
 		fmt.Fprintf(w, "\nNo findings.\n")
-	}
-	fmt.Fprintf(w, "\nSummary: %s\n", r.SummaryLine())
-	if r.Baseline != nil {
-		fmt.Fprintf(w, "Baseline %s: %d accepted finding(s) not counted toward --fail-on\n", r.Baseline.File, r.AcceptedCount())
 	}
 	return bw.Flush()
 }
@@ -152,7 +155,7 @@ func writeTextBody(w io.Writer, f checks.Finding) {
 	for _, o := range f.Remediation {
 		prefix := fmt.Sprintf("    Fix (%s): ", o.Name)
 		fmt.Fprintf(w, "%s%s\n", prefix, wrap(o.Summary, len(prefix), 6, 96))
-		for _, s := range o.Steps {
+		for _, s := range o.Steps() {
 			fmt.Fprintf(w, "      %s\n", s)
 		}
 	}

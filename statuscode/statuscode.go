@@ -62,6 +62,11 @@ type Code struct {
 	Cause string `json:"cause"`
 	// Checks are the spntrust check IDs that find the cause.
 	Checks []string `json:"checks,omitempty"`
+	// Problem classifies Kerberos codes by the fix they need (see
+	// ClassifyKerberos); empty for other families and unclassified codes.
+	Problem KerberosProblem `json:"problem,omitempty"`
+	// Hint is the likely cause in one clause, for bind and probe errors.
+	Hint string `json:"hint,omitempty"`
 	// Normal marks codes that are part of a healthy handshake (the first,
 	// anonymous leg of Negotiate) rather than a failure.
 	Normal bool `json:"normal,omitempty"`

@@ -2,6 +2,7 @@ package statuscode
 
 import (
 	"errors"
+	"go/build"
 	"strings"
 	"testing"
 )
@@ -302,4 +303,28 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// The one table of codes is read by explain, iislog, the collectors and the
+// checks; it must stay free of network libraries so checks can use it.
+func TestStatuscodeImportsNoNetworkLibrary(t *testing.T) {
+	pkg, err := build.ImportDir(".", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, imp := range pkg.Imports {
+		if strings.HasPrefix(imp, "net") || strings.Contains(imp, "ldap") || strings.Contains(imp, "gokrb5") || strings.Contains(imp, "miekg") {
+			t.Errorf("statuscode imports %s", imp)
+		}
+	}
+}
+
+func TestClassifyKerberosReadsTheTable(t *testing.T) {
+	c := ClassifyKerberos(7)
+	if !c.Known || c.Name != "KDC_ERR_S_PRINCIPAL_UNKNOWN" || c.Problem != KerberosUnknownService || c.Label() != "KDC_ERR_S_PRINCIPAL_UNKNOWN (7)" || len(c.Entry.Checks) == 0 {
+		t.Errorf("ClassifyKerberos(7) = %+v", c)
+	}
+	if c := ClassifyKerberos(-1); c.Known || c.Name != "KRB_ERROR_-1" || c.Problem != KerberosOther {
+		t.Errorf("ClassifyKerberos(-1) = %+v", c)
+	}
 }

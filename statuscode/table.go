@@ -81,6 +81,23 @@ const (
 		"wrong account or missing."
 )
 
+// Hints for bind and probe errors: the usual causes of a KRB-ERROR, in one
+// clause (Code.Hint).
+const (
+	hintAccountUnusable  = "the account is disabled, locked out or expired"
+	hintUnknownClient    = "no such account in this realm: check the user name, and that the realm is the AD domain's DNS name in upper case"
+	hintUnknownService   = "the KDC knows no account holding this service principal name: check the DC's DNS name and its SPNs (setspn -Q)"
+	hintDuplicateService = "two accounts hold the same service principal name (setspn -X -F lists duplicates)"
+	hintEncType          = "no encryption type both sides support, or the account has no keys (never had a password set)"
+	hintClockSkew        = "this machine's clock and the KDC's differ by more than the allowed skew (5 minutes by default): synchronise time"
+	hintPolicy           = "the KDC's policy refused the request (logon hours, workstation restriction, protected users, or delegation settings)"
+	hintPasswordExpired  = "the account's password has expired or must be changed at next logon"
+	hintBadCredentials   = "the password is wrong or the keytab holds an old key version (a password change invalidates keytabs)"
+	hintPreauthRequired  = "pre-authentication is required (normal first reply of an AS exchange)"
+	hintUndecryptable    = "the service could not decrypt its ticket: its key differs from the KDC's (duplicate SPN, stale keytab, or a DNS alias pointing to another host)"
+	hintWrongRealm       = "the realm is wrong: an AD realm is the domain's DNS name in upper case"
+)
+
 // table is the curated list. Keep entries short; the explanation is for
 // an administrator reading a log, not a protocol reference.
 var table = []Code{
@@ -346,7 +363,7 @@ var table = []Code{
 
 	// --- Kerberos (RFC 4120 7.5.9) ---
 	{Family: Kerberos, Name: "KDC_ERR_NONE", Value: 0, Meaning: "No error.", Cause: "No error.", Normal: true, Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_NAME_EXP", Value: 1, Meaning: "Client's entry in database has expired.",
+	{Family: Kerberos, Name: "KDC_ERR_NAME_EXP", Value: 1, Problem: KerberosAccountLocked, Hint: hintAccountUnusable, Meaning: "Client's entry in database has expired.",
 		Short: "client account expired", Cause: "accountExpires of the client account is in the past.",
 		Checks: []string{ckAccountExpired}, Related: []string{"ERROR_ACCOUNT_EXPIRED"}, Source: srcRFC4120},
 	{Family: Kerberos, Name: "KDC_ERR_SERVICE_EXP", Value: 2, Meaning: "Server's entry in database has expired.",
@@ -358,40 +375,40 @@ var table = []Code{
 		Cause: "An MIT/Heimdal KDC database issue; Active Directory does not return it.", Source: srcRFC4120},
 	{Family: Kerberos, Name: "KDC_ERR_S_OLD_MAST_KVNO", Value: 5, Meaning: "Server's key encrypted in old master key.",
 		Cause: "An MIT/Heimdal KDC database issue; Active Directory does not return it.", Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_C_PRINCIPAL_UNKNOWN", Value: 6, Meaning: "Client not found in Kerberos database.",
+	{Family: Kerberos, Name: "KDC_ERR_C_PRINCIPAL_UNKNOWN", Value: 6, Problem: KerberosUnknownClient, Hint: hintUnknownClient, Meaning: "Client not found in Kerberos database.",
 		Short: "client principal unknown to the KDC",
 		Cause: "The KDC has no account with the client name: a typo, a UPN suffix the domain does not own, a deleted " +
 			"account, or the client asked a KDC of the wrong realm. (spntrust's clock probe provokes this on purpose.)",
 		Checks: []string{ckKrbTicket}, Related: []string{"ERROR_NO_SUCH_USER", "STATUS_NO_SUCH_USER"}, Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_S_PRINCIPAL_UNKNOWN", Value: 7, Meaning: "Server not found in Kerberos database.",
+	{Family: Kerberos, Name: "KDC_ERR_S_PRINCIPAL_UNKNOWN", Value: 7, Problem: KerberosUnknownService, Hint: hintUnknownService, Meaning: "Server not found in Kerberos database.",
 		Short: "no account holds the requested SPN", Cause: causeNoSPN,
 		Checks:  []string{ckDNSCNAME, ckShortnamePair, ckDNSMissing, ckMalformed, ckTrustExternal, ckKrbTicket, ckCrossRealm},
 		Related: []string{"SEC_E_TARGET_UNKNOWN"}, Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_PRINCIPAL_NOT_UNIQUE", Value: 8, Meaning: "Multiple principal entries in database.",
+	{Family: Kerberos, Name: "KDC_ERR_PRINCIPAL_NOT_UNIQUE", Value: 8, Problem: KerberosDuplicateService, Hint: hintDuplicateService, Meaning: "Multiple principal entries in database.",
 		Short: "duplicate SPN", Cause: "Two or more accounts hold the requested SPN (or UPN); the KDC refuses to choose. Remove the duplicate with `setspn -D`; `setspn -X -F` lists duplicates forest-wide.",
 		Checks: []string{ckDuplicate}, Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_NULL_KEY", Value: 9, Meaning: "The client or server has a null key.",
+	{Family: Kerberos, Name: "KDC_ERR_NULL_KEY", Value: 9, Problem: KerberosEncType, Hint: hintEncType, Meaning: "The client or server has a null key.",
 		Cause:  "The account has no usable key: its password was never set, or it has no key for any enabled encryption type. Reset the password.",
 		Checks: []string{ckTrustRC4}, Source: srcRFC4120},
 	{Family: Kerberos, Name: "KDC_ERR_CANNOT_POSTDATE", Value: 10, Meaning: "Ticket not eligible for postdating.", Cause: "Client asked for a postdated ticket the KDC does not allow; rare with Windows clients.", Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_NEVER_VALID", Value: 11, Meaning: "Requested starttime is later than end time.",
+	{Family: Kerberos, Name: "KDC_ERR_NEVER_VALID", Value: 11, Problem: KerberosClockSkew, Hint: hintClockSkew, Meaning: "Requested starttime is later than end time.",
 		Cause: "Usually clocks: the client's time is far from the KDC's.", Checks: []string{ckTimeSkew}, Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_POLICY", Value: 12, Meaning: "KDC policy rejects request.",
+	{Family: Kerberos, Name: "KDC_ERR_POLICY", Value: 12, Problem: KerberosPolicy, Hint: hintPolicy, Meaning: "KDC policy rejects request.",
 		Cause:  "A KDC policy forbids the request: logon hours or workstation restrictions, an authentication policy silo, Protected Users, or smart card required.",
 		Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_BADOPTION", Value: 13, Meaning: "KDC cannot accommodate requested option.",
+	{Family: Kerberos, Name: "KDC_ERR_BADOPTION", Value: 13, Problem: KerberosPolicy, Hint: hintPolicy, Meaning: "KDC cannot accommodate requested option.",
 		Short: "the KDC refused a ticket option (often delegation)",
 		Cause: "The KDC refused an option: constrained delegation (S4U2Proxy) to a service not in msDS-AllowedToDelegateTo, " +
 			"a forwardable ticket for a user marked sensitive, or TGT delegation across a trust that forbids it.",
 		Checks: []string{ckTrustTGTDeleg, ckKrbTicket}, Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_ETYPE_NOSUPP", Value: 14, Meaning: "KDC has no support for encryption type.",
+	{Family: Kerberos, Name: "KDC_ERR_ETYPE_NOSUPP", Value: 14, Problem: KerberosEncType, Hint: hintEncType, Meaning: "KDC has no support for encryption type.",
 		Short: "no common Kerberos encryption type", Cause: causeETYPE,
 		Checks: []string{ckTrustRC4, ckKrbTicket, ckKerberoastable, ckLevelDomain}, Related: []string{"SEC_E_KDC_UNKNOWN_ETYPE"}, Source: srcRFC4120},
 	{Family: Kerberos, Name: "KDC_ERR_SUMTYPE_NOSUPP", Value: 15, Meaning: "KDC has no support for checksum type.", Cause: causeETYPE, Checks: []string{ckTrustRC4}, Source: srcRFC4120},
 	{Family: Kerberos, Name: "KDC_ERR_PADATA_TYPE_NOSUPP", Value: 16, Meaning: "KDC has no support for padata type.",
 		Cause: "The KDC cannot do the pre-authentication offered, often smart card (PKINIT) logon against a DC without a suitable certificate.", Source: srcRFC4120},
 	{Family: Kerberos, Name: "KDC_ERR_TRTYPE_NOSUPP", Value: 17, Meaning: "KDC has no support for transited type.", Cause: "Cross-realm transited encoding not supported; rare.", Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_CLIENT_REVOKED", Value: 18, Meaning: "Clients credentials have been revoked.",
+	{Family: Kerberos, Name: "KDC_ERR_CLIENT_REVOKED", Value: 18, Problem: KerberosAccountLocked, Hint: hintAccountUnusable, Meaning: "Clients credentials have been revoked.",
 		Short: "client account disabled, locked or expired", Cause: causeDisabled,
 		Checks: []string{ckAccountDisabled}, Related: []string{"ERROR_ACCOUNT_DISABLED", "STATUS_ACCOUNT_DISABLED"}, Source: srcRFC4120},
 	{Family: Kerberos, Name: "KDC_ERR_SERVICE_REVOKED", Value: 19, Meaning: "Credentials for server have been revoked.",
@@ -400,12 +417,12 @@ var table = []Code{
 	{Family: Kerberos, Name: "KDC_ERR_TGT_REVOKED", Value: 20, Meaning: "TGT has been revoked.", Cause: "The client's TGT is no longer valid (account disabled or password reset since it was issued); log off and on.", Source: srcRFC4120},
 	{Family: Kerberos, Name: "KDC_ERR_CLIENT_NOTYET", Value: 21, Meaning: "Client not yet valid; try again later.", Cause: "Account not yet valid, or clocks.", Checks: []string{ckTimeSkew}, Source: srcRFC4120},
 	{Family: Kerberos, Name: "KDC_ERR_SERVICE_NOTYET", Value: 22, Meaning: "Server not yet valid; try again later.", Cause: "Service account not yet valid, or clocks.", Checks: []string{ckTimeSkew}, Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_KEY_EXPIRED", Value: 23, Meaning: "Password has expired; change password to reset.",
+	{Family: Kerberos, Name: "KDC_ERR_KEY_EXPIRED", Value: 23, Problem: KerberosPasswordExpired, Hint: hintPasswordExpired, Meaning: "Password has expired; change password to reset.",
 		Cause: "The account's password expired.", Related: []string{"ERROR_PASSWORD_EXPIRED", "STATUS_PASSWORD_EXPIRED"}, Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_PREAUTH_FAILED", Value: 24, Meaning: "Pre-authentication information was invalid.",
+	{Family: Kerberos, Name: "KDC_ERR_PREAUTH_FAILED", Value: 24, Problem: KerberosBadCredentials, Hint: hintBadCredentials, Meaning: "Pre-authentication information was invalid.",
 		Short: "wrong password", Cause: causeBadPassword,
 		Related: []string{"ERROR_LOGON_FAILURE", "STATUS_WRONG_PASSWORD"}, Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_PREAUTH_REQUIRED", Value: 25, Meaning: "Additional pre-authentication required.",
+	{Family: Kerberos, Name: "KDC_ERR_PREAUTH_REQUIRED", Value: 25, Hint: hintPreauthRequired, Meaning: "Additional pre-authentication required.",
 		Cause: "Normal: the first AS-REQ of a logon is sent without pre-authentication and the KDC asks for it. An account " +
 			"that does NOT get this (DONT_REQ_PREAUTH) can be attacked offline (AS-REP roasting).",
 		Normal: true, Source: srcRFC4120},
@@ -416,13 +433,13 @@ var table = []Code{
 	{Family: Kerberos, Name: "KDC_ERR_PATH_NOT_ACCEPTED", Value: 28, Meaning: "KDC Policy rejects transited path.",
 		Cause: "A cross-realm path through realms the KDC does not accept.", Checks: []string{ckTrustExternal, ckCrossRealm}, Source: srcRFC4120},
 	{Family: Kerberos, Name: "KDC_ERR_SVC_UNAVAILABLE", Value: 29, Meaning: "A service is not available.", Cause: "The KDC is overloaded or starting up.", Source: srcRFC4120},
-	{Family: Kerberos, Name: "KRB_AP_ERR_BAD_INTEGRITY", Value: 31, Meaning: "Integrity check on decrypted field failed.",
+	{Family: Kerberos, Name: "KRB_AP_ERR_BAD_INTEGRITY", Value: 31, Problem: KerberosBadCredentials, Hint: hintBadCredentials, Meaning: "Integrity check on decrypted field failed.",
 		Short:  "ticket decrypted with the wrong key",
 		Cause:  "The ticket or authenticator did not decrypt cleanly: the service's key differs from the KDC's (password changed, keytab outdated, SPN moved).",
 		Checks: []string{ckUserHostAlias, ckDuplicate}, Source: srcRFC4120},
 	{Family: Kerberos, Name: "KRB_AP_ERR_TKT_EXPIRED", Value: 32, Meaning: "Ticket expired.",
 		Cause: "Normal now and then (the client renews). Persistent: the service's clock is ahead.", Checks: []string{ckTimeSkew}, Source: srcRFC4120},
-	{Family: Kerberos, Name: "KRB_AP_ERR_TKT_NYV", Value: 33, Meaning: "Ticket not yet valid.",
+	{Family: Kerberos, Name: "KRB_AP_ERR_TKT_NYV", Value: 33, Problem: KerberosClockSkew, Hint: hintClockSkew, Meaning: "Ticket not yet valid.",
 		Short: "clocks differ", Cause: "The service's clock is behind the KDC's. " + causeSkew, Checks: []string{ckTimeSkew}, Source: srcRFC4120},
 	{Family: Kerberos, Name: "KRB_AP_ERR_REPEAT", Value: 34, Meaning: "Request is a replay.",
 		Cause:  "The service saw the same authenticator twice: a client retrying over a proxy, or a load balancer sending the same request to the same backend twice.",
@@ -430,22 +447,22 @@ var table = []Code{
 	{Family: Kerberos, Name: "KRB_AP_ERR_NOT_US", Value: 35, Meaning: "The ticket isn't for us.",
 		Short: "a ticket for another service", Cause: causeWrongAccount, Checks: []string{ckUserHostAlias, ckDuplicate}, Source: srcRFC4120},
 	{Family: Kerberos, Name: "KRB_AP_ERR_BADMATCH", Value: 36, Meaning: "Ticket and authenticator don't match.", Cause: "Corrupted or mismatched AP-REQ; rare.", Source: srcRFC4120},
-	{Family: Kerberos, Name: "KRB_AP_ERR_SKEW", Value: 37, Meaning: "Clock skew too great.",
+	{Family: Kerberos, Name: "KRB_AP_ERR_SKEW", Value: 37, Problem: KerberosClockSkew, Hint: hintClockSkew, Meaning: "Clock skew too great.",
 		Short: "clocks differ too much", Cause: causeSkew, Checks: []string{ckTimeSkew},
 		Related: []string{"SEC_E_TIME_SKEW", "ERROR_TIME_SKEW", "STATUS_TIME_DIFFERENCE_AT_DC"}, Source: srcRFC4120},
 	{Family: Kerberos, Name: "KRB_AP_ERR_BADADDR", Value: 38, Meaning: "Incorrect net address.",
 		Cause: "An address-bound ticket used from another address (NAT, proxies).", Source: srcRFC4120},
 	{Family: Kerberos, Name: "KRB_AP_ERR_BADVERSION", Value: 39, Meaning: "Protocol version mismatch.", Cause: "Non-Kerberos-5 traffic.", Source: srcRFC4120},
 	{Family: Kerberos, Name: "KRB_AP_ERR_MSG_TYPE", Value: 40, Meaning: "Invalid msg type.", Cause: "A message of an unexpected type, such as a Kerberos token sent where NTLM was expected.", Source: srcRFC4120},
-	{Family: Kerberos, Name: "KRB_AP_ERR_MODIFIED", Value: 41, Meaning: "Message stream modified.",
+	{Family: Kerberos, Name: "KRB_AP_ERR_MODIFIED", Value: 41, Problem: KerberosTicketModified, Hint: hintUndecryptable, Meaning: "Message stream modified.",
 		Short: "a ticket for another account", Cause: causeWrongAccount,
 		Checks: []string{ckUserHostAlias, ckDuplicate}, Related: []string{"SEC_E_WRONG_PRINCIPAL", "ERROR_WRONG_TARGET_NAME"}, Source: srcRFC4120},
 	{Family: Kerberos, Name: "KRB_AP_ERR_BADORDER", Value: 42, Meaning: "Message out of order.", Cause: "Sequence numbers out of order; rare.", Source: srcRFC4120},
-	{Family: Kerberos, Name: "KRB_AP_ERR_BADKEYVER", Value: 44, Meaning: "Specified version of key is not available.",
+	{Family: Kerberos, Name: "KRB_AP_ERR_BADKEYVER", Value: 44, Problem: KerberosTicketModified, Hint: hintUndecryptable, Meaning: "Specified version of key is not available.",
 		Short:  "service key version outdated",
 		Cause:  "The ticket was encrypted with a key version (kvno) the service does not have: the account's password changed and the service or keytab still has the old key, or replication has not caught up.",
 		Source: srcRFC4120},
-	{Family: Kerberos, Name: "KRB_AP_ERR_NOKEY", Value: 45, Meaning: "Service key not available.",
+	{Family: Kerberos, Name: "KRB_AP_ERR_NOKEY", Value: 45, Problem: KerberosTicketModified, Hint: hintUndecryptable, Meaning: "Service key not available.",
 		Cause:  "The service has no key for the ticket's encryption type (a keytab without AES, or without the account at all).",
 		Checks: []string{ckTrustRC4}, Source: srcRFC4120},
 	{Family: Kerberos, Name: "KRB_AP_ERR_MUT_FAIL", Value: 46, Meaning: "Mutual authentication failed.", Cause: "The server's reply did not prove it holds the service key: a wrong service answering.", Source: srcRFC4120},
@@ -463,13 +480,22 @@ var table = []Code{
 	{Family: Kerberos, Name: "KDC_ERROR_KDC_NOT_TRUSTED", Value: 63, Meaning: "KDC not trusted (PKINIT).", Cause: "The client does not trust the KDC's certificate.", Source: "RFC 4556 section 3.1.3"},
 	{Family: Kerberos, Name: "KDC_ERROR_INVALID_SIG", Value: 64, Meaning: "Invalid signature (PKINIT).", Cause: "Smart card logon signature invalid.", Source: "RFC 4556 section 3.1.3"},
 	{Family: Kerberos, Name: "KDC_ERR_KEY_TOO_WEAK", Value: 65, Meaning: "Key too weak (PKINIT).", Cause: "The certificate's key is too weak for the KDC.", Source: "RFC 4556 section 3.1.3"},
+	{Family: Kerberos, Name: "KDC_ERR_CERTIFICATE_MISMATCH", Value: 66, Meaning: "Certificate mismatch (PKINIT).", Cause: "The smart card certificate does not match the account it logs on as.", Source: "RFC 4556 section 3.1.3"},
 	{Family: Kerberos, Name: "KRB_AP_ERR_NO_TGT", Value: 67, Meaning: "No TGT available to validate USER-TO-USER.", Cause: "User-to-user authentication without a TGT.", Source: srcRFC4120},
-	{Family: Kerberos, Name: "KDC_ERR_WRONG_REALM", Value: 68, Meaning: "Wrong realm.",
+	{Family: Kerberos, Name: "KDC_ERR_WRONG_REALM", Value: 68, Problem: KerberosWrongRealm, Hint: hintWrongRealm, Meaning: "Wrong realm.",
 		Short: "request sent to the wrong realm",
 		Cause: "The client asked a KDC that does not serve the realm: a referral it could not follow, a realm name in the wrong case, " +
 			"DNS SRV records pointing at another domain's KDCs, or an external trust where Kerberos needs a forest trust.",
 		Checks: []string{ckTrustExternal, ckDNSSRVMissing, ckSRVTarget, ckCrossRealm}, Source: srcRFC4120},
 
+	{Family: Kerberos, Name: "KRB_AP_ERR_USER_TO_USER_REQUIRED", Value: 69, Meaning: "Ticket must be for USER-TO-USER.", Cause: "The service accepts only user-to-user tickets; rare with Windows services.", Source: srcRFC4120},
+	{Family: Kerberos, Name: "KDC_ERR_CANT_VERIFY_CERTIFICATE", Value: 70, Meaning: "The certificate could not be verified (PKINIT).", Cause: "Smart card logon: the KDC cannot build a chain for the client certificate.", Source: "RFC 4556 section 3.1.3"},
+	{Family: Kerberos, Name: "KDC_ERR_INVALID_CERTIFICATE", Value: 71, Meaning: "Invalid certificate (PKINIT).", Cause: "Smart card logon: the client certificate is not acceptable to the KDC.", Source: "RFC 4556 section 3.1.3"},
+	{Family: Kerberos, Name: "KDC_ERR_REVOKED_CERTIFICATE", Value: 72, Meaning: "Revoked certificate (PKINIT).", Cause: "Smart card logon: the client certificate is revoked.", Source: "RFC 4556 section 3.1.3"},
+	{Family: Kerberos, Name: "KDC_ERR_REVOCATION_STATUS_UNKNOWN", Value: 73, Meaning: "Revocation status unknown (PKINIT).", Cause: "Smart card logon: the KDC could not learn whether the certificate is revoked (CRL unreachable).", Source: "RFC 4556 section 3.1.3"},
+	{Family: Kerberos, Name: "KDC_ERR_REVOCATION_STATUS_UNAVAILABLE", Value: 74, Meaning: "Revocation status unavailable (PKINIT).", Cause: "Smart card logon: the revocation server did not answer.", Source: "RFC 4556 section 3.1.3"},
+	{Family: Kerberos, Name: "KDC_ERR_CLIENT_NAME_MISMATCH", Value: 75, Meaning: "Client name mismatch (PKINIT).", Cause: "Smart card logon: the certificate names another client.", Source: "RFC 4556 section 3.1.3"},
+	{Family: Kerberos, Name: "KDC_ERR_KDC_NAME_MISMATCH", Value: 76, Meaning: "KDC name mismatch (PKINIT).", Cause: "Smart card logon: the KDC certificate names another KDC.", Source: "RFC 4556 section 3.1.3"},
 	// --- IIS 401 substatus ---
 	{Family: HTTP, Name: "401.1", Value: 1, Meaning: "Logon failed: access is denied due to invalid credentials.",
 		Short: "logon failed",

@@ -9,45 +9,75 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/spntrust/spntrust/internal/buildinfo"
+	"github.com/spntrust/spntrust/internal/exitcode"
+	"github.com/spntrust/spntrust/ldapx"
 )
 
-// Exit codes, documented in README.md.
+// Exit codes: defined once, in internal/exitcode; these names are the
+// command's (tests and README speak of them).
 const (
-	ExitOK         = 0 // no finding at or above --fail-on
-	ExitFindings   = 1 // findings at or above --fail-on
-	ExitUsage      = 2 // bad usage or bad input
-	ExitIncomplete = 3 // the audit could not complete (unreachable, authentication)
+	ExitOK         = exitcode.OK
+	ExitFindings   = exitcode.Findings
+	ExitUsage      = exitcode.Usage
+	ExitIncomplete = exitcode.Incomplete
 )
 
-// exitError carries the exit code an error maps to.
-type exitError struct {
-	code int
-	err  error
-}
+// Shorthands for the typed errors of internal/exitcode.
+var (
+	usageError      = exitcode.Usagef
+	inputError      = exitcode.Input
+	incompleteError = exitcode.IncompleteErr
+	// errFindings is returned when findings reach --fail-on; the report was
+	// already written, so nothing more is printed.
+	errFindings = exitcode.ErrFindings
+)
 
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func usageError(format string, args ...any) error {
-	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
-}
-
-func inputError(err error) error { return &exitError{code: ExitUsage, err: err} }
-
-func incompleteError(err error) error { return &exitError{code: ExitIncomplete, err: err} }
-
-// errFindings is returned when findings reach --fail-on; the report was
-// already written, so nothing more is printed.
-var errFindings = errors.New("findings at or above --fail-on")
-
-// App is the program with its dependencies: streams and clock are injected
-// so commands run in tests without a terminal.
+// App is the factory every command is built from (as cli/cli's
+// cmdutil.Factory): the I/O streams, the clock, and the ways to reach the
+// network are injected, so commands run in tests without a terminal, a
+// socket or the wall clock.
 type App struct {
 	Version string
-	Stdin   *os.File // for the password prompt; nil in tests
+	Build   buildinfo.Info // what `spntrust version` prints; Version alone when empty
+	Stdin   *os.File       // for the password prompt; nil in tests
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Now     func() time.Time
+	// DCNames resolves the names of the DCs that are dialled; nil means
+	// the system resolver (Go's: /etc/hosts, nsswitch). Tests inject one.
+	DCNames ldapx.HostResolver
+	// Connector reaches the live directory named by the target flags;
+	// nil: LDAP (ldapConnector, connect.go). Command tests inject a fake.
+	Connector Connector
+}
+
+// cmdEnv is what a run function takes from the factory; every options
+// struct embeds it, so the run functions see no App.
+type cmdEnv struct {
+	Version   string
+	Stdin     io.Reader // nil when there is none (tests)
+	Stdout    io.Writer
+	Stderr    io.Writer
+	Now       func() time.Time
+	Connector Connector
+}
+
+func (a *App) env() cmdEnv {
+	c := a.Connector
+	if c == nil {
+		c = &ldapConnector{app: a}
+	}
+	now := a.Now
+	if now == nil {
+		now = time.Now
+	}
+	env := cmdEnv{Version: a.Version, Stdout: a.Stdout, Stderr: a.Stderr, Now: now, Connector: c}
+	if a.Stdin != nil {
+		env.Stdin = a.Stdin
+	}
+	return env
 }
 
 // Main runs the command line and returns the process exit code.
@@ -63,21 +93,21 @@ func (a *App) MainContext(ctx context.Context, args []string) int {
 	return a.exitCode(err)
 }
 
+// exitCode prints err (unless the report already said it all) and returns
+// the code it maps to.
 func (a *App) exitCode(err error) int {
-	if err == nil {
-		return ExitOK
+	code, silent := exitcode.Of(err)
+	if silent {
+		return code
 	}
-	if errors.Is(err, errFindings) {
-		return ExitFindings
-	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		fmt.Fprintf(a.Stderr, "spntrust: %v\n", ee.err)
-		return ee.code
+	var coded *exitcode.Error
+	if errors.As(err, &coded) {
+		fmt.Fprintf(a.Stderr, "spntrust: %v\n", coded.Err)
+		return code
 	}
 	// Cobra's own errors: unknown command or flag, wrong arguments.
 	fmt.Fprintf(a.Stderr, "spntrust: %v\nRun 'spntrust --help' for usage.\n", err)
-	return ExitUsage
+	return code
 }
 
 func (a *App) rootCommand() *cobra.Command {
@@ -93,27 +123,33 @@ carry Kerberos, clock skew — explains each finding and generates the remediati
 	root.SetOut(a.Stdout)
 	root.SetErr(a.Stderr)
 	root.AddCommand(
-		a.auditCommand(),
-		a.checksCommand(),
-		a.probeCommand(),
-		a.baselineCommand(),
-		a.diffCommand(),
-		a.remediateCommand(),
-		a.fixCommand(),
-		a.explainCommand(),
-		a.iislogCommand(),
+		newCmdAudit(a, nil),
+		newCmdChecks(a),
+		newCmdProbe(a, nil),
+		newCmdBaseline(a, nil),
+		newCmdDiff(a, nil),
+		newCmdRemediate(a, nil),
+		newCmdFix(a, nil),
+		newCmdExplain(a, nil),
+		newCmdIISLog(a, nil),
 		a.versionCommand(),
 	)
+	registerCompletions(root)
 	return root
 }
 
 func (a *App) versionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the spntrust version",
+		Short: "Print the spntrust version, commit, build date and Go version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(a.Stdout, "spntrust %s\n", a.Version)
+			b := a.Build
+			if b.Version == "" {
+				b = buildinfo.Get()
+				b.Version = a.Version
+			}
+			fmt.Fprint(a.Stdout, b.String())
 			return nil
 		},
 	}

@@ -1,26 +1,31 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/audit/pipeline"
 	"github.com/spntrust/spntrust/baseline"
-	"github.com/spntrust/spntrust/checks"
-	"github.com/spntrust/spntrust/reports"
 )
 
+// auditOnlyFlags are audit's report flags, which baseline create accepts
+// only to refuse them with a clear message.
+var auditOnlyFlags = []string{"format", "output", "fail-on", "baseline", "history"}
+
 type baselineCreateOptions struct {
-	from    string
-	out     string
-	owner   string
-	reason  string
-	expires string
-	report  reportOptions // check selection and options, so fingerprints match the audit's
+	cmdEnv
+	from     string
+	out      string
+	owner    string
+	reason   string
+	expires  string
+	settings settingsFlags // the audit's settings, so fingerprints match the audit's
+	report   reportOptions // registered hidden, to refuse them
 }
 
-func (a *App) baselineCommand() *cobra.Command {
+func newCmdBaseline(f *App, runF func(context.Context, *baselineCreateOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "baseline",
 		Short: "Accept known findings so that only new or expired ones fail scheduled runs",
@@ -33,35 +38,41 @@ func (a *App) baselineCommand() *cobra.Command {
 to a baseline file with who accepted it, why and until when. Give the file to
 'spntrust audit --baseline FILE': accepted findings are still reported (marked
 accepted) but only new findings, and findings whose acceptance expired, count
-toward --fail-on. Findings that could not be evaluated are never accepted.`,
+toward --fail-on. Findings that could not be evaluated are never accepted.
+Give it the same check flags (--checks, --skip, --stale-days, ...) as the audit.`,
 		Example: `  spntrust baseline create --from snap.json --out baseline.json \
       --owner "web team" --reason "IIS moves to port 81 in CHG-1234" --expires 2027-03-31
   spntrust audit --from snap.json --baseline baseline.json --fail-on high`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			for _, name := range []string{"format", "output", "fail-on", "baseline", "history"} {
+			for _, name := range auditOnlyFlags {
 				if cmd.Flags().Changed(name) {
 					return usageError("baseline create: --%s belongs to audit; the baseline goes to --out", name)
 				}
 			}
-			return a.runBaselineCreate(opts)
+			opts.cmdEnv = f.env()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return baselineCreateRun(cmd.Context(), opts)
 		},
 	}
-	f := create.Flags()
-	f.StringVar(&opts.from, "from", "", "snapshot file to accept the findings of (saved by audit --save-snapshot)")
-	f.StringVar(&opts.out, "out", "", "baseline file to write (atomically, mode 0600)")
-	f.StringVar(&opts.owner, "owner", "", "who accepts these findings (a person or team)")
-	f.StringVar(&opts.reason, "reason", "", "why they are accepted, e.g. a change or risk-acceptance number")
-	f.StringVar(&opts.expires, "expires", "", "last day (YYYY-MM-DD, UTC) the acceptance holds; default: never")
+	fl := create.Flags()
+	fl.StringVar(&opts.from, "from", "", "snapshot file to accept the findings of (saved by audit --save-snapshot)")
+	fl.StringVar(&opts.out, "out", "", "baseline file to write (atomically, mode 0600)")
+	fl.StringVar(&opts.owner, "owner", "", "who accepts these findings (a person or team)")
+	fl.StringVar(&opts.reason, "reason", "", "why they are accepted, e.g. a change or risk-acceptance number")
+	fl.StringVar(&opts.expires, "expires", "", "last day (YYYY-MM-DD, UTC) the acceptance holds; default: never")
+	opts.settings.register(create)
 	opts.report.register(create)
-	for _, name := range []string{"format", "output", "fail-on", "baseline", "history"} {
-		_ = f.MarkHidden(name)
+	for _, name := range auditOnlyFlags {
+		_ = fl.MarkHidden(name)
 	}
 	cmd.AddCommand(create)
 	return cmd
 }
 
-func (a *App) runBaselineCreate(opts *baselineCreateOptions) error {
+func baselineCreateRun(ctx context.Context, opts *baselineCreateOptions) error {
 	switch {
 	case opts.from == "":
 		return usageError("baseline create needs --from SNAPSHOT (save one with spntrust audit --save-snapshot FILE)")
@@ -70,22 +81,21 @@ func (a *App) runBaselineCreate(opts *baselineCreateOptions) error {
 	case opts.owner == "" || opts.reason == "":
 		return usageError("baseline create needs --owner and --reason: who accepts these findings, and why")
 	}
-	now := a.Now()
+	now := opts.Now()
 	expires, err := baseline.ParseExpiry(opts.expires, now)
 	if err != nil {
 		return usageError("--expires: %v", err)
 	}
-	_, _, list, err := opts.report.parse()
+	set, err := opts.settings.settings()
 	if err != nil {
 		return err
 	}
-	snap, err := audit.Load(opts.from)
+	ev, err := (&pipeline.Pipeline{Source: pipeline.File{Path: opts.from}, Settings: set, Log: opts.Stderr}).Evaluate(ctx)
 	if err != nil {
-		return inputError(err)
+		return err
 	}
-	findings := checks.Run(snap, list, opts.report.opt)
-	file, err := baseline.Create(findings, baseline.Acceptance{Owner: opts.owner, Reason: opts.reason, Expires: expires},
-		now, "spntrust "+a.Version, opts.from)
+	file, err := baseline.Create(ev.Findings, baseline.Acceptance{Owner: opts.owner, Reason: opts.reason, Expires: expires},
+		now, "spntrust "+opts.Version, ev.Origin)
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -100,25 +110,6 @@ func (a *App) runBaselineCreate(opts *baselineCreateOptions) error {
 	if expires != "" {
 		until = "until " + expires
 	}
-	fmt.Fprintf(a.Stderr, "baseline written to %s: %d finding(s) accepted by %s, %s\n", opts.out, len(file.Accepted), opts.owner, until)
+	fmt.Fprintf(opts.Stderr, "baseline written to %s: %d finding(s) accepted by %s, %s\n", opts.out, len(file.Accepted), opts.owner, until)
 	return nil
-}
-
-// markBaseline marks the report's findings against the baseline (the
-// report's generation time decides expiry) and says on stderr what it did.
-func (a *App) markBaseline(rep *reports.Report, path string, file *baseline.File) {
-	p := baseline.Processor{Baseline: file, Now: rep.GeneratedAt}
-	decisions := p.Process(rep.Findings)
-	rep.Baseline = baseline.Marks(path, decisions)
-	counts := map[baseline.State]int{}
-	for _, d := range decisions {
-		if d.Finding.Status == checks.Fail {
-			counts[d.State]++
-		}
-	}
-	fmt.Fprintf(a.Stderr, "baseline %s: %d accepted, %d expired, %d new", path, counts[baseline.Accepted], counts[baseline.Expired], counts[baseline.New])
-	if n := len(p.Unmatched(rep.Findings)); n > 0 {
-		fmt.Fprintf(a.Stderr, "; %d accepted finding(s) no longer found (fixed? drop them from the baseline)", n)
-	}
-	fmt.Fprintln(a.Stderr)
 }

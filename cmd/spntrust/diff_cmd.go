@@ -2,25 +2,25 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/spntrust/spntrust/history"
-	"github.com/spntrust/spntrust/reports"
 )
 
 // defaultHistory is the history file diff reads when --history is not given.
 const defaultHistory = "spntrust-history.db"
 
 type diffOptions struct {
-	history   string
-	from, to  int64
-	sinceLast bool
-	format    string
+	cmdEnv
+	fromSet, toSet bool // --from, --to given
+	history        string
+	from, to       int64
+	sinceLast      bool
+	format         string
 }
 
-func (a *App) diffCommand() *cobra.Command {
+func newCmdDiff(f *App, runF func(context.Context, *diffOptions) error) *cobra.Command {
 	opts := &diffOptions{}
 	cmd := &cobra.Command{
 		Use:   "diff [--history FILE] [--from RUN --to RUN | --since-last] [--format text|json]",
@@ -35,19 +35,25 @@ comparable. Without --from/--to, compares the last run with the one before.`,
   spntrust diff --history audits.db --from 3 --to 7 --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runDiff(cmd.Context(), opts, cmd.Flags().Changed("from"), cmd.Flags().Changed("to"))
+			opts.cmdEnv = f.env()
+			opts.fromSet, opts.toSet = cmd.Flags().Changed("from"), cmd.Flags().Changed("to")
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return diffRun(cmd.Context(), opts)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&opts.history, "history", defaultHistory, "history file written by audit --history")
-	f.Int64Var(&opts.from, "from", 0, "run ID to compare from (with --to)")
-	f.Int64Var(&opts.to, "to", 0, "run ID to compare to (with --from)")
-	f.BoolVar(&opts.sinceLast, "since-last", false, "compare the last run with the one before it (the default)")
-	f.StringVar(&opts.format, "format", "text", "output format: text or json")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.history, "history", defaultHistory, "history file written by audit --history")
+	fl.Int64Var(&opts.from, "from", 0, "run ID to compare from (with --to)")
+	fl.Int64Var(&opts.to, "to", 0, "run ID to compare to (with --from)")
+	fl.BoolVar(&opts.sinceLast, "since-last", false, "compare the last run with the one before it (the default)")
+	fl.StringVar(&opts.format, "format", "text", "output format: text or json")
 	return cmd
 }
 
-func (a *App) runDiff(ctx context.Context, opts *diffOptions, fromSet, toSet bool) error {
+func diffRun(ctx context.Context, opts *diffOptions) error {
+	fromSet, toSet := opts.fromSet, opts.toSet
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -81,27 +87,7 @@ func (a *App) runDiff(ctx context.Context, opts *diffOptions, fromSet, toSet boo
 	}
 	d := history.Compare(older, newer)
 	if opts.format == "json" {
-		return d.WriteJSON(a.Stdout)
+		return d.WriteJSON(opts.Stdout)
 	}
-	return d.WriteText(a.Stdout)
-}
-
-// recordHistory records the report as a run in the history file.
-func (a *App) recordHistory(ctx context.Context, path string, rep *reports.Report) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	h, err := history.Open(ctx, path, true)
-	if err != nil {
-		return inputError(err)
-	}
-	id, err := h.Record(ctx, history.FromReport(rep))
-	if cerr := h.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	if err != nil {
-		return inputError(err)
-	}
-	fmt.Fprintf(a.Stderr, "run %d recorded in %s (spntrust diff --history %s --since-last)\n", id, path, path)
-	return nil
+	return d.WriteText(opts.Stdout)
 }

@@ -13,11 +13,12 @@ import (
 )
 
 type explainOptions struct {
+	cmdEnv
 	codes  []string
 	format string
 }
 
-func (a *App) explainCommand() *cobra.Command {
+func newCmdExplain(f *App, runF func(*explainOptions) error) *cobra.Command {
 	opts := &explainOptions{}
 	cmd := &cobra.Command{
 		Use:   "explain CODE...",
@@ -43,7 +44,11 @@ KDC_ERR_S_OLD_MAST_KVNO) prints every interpretation.`,
 			if help {
 				return cmd.Help()
 			}
-			return a.explainRun(opts)
+			opts.cmdEnv = f.env()
+			if runF != nil {
+				return runF(opts)
+			}
+			return explainRun(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.format, "format", "text", "output format: text or json")
@@ -82,7 +87,7 @@ func parseExplainArgs(args []string, opts *explainOptions) (help bool, err error
 	return false, nil
 }
 
-func (a *App) explainRun(opts *explainOptions) error {
+func explainRun(opts *explainOptions) error {
 	if opts.format != "text" && opts.format != "json" {
 		return usageError("unknown --format %q for explain: use text or json", opts.format)
 	}
@@ -103,15 +108,15 @@ func (a *App) explainRun(opts *explainOptions) error {
 	}
 	var err error
 	if opts.format == "json" {
-		err = writeExplainJSON(a.Stdout, results)
+		err = writeExplainJSON(opts.Stdout, results)
 	} else {
-		err = writeExplainText(a.Stdout, results)
+		err = writeExplainText(opts.Stdout, results)
 	}
 	if err != nil {
 		return err
 	}
 	if len(problems) > 0 {
-		return &exitError{code: ExitUsage, err: errors.New(strings.Join(problems, "\nspntrust: "))}
+		return inputError(errors.New(strings.Join(problems, "\nspntrust: ")))
 	}
 	return nil
 }

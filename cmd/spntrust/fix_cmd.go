@@ -6,19 +6,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/spntrust/spntrust/audit"
-	"github.com/spntrust/spntrust/checks"
-	"github.com/spntrust/spntrust/ldapx"
+	"github.com/spntrust/spntrust/audit/pipeline"
 	"github.com/spntrust/spntrust/remediate"
 )
 
 type fixOptions struct {
+	cmdEnv
 	plan      planOptions
 	target    targetOptions
 	findings  []string
@@ -27,12 +25,13 @@ type fixOptions struct {
 	rollback  string
 }
 
-func (a *App) fixCommand() *cobra.Command {
+func newCmdFix(f *App, runF func(context.Context, *fixOptions) error) *cobra.Command {
 	opts := &fixOptions{}
 	cmd := &cobra.Command{
 		Use:   "fix (--from SNAPSHOT | --domain NAME | --server HOST) [--apply]",
 		Short: "Apply the SPN changes of the remediation plan over LDAP (dry run unless --apply)",
-		Long: `fix computes the remediation plan (as 'spntrust remediate' does) and prints it.
+		Long: `fix computes the remediation plan (as 'spntrust remediate' does, from the findings
+'spntrust audit' reports for the same snapshot and check flags) and prints it.
 With --apply it changes servicePrincipalName over LDAP on the DC named by --server
 (or found for --domain):
 
@@ -53,27 +52,31 @@ IIS steps of a port move are not LDAP changes: 'spntrust remediate' writes them 
   spntrust fix --rollback backups/spntrust-backup-20261125T180000Z.json --server dc1.lab.test ... --apply`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runFix(cmd.Context(), opts)
+			opts.cmdEnv = f.env()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return fixRun(cmd.Context(), opts)
 		},
 	}
 	opts.plan.register(cmd)
 	opts.target.register(cmd)
-	f := cmd.Flags()
-	f.StringSliceVar(&opts.findings, "finding", nil, "fix only these findings, by fingerprint or check ID (comma-separated or repeated)")
-	f.BoolVar(&opts.apply, "apply", false, "make the changes (default: dry run, print the plan)")
-	f.StringVar(&opts.backupDir, "backup-dir", ".", "directory for the backup written before the first change")
-	f.StringVar(&opts.rollback, "rollback", "", "restore the SPNs recorded in this backup file instead of applying a plan")
+	fl := cmd.Flags()
+	fl.StringSliceVar(&opts.findings, "finding", nil, "fix only these findings, by fingerprint or check ID (comma-separated or repeated)")
+	fl.BoolVar(&opts.apply, "apply", false, "make the changes (default: dry run, print the plan)")
+	fl.StringVar(&opts.backupDir, "backup-dir", ".", "directory for the backup written before the first change")
+	fl.StringVar(&opts.rollback, "rollback", "", "restore the SPNs recorded in this backup file instead of applying a plan")
 	return cmd
 }
 
-func (a *App) runFix(ctx context.Context, opts *fixOptions) error {
+func fixRun(ctx context.Context, opts *fixOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if opts.rollback != "" {
-		return a.runFixRollback(ctx, opts)
+		return fixRollbackRun(ctx, opts)
 	}
-	strategy, list, err := opts.plan.parse()
+	strategy, set, err := opts.plan.parse()
 	if err != nil {
 		return err
 	}
@@ -85,55 +88,50 @@ func (a *App) runFix(ctx context.Context, opts *fixOptions) error {
 			return err
 		}
 	}
-	var snap *audit.Snapshot
-	switch {
-	case opts.plan.from != "":
-		if snap, err = audit.Load(opts.plan.from); err != nil {
-			return inputError(err)
-		}
-	case opts.target.live():
-		if snap, err = a.collect(ctx, &opts.target); err != nil {
+	if opts.apply {
+		// The backup is written before the first change: a directory it
+		// cannot go into must stop the run before anything is read.
+		if err := checkPaths(pathCheck{flag: "--backup-dir", path: backupPath(opts.backupDir, opts.Now())}); err != nil {
 			return err
 		}
+	}
+	// The plan comes from --from when given (the connection flags then only
+	// say where to apply it), else from a collection now.
+	var src pipeline.Source
+	switch {
+	case opts.plan.from != "":
+		src = pipeline.File{Path: opts.plan.from}
+	case opts.target.live():
+		src = pipeline.Live{Collector: opts.Connector.Collector(&opts.target)}
 	default:
 		return usageError("name where the plan comes from: --from SNAPSHOT, or --domain NAME / --server HOST to collect now")
 	}
-	opt := checks.DefaultOptions()
-	opt.MovePort = opts.plan.port
-	findings, err := selectFindings(checks.Run(snap, list, opt), opts.findings)
+	p, err := plan(ctx, opts.cmdEnv, src, set, strategy, opts.findings)
 	if err != nil {
 		return err
 	}
-	source := opts.plan.from
-	if source == "" {
-		source = "collected now from " + snap.Collection.Target
-	}
-	p, err := remediate.Build(snap, findings, remediate.Options{Strategy: strategy, Port: opts.plan.port, Generator: "spntrust " + a.Version, Snapshot: source})
-	if err != nil {
-		return inputError(fmt.Errorf("snapshot %s: %w", source, err))
-	}
-	if _, err := a.Stdout.Write(remediate.Text(p)); err != nil {
+	if _, err := opts.Stdout.Write(remediate.Text(p)); err != nil {
 		return err
 	}
 	if !opts.apply {
-		fmt.Fprintln(a.Stderr, "Dry run: nothing was changed. Add --apply (with --domain or --server and credentials) to make the SPN changes.")
+		fmt.Fprintln(opts.Stderr, "Dry run: nothing was changed. Add --apply (with --domain or --server and credentials) to make the SPN changes.")
 		return nil
 	}
 	if len(p.ChangedAccounts()) == 0 {
-		fmt.Fprintln(a.Stderr, "Nothing to change in the directory.")
+		fmt.Fprintln(opts.Stderr, "Nothing to change in the directory.")
 		return nil
 	}
 	if err := sameDomain(p, opts.target); err != nil {
 		return err
 	}
-	dir, server, closeDir, err := a.fixDirectory(ctx, &opts.target)
+	dir, server, closeDir, err := opts.Connector.FixDirectory(ctx, &opts.target)
 	if err != nil {
 		return err
 	}
 	defer closeDir()
-	backup := backupPath(opts.backupDir, a.Now())
+	backup := backupPath(opts.backupDir, opts.Now())
 	res, err := remediate.Apply(ctx, dir, p, remediate.ApplyOptions{
-		BackupPath: backup, Server: server, Tool: "spntrust " + a.Version, Now: a.Now, Log: a.Stderr,
+		BackupPath: backup, Server: server, Tool: "spntrust " + opts.Version, Now: opts.Now, Log: opts.Stderr,
 		RollbackHint: fmt.Sprintf("spntrust fix --rollback %s --apply with the same connection flags", backup),
 	})
 	var stale *remediate.StaleError
@@ -145,15 +143,15 @@ func (a *App) runFix(ctx context.Context, opts *fixOptions) error {
 		return incompleteError(err)
 	}
 	if res.BackupPath == "" {
-		fmt.Fprintln(a.Stderr, "Nothing changed: every account is already in the target state.")
+		fmt.Fprintln(opts.Stderr, "Nothing changed: every account is already in the target state.")
 		return nil
 	}
-	fmt.Fprintf(a.Stderr, "Changed and verified %d %s. To undo: spntrust fix --rollback %s --apply (same connection flags)\n",
+	fmt.Fprintf(opts.Stderr, "Changed and verified %d %s. To undo: spntrust fix --rollback %s --apply (same connection flags)\n",
 		res.Changed(), plural(res.Changed(), "account", "accounts"), res.BackupPath)
 	return nil
 }
 
-func (a *App) runFixRollback(ctx context.Context, opts *fixOptions) error {
+func fixRollbackRun(ctx context.Context, opts *fixOptions) error {
 	if opts.plan.from != "" || len(opts.findings) > 0 {
 		return usageError("--rollback restores a backup: it cannot be combined with --from or --finding")
 	}
@@ -161,12 +159,12 @@ func (a *App) runFixRollback(ctx context.Context, opts *fixOptions) error {
 	if err != nil {
 		return inputError(err)
 	}
-	fmt.Fprintf(a.Stdout, "Rollback from %s (written by %s at %s, read from %s):\n", opts.rollback, b.Tool, b.CreatedAt.Format("2006-01-02T15:04:05Z07:00"), b.Server)
+	fmt.Fprintf(opts.Stdout, "Rollback from %s (written by %s at %s, read from %s):\n", opts.rollback, b.Tool, b.CreatedAt.Format("2006-01-02T15:04:05Z07:00"), b.Server)
 	for _, acct := range b.Accounts {
-		fmt.Fprintf(a.Stdout, "  %s (%s): restore SPNs to %s\n", acct.Account, acct.DN, strings.Join(acct.SPNs, ", "))
+		fmt.Fprintf(opts.Stdout, "  %s (%s): restore SPNs to %s\n", acct.Account, acct.DN, strings.Join(acct.SPNs, ", "))
 	}
 	if !opts.apply {
-		fmt.Fprintln(a.Stderr, "Dry run: nothing was changed. Add --apply (with --domain or --server and credentials) to restore.")
+		fmt.Fprintln(opts.Stderr, "Dry run: nothing was changed. Add --apply (with --domain or --server and credentials) to restore.")
 		return nil
 	}
 	if !opts.target.live() {
@@ -175,16 +173,16 @@ func (a *App) runFixRollback(ctx context.Context, opts *fixOptions) error {
 	if err := opts.target.validate(); err != nil {
 		return err
 	}
-	dir, server, closeDir, err := a.fixDirectory(ctx, &opts.target)
+	dir, server, closeDir, err := opts.Connector.FixDirectory(ctx, &opts.target)
 	if err != nil {
 		return err
 	}
 	defer closeDir()
-	res, err := remediate.Rollback(ctx, dir, b, remediate.ApplyOptions{Server: server, Log: a.Stderr, Now: a.Now})
+	res, err := remediate.Rollback(ctx, dir, b, remediate.ApplyOptions{Server: server, Log: opts.Stderr, Now: opts.Now})
 	if err != nil {
 		return incompleteError(err)
 	}
-	fmt.Fprintf(a.Stderr, "Restored %d %s to the backup.\n", res.Changed(), plural(res.Changed(), "account", "accounts"))
+	fmt.Fprintf(opts.Stderr, "Restored %d %s to the backup.\n", res.Changed(), plural(res.Changed(), "account", "accounts"))
 	return nil
 }
 
@@ -202,43 +200,6 @@ func backupPath(dir string, now time.Time) string {
 	}
 }
 
-// selectFindings keeps the findings named by --finding (fingerprint or
-// check ID, any case). A name that matches nothing is an error listing what
-// there is, so a typo never silently fixes nothing.
-func selectFindings(all []checks.Finding, names []string) ([]checks.Finding, error) {
-	if len(names) == 0 {
-		return all, nil
-	}
-	var out []checks.Finding
-	for _, n := range names {
-		n = strings.TrimSpace(n)
-		matched := false
-		for _, f := range all {
-			if strings.EqualFold(f.Fingerprint, n) || strings.EqualFold(f.CheckID, n) {
-				matched = true
-				dup := false
-				for _, o := range out {
-					dup = dup || o.Fingerprint == f.Fingerprint
-				}
-				if !dup {
-					out = append(out, f)
-				}
-			}
-		}
-		if !matched {
-			var have []string
-			for _, f := range all {
-				if f.Status == checks.Fail {
-					have = append(have, f.Fingerprint+" ("+f.CheckID+")")
-				}
-			}
-			sort.Strings(have)
-			return nil, usageError("--finding %s matches no finding; the findings are: %s", n, strings.Join(have, ", "))
-		}
-	}
-	return out, nil
-}
-
 // sameDomain refuses a plan that changes accounts outside the domain the
 // connection reaches (one DC writes only its own domain's objects).
 func sameDomain(p *remediate.Plan, o targetOptions) error {
@@ -253,38 +214,22 @@ func sameDomain(p *remediate.Plan, o targetOptions) error {
 	return nil
 }
 
-// fixDirectory connects and binds to the DC named by --server, or the first
-// reachable DC of --domain, and wraps it for remediate.
-func (a *App) fixDirectory(ctx context.Context, o *targetOptions) (remediate.Directory, string, func(), error) {
-	sess, err := a.session(o)
+// FixDirectory connects and binds to the DC named by --server, or the first
+// reachable DC of --domain (the directory session), and wraps it for
+// remediate.
+func (c *ldapConnector) FixDirectory(ctx context.Context, o *targetOptions) (remediate.Directory, string, func(), error) {
+	sess, err := c.app.session(o)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	addrs := []string{o.server}
-	if o.server == "" {
-		srvs, err := ldapx.DiscoverDCs(ctx, sess.resolver, o.domain)
-		if err != nil {
-			return nil, "", nil, incompleteError(fmt.Errorf("find the DCs of %s: %w", o.domain, err))
-		}
-		addrs = nil
-		for _, s := range srvs {
-			addrs = append(addrs, s.Target)
-		}
+	conn, server, err := sess.directorySession(o.timeout).Connect(ctx, o.server, o.domain)
+	if err != nil {
+		return nil, "", nil, incompleteError(fmt.Errorf("connect to a DC to apply the changes: %w", err))
 	}
-	var errs []error
-	for _, addr := range addrs {
-		conn, err := sess.dial(ctx, addr)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		root, err := conn.ReadRootDSE(ctx)
-		if err != nil {
-			conn.Close()
-			errs = append(errs, err)
-			continue
-		}
-		return &ldapDirectory{conn: conn, baseDN: root.DefaultNamingContext}, addr, func() { conn.Close() }, nil
+	root, err := conn.ReadRootDSE(ctx)
+	if err != nil {
+		conn.Close()
+		return nil, "", nil, incompleteError(fmt.Errorf("connect to a DC to apply the changes: %s: %w", server, err))
 	}
-	return nil, "", nil, incompleteError(fmt.Errorf("connect to a DC to apply the changes: %w", errors.Join(errs...)))
+	return &ldapDirectory{conn: conn, baseDN: root.DefaultNamingContext}, server, func() { conn.Close() }, nil
 }

@@ -86,7 +86,7 @@ func TestFixExitCodes(t *testing.T) {
 		{"no source", []string{"fix"}, ExitUsage, "--from"},
 		{"--apply without a directory to change", []string{"fix", "--from", seed, "--apply"}, ExitUsage, "--apply needs"},
 		{"unknown finding lists the findings", []string{"fix", "--from", seed, "--finding", "deadbeef"}, ExitUsage, "SPN-USER-HOST-ALIAS"},
-		{"bad strategy", []string{"fix", "--from", seed, "--strategy", "nuke"}, ExitUsage, "move-port or remove"},
+		{"bad strategy", []string{"fix", "--from", seed, "--strategy", "nuke"}, ExitUsage, "move-port, remove or aes"},
 		{"bad port", []string{"fix", "--from", seed, "--port", "0"}, ExitUsage, "--port"},
 		{"missing snapshot", []string{"fix", "--from", "/nonexistent.json"}, ExitUsage, "/nonexistent.json"},
 		{"rollback with --from", []string{"fix", "--rollback", good, "--from", seed}, ExitUsage, "cannot be combined"},

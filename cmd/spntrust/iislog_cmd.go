@@ -11,12 +11,13 @@ import (
 )
 
 type iislogOptions struct {
+	cmdEnv
 	files  []string
 	format string
 	since  string
 }
 
-func (a *App) iislogCommand() *cobra.Command {
+func newCmdIISLog(f *App, runF func(*iislogOptions) error) *cobra.Command {
 	opts := &iislogOptions{}
 	cmd := &cobra.Command{
 		Use:   "iislog FILE...",
@@ -35,7 +36,11 @@ memory does not grow with their size.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.files = args
-			return a.iislogRun(opts)
+			opts.cmdEnv = f.env()
+			if runF != nil {
+				return runF(opts)
+			}
+			return iislogRun(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.format, "format", "text", "output format: "+strings.Join(iislog.Formats(), " or "))
@@ -43,13 +48,13 @@ memory does not grow with their size.`,
 	return cmd
 }
 
-func (a *App) iislogRun(opts *iislogOptions) error {
+func iislogRun(opts *iislogOptions) error {
 	if opts.format != "text" && opts.format != "json" {
 		return usageError("unknown --format %q for iislog: use %s", opts.format, strings.Join(iislog.Formats(), " or "))
 	}
 	var since time.Time
 	if opts.since != "" {
-		t, err := parseSince(opts.since, a.Now())
+		t, err := parseSince(opts.since, opts.Now())
 		if err != nil {
 			return usageError("%v", err)
 		}
@@ -59,10 +64,10 @@ func (a *App) iislogRun(opts *iislogOptions) error {
 	for _, f := range opts.files {
 		var err error
 		if f == "-" {
-			if a.Stdin == nil {
+			if opts.Stdin == nil {
 				return usageError("cannot read standard input here: name the log files")
 			}
-			err = an.Add("(stdin)", a.Stdin)
+			err = an.Add("(stdin)", opts.Stdin)
 		} else {
 			err = an.AddFile(f)
 		}
@@ -70,7 +75,7 @@ func (a *App) iislogRun(opts *iislogOptions) error {
 			return inputError(fmt.Errorf("%w (check the path; IIS logs are under %%SystemDrive%%\\inetpub\\logs\\LogFiles\\W3SVC<n>)", err))
 		}
 	}
-	return iislog.WriteReport(a.Stdout, an.Report(), opts.format)
+	return iislog.WriteReport(opts.Stdout, an.Report(), opts.format)
 }
 
 // parseSince reads --since: an absolute time (UTC unless it says otherwise,

@@ -6,6 +6,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/internal/exitcode"
 	"github.com/spntrust/spntrust/internal/labenv"
 )
 
@@ -134,6 +136,7 @@ func TestLabCollectionWithEachAuthMethod(t *testing.T) {
 		{"kerberos with password and KRB5_CONFIG", []string{"--user", admin, "--password-file", env.AdminPasswordFile}, map[string]string{"KRB5_CONFIG": env.Krb5Config}},
 		{"kerberos from a credential cache (after kinit)", nil, map[string]string{"KRB5_CONFIG": env.Krb5Config, "KRB5CCNAME": "FILE:" + ccache}},
 		{"simple bind over LDAPS verified with the lab CA", []string{"--auth", "simple", "--user", admin, "--password-file", env.AdminPasswordFile, "--ca-file", env.CAFile}, nil},
+		{"ntlm in GSS-SPNEGO, sealed, on plain LDAP", []string{"--auth", "ntlm", "--user", dc1.NetBIOS + `\` + env.AdminUser, "--password-file", env.AdminPasswordFile}, nil},
 		{"simple bind after StartTLS", []string{"--auth", "simple", "--security", "starttls", "--user", admin, "--password-file", env.AdminPasswordFile, "--ca-file", env.CAFile}, nil},
 	}
 	for _, tt := range tests {
@@ -200,8 +203,23 @@ func TestLabTicketProbesFollowTheForestTrustButNotTheExternalOne(t *testing.T) {
 	if seed := probes["HTTP/mp01.lab.test"]; !seed.Issued {
 		t.Errorf("the seed's SPN gets a ticket (for the wrong account): %+v", seed)
 	}
-	if rc4 := probes["HTTP/legacy.lab.test"]; rc4.Issued || rc4.ErrorName != "KDC_ERR_ETYPE_NOSUPP" {
-		t.Errorf("an RC4-only service must fail for an AES-only client: %+v", rc4)
+	// The probe offers what a Windows client offers (AES and RC4): the
+	// RC4-only service gets its RC4 ticket today, and the ticket says so.
+	if rc4 := probes["HTTP/legacy.lab.test"]; !rc4.Issued || rc4.TicketEtype != 23 {
+		t.Errorf("an RC4-only service gets an RC4 ticket for a Windows client today: %+v", rc4)
+	}
+	if aes := probes["HTTP/modern.lab.test"]; !aes.Issued || aes.TicketEtype != 18 {
+		t.Errorf("an AES-only service gets an AES256 ticket: %+v", aes)
+	}
+	// --etypes aes asks as a client after RC4 removal: the RC4-only service fails.
+	snap, code, stderr = liveAudit(t, env, "--user", admin, "--password-file", env.AdminPasswordFile, "--probe-tickets", "--etypes", "aes")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, p := range snap.TicketProbes {
+		if p.SPN == "HTTP/legacy.lab.test" && (p.Issued || p.ErrorName != "KDC_ERR_ETYPE_NOSUPP") {
+			t.Errorf("an RC4-only service must fail for an AES-only client: %+v", p)
+		}
 	}
 }
 
@@ -230,6 +248,25 @@ func TestLabProbe(t *testing.T) {
 			[]string{"HTTP/app04.lab.test", "KDC_ERR_S_PRINCIPAL_UNKNOWN", `setspn -S HTTP/app04.lab.test LAB\svc-portal`}},
 		{"across the forest trust the ticket comes through a referral", []string{"http://app21.partner.test/", "--runs-as-computer"}, ExitOK,
 			[]string{"LAB.TEST → PARTNER.TEST", "READY"}},
+		// Issue 17: honest verdicts. No identity, no READY.
+		{"without the service's identity the verdict is UNKNOWN", []string{"http://web01.lab.test/"}, exitcode.Unknown,
+			[]string{"NOT TESTED", "identity", "UNKNOWN"}},
+		// The lab's credentials are LAB.TEST's: the path of a PARTNER.TEST
+		// client (forest trust) is not followed, so UNKNOWN, not READY ...
+		{"a client realm other than the credentials' is not tested", []string{"http://web01.lab.test/", "--runs-as-computer", "--client-realm", "PARTNER.TEST"}, exitcode.Unknown,
+			[]string{"was not tested", "UNKNOWN"}},
+		// ... and an EXTERN.TEST client sits behind the external trust: real
+		// clients get no referral (whatever Samba's KDC would do), NOT READY.
+		{"a client realm behind the external trust gets no referral", []string{"http://web01.lab.test/", "--runs-as-computer", "--client-realm", "EXTERN.TEST"}, ExitFindings,
+			[]string{"real clients get no referral", "NOT READY"}},
+		// A short name resolves with the domain's suffix; short-name clients
+		// ask for HTTP/mp01, which svc-mpweb holds: the seed, found.
+		{"a short name finds the seed for short-name clients", []string{"http://mp01/", "--runs-as-computer", "--domain", "lab.test"}, ExitFindings,
+			[]string{"mp01.lab.test (the domain's DNS suffix", "HTTP/mp01 ", `setspn -D HTTP/mp01 LAB\svc-mpweb`, `setspn -D HTTP/mp01.lab.test LAB\svc-mpweb`, "NOT READY"}},
+		// A site on :8080 as a user on web01, whose computer holds HOST:
+		// advise port-including clients or port 80 as the computer.
+		{"a user-run site on 8080 without --include-port gets no shadowing advice", []string{"http://web01.lab.test:8080/", "--service-account", `LAB\svc-live`}, ExitFindings,
+			[]string{`setspn -S HTTP/web01.lab.test:8080 LAB\svc-live`, "port 80 as the computer", "NOT READY"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -240,6 +277,11 @@ func TestLabProbe(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(out, w) {
 					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, bad := range []string{"setspn -S HTTP/web01.lab.test LAB", "setspn -D HTTP/web01.lab.test LAB\\WEB01$"} {
+				if strings.Contains(out, bad) {
+					t.Errorf("output advises %q (creates the seed problem, or removes an SPN nobody holds):\n%s", bad, out)
 				}
 			}
 		})
@@ -271,14 +313,16 @@ func TestLabAuditFindsExactlyTheSeededConditions(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := []string{
+		"KRB-AES-KEYS lab.test\\svc-ntonly", // only an NT hash: the KDC names rc4-hmac (the live key probe)
 		"KRB-CROSS-REALM-PATH no referral lab.test -> extern.test",
-		"KRB-TICKET http/legacy",          // svc-rc4 is RC4-only: an AES-only client gets KDC_ERR_ETYPE_NOSUPP
-		"KRB-TICKET http/legacy.lab.test", // (the same account, FQDN form)
+		"KRB-ETYPES-NO-AES lab.test\\svc-rc4", // msDS-SupportedEncryptionTypes 0x4: RC4 tickets until RC4 is removed
 		"SPN-ACCOUNT-DISABLED lab.test\\svc-old",
 		"SPN-DNS-CNAME http/portal,http/portal.lab.test",
 		"SPN-DNS-MISSING ghost.lab.test",
 		"SPN-DNS-PTR shared.lab.test",
 		"SPN-DUPLICATE mssqlsvc/sql01.lab.test:1433",
+		"SPN-KERBEROASTABLE lab.test\\svc-aeskeys", // encryption types unset (the KDC default)
+		"SPN-KERBEROASTABLE lab.test\\svc-ntonly",  // (the same, and only an NT hash)
 		"SPN-KERBEROASTABLE lab.test\\svc-rc4",
 		"SPN-KERBEROASTABLE lab.test\\svc-sql",
 		"SPN-MALFORMED http://bad.lab.test,http/bad.lab.test:eighty,http/bad lab.test",
@@ -312,9 +356,8 @@ func TestLabRefusedCredentialsAreExplained(t *testing.T) {
 			[]string{admin, env.DCs[0].Realm, "KDC_ERR_PREAUTH_FAILED"}},
 		{"wrong password over LDAPS", []string{"--auth", "simple", "--user", admin, "--password-file", wrong, "--ca-file", env.CAFile},
 			[]string{admin, "Invalid Credentials"}},
-		// Samba answers go-ldap's NTLM ("sicily") bind with EOF; the error says so and points to Kerberos.
-		{"NTLM is not offered by Samba", []string{"--auth", "ntlm", "--user", admin, "--password-file", env.AdminPasswordFile},
-			[]string{"ntlm"}},
+		{"wrong password over NTLM", []string{"--auth", "ntlm", "--user", env.DCs[0].NetBIOS + `\` + env.AdminUser, "--password-file", wrong},
+			[]string{"ntlm bind as " + env.AdminUser, "domain " + env.DCs[0].NetBIOS, "wrong password (52e)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -329,6 +372,10 @@ func TestLabRefusedCredentialsAreExplained(t *testing.T) {
 			}
 			if strings.Contains(stderr, "not-the-password") {
 				t.Error("the password appears in the error")
+			}
+			// A simple bind has no realm or clock to get wrong.
+			if strings.Contains(tt.name, "LDAPS") && (strings.Contains(stderr, "clock skew") || strings.Contains(stderr, "upper case")) {
+				t.Errorf("a refused simple bind lists Kerberos causes: %s", stderr)
 			}
 		})
 	}
@@ -586,5 +633,52 @@ func TestLabExpiredAndStaleSPNHoldersAreFound(t *testing.T) {
 	want := []string{"SPN-ACCOUNT-EXPIRED svc-expired", "SPN-ACCOUNT-STALE svc-stale"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q (no other lab account is expired or stale)\n%s", got, want, data)
+	}
+}
+
+// An NTLM audit sees what a Kerberos audit sees, across the trusts too:
+// the same domains, SPN holders (owners and their SPNs) and trusts.
+func TestLabNTLMAuditEqualsKerberosAudit(t *testing.T) {
+	env := labenv.Require(t)
+	dc1 := env.DCs[0]
+	t.Setenv("KRB5_CONFIG", "")
+	krb, code, stderr := liveAudit(t, env, "--user", env.AdminUser+"@"+dc1.Realm, "--password-file", env.AdminPasswordFile, "--follow-trusts")
+	if code != ExitOK {
+		t.Fatalf("kerberos audit: exit %d: %s", code, stderr)
+	}
+	ntlm, code, stderr := liveAudit(t, env, "--auth", "ntlm", "--user", dc1.NetBIOS+`\`+env.AdminUser, "--password-file", env.AdminPasswordFile, "--follow-trusts")
+	if code != ExitOK {
+		t.Fatalf("ntlm audit: exit %d: %s", code, stderr)
+	}
+	if ntlm.Collection.AuthMethod != "ntlm" {
+		t.Errorf("snapshot records auth %q", ntlm.Collection.AuthMethod)
+	}
+	domains := func(s *audit.Snapshot) (out []string) {
+		for _, d := range s.Domains {
+			out = append(out, fmt.Sprintf("%s collected=%v", d.DNSName, d.AccountsCollected))
+		}
+		sort.Strings(out)
+		return out
+	}
+	if got, want := domains(ntlm), domains(krb); !reflect.DeepEqual(got, want) {
+		t.Fatalf("domains differ:\n ntlm %q\n krb5 %q", got, want)
+	}
+	for _, d := range krb.Domains {
+		if got, want := snapshotSPNs(ntlm, d.DNSName), snapshotSPNs(krb, d.DNSName); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: SPN holders differ:\n%s", d.DNSName, diffKeys(got, want))
+		}
+	}
+	trusts := func(s *audit.Snapshot) (out []string) {
+		for _, d := range s.Domains {
+			for _, tr := range d.Trusts {
+				b, _ := json.Marshal(tr)
+				out = append(out, d.DNSName+" "+string(b))
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	if got, want := trusts(ntlm), trusts(krb); !reflect.DeepEqual(got, want) || len(want) == 0 {
+		t.Errorf("trusts differ:\n ntlm %q\n krb5 %q", got, want)
 	}
 }

@@ -8,14 +8,15 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/spntrust/spntrust/internal/buildinfo"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
-
 func main() {
+	build := buildinfo.Get()
 	app := &App{
-		Version: version,
+		Version: build.Version,
+		Build:   build,
 		Stdin:   os.Stdin,
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,

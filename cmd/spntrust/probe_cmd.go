@@ -13,12 +13,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/audit/collect"
+	"github.com/spntrust/spntrust/internal/exitcode"
 	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/ldapx"
 	"github.com/spntrust/spntrust/probe"
 )
 
 type probeOptions struct {
+	cmdEnv
 	target         targetOptions
 	serviceAccount string
 	runsAsComputer bool
@@ -31,7 +34,7 @@ type probeOptions struct {
 	configMgrSite  string
 }
 
-func (a *App) probeCommand() *cobra.Command {
+func newCmdProbe(f *App, runF func(context.Context, *probeOptions, []string) error) *cobra.Command {
 	opts := &probeOptions{}
 	cmd := &cobra.Command{
 		Use:   "probe (URL | --configmgr | --configmgr-site CODE)",
@@ -42,36 +45,41 @@ canonical name), derives the SPN a Windows client requests, finds which account 
 service runs as, asks the KDC for a ticket following referrals from the client realm, and
 measures clock skew to the KDC. With --configmgr it reads the Configuration Manager
 management points published in AD (mSSMSManagementPoint objects under CN=System
-Management) and probes each as a service running as its computer. Exit code 0: ready;
-1: not ready; 2: bad usage; 3: the directory could not be reached.`,
+Management) and probes each as a service running as its computer.
+
+Every step is ok, fail or not tested. The verdict is READY only when every step was
+tested and passed; NOT READY when one failed; UNKNOWN when none failed but one was not
+tested: the service's identity not given (--service-account / --runs-as-computer), no
+Kerberos credentials, a --client-realm whose path could not be followed (it is followed
+from that realm's KDC with a cross-realm TGT where a direct trust allows), the KDC's
+clock not read. A --client-realm behind an external trust of
+the service's domain is NOT READY: real clients get no referral across it. A short name (http://mp01/) is resolved with
+the domain's DNS suffix, as a domain member does, and clients then ask for HTTP/<short>.
+Exit code 0: READY; 1: NOT READY; 4: UNKNOWN; 2: bad usage; 3: the directory could not
+be reached.`,
 		Example: `  spntrust probe http://mp01.lab.test/ --runs-as-computer --dns-server 127.0.0.11 --user Administrator@LAB.TEST --password-file pw
   spntrust probe https://reports.corp.example/ --service-account CORP\svc-ssrs --format json
   spntrust probe --configmgr-site LAB --domain lab.test --dns-server 127.0.0.11 --user Administrator@LAB.TEST --password-file pw`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.configMgr || opts.configMgrSite != "" {
-				if len(args) > 0 {
-					return usageError("give a URL or --configmgr/--configmgr-site, not both")
-				}
-				return a.runConfigMgrProbe(cmd.Context(), opts)
+			opts.cmdEnv = f.env()
+			if runF != nil {
+				return runF(cmd.Context(), opts, args)
 			}
-			if len(args) != 1 {
-				return usageError("probe needs the service's URL, or --configmgr / --configmgr-site CODE")
-			}
-			return a.runProbe(cmd.Context(), opts, args[0])
+			return probeRun(cmd.Context(), opts, args)
 		},
 	}
 	opts.target.register(cmd)
-	f := cmd.Flags()
-	f.StringVar(&opts.serviceAccount, "service-account", "", "the account the service (IIS application pool) runs as: name or DOMAIN\\name")
-	f.BoolVar(&opts.runsAsComputer, "runs-as-computer", false, "the service runs as the computer (LocalSystem, NetworkService, ApplicationPoolIdentity)")
-	f.StringVar(&opts.clientRealm, "client-realm", "", "realm the clients are in; default: the credentials' realm")
-	f.BoolVar(&opts.includePort, "include-port", false, "clients put non-default ports in the SPN (FEATURE_INCLUDE_PORT_IN_SPN_KB908209 / EnableAuthNegotiatePort)")
-	f.StringVar(&opts.format, "format", "text", "output: text or json")
-	f.DurationVar(&opts.maxSkew, "max-skew", 5*time.Minute, "Kerberos clock tolerance")
-	f.DurationVar(&opts.warnSkew, "warn-skew", time.Minute, "skew that earns a warning")
-	f.BoolVar(&opts.configMgr, "configmgr", false, "probe every Configuration Manager management point published in the domain (--domain)")
-	f.StringVar(&opts.configMgrSite, "configmgr-site", "", "probe the management points of this ConfigMgr site code")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.serviceAccount, "service-account", "", "the account the service (IIS application pool) runs as: name or DOMAIN\\name")
+	fl.BoolVar(&opts.runsAsComputer, "runs-as-computer", false, "the service runs as the computer (LocalSystem, NetworkService, ApplicationPoolIdentity)")
+	fl.StringVar(&opts.clientRealm, "client-realm", "", "realm the clients are in; default: the credentials' realm")
+	fl.BoolVar(&opts.includePort, "include-port", false, "clients put non-default ports in the SPN (FEATURE_INCLUDE_PORT_IN_SPN_KB908209 / EnableAuthNegotiatePort)")
+	fl.StringVar(&opts.format, "format", "text", "output: text or json")
+	fl.DurationVar(&opts.maxSkew, "max-skew", 5*time.Minute, "Kerberos clock tolerance")
+	fl.DurationVar(&opts.warnSkew, "warn-skew", time.Minute, "skew that earns a warning")
+	fl.BoolVar(&opts.configMgr, "configmgr", false, "probe every Configuration Manager management point published in the domain (--domain)")
+	fl.StringVar(&opts.configMgrSite, "configmgr-site", "", "probe the management points of this ConfigMgr site code")
 	return cmd
 }
 
@@ -85,7 +93,21 @@ func (o *probeOptions) validate() error {
 	return o.target.validate()
 }
 
-func (a *App) runProbe(ctx context.Context, o *probeOptions, rawURL string) error {
+// probeRun probes the URL, or the ConfigMgr management points.
+func probeRun(ctx context.Context, o *probeOptions, args []string) error {
+	if o.configMgr || o.configMgrSite != "" {
+		if len(args) > 0 {
+			return usageError("give a URL or --configmgr/--configmgr-site, not both")
+		}
+		return probeConfigMgrRun(ctx, o)
+	}
+	if len(args) != 1 {
+		return usageError("probe needs the service's URL, or --configmgr / --configmgr-site CODE")
+	}
+	return probeURLRun(ctx, o, args[0])
+}
+
+func probeURLRun(ctx context.Context, o *probeOptions, rawURL string) error {
 	t, err := probe.ParseTarget(rawURL)
 	if err != nil {
 		return usageError("%v", err)
@@ -99,24 +121,21 @@ func (a *App) runProbe(ctx context.Context, o *probeOptions, rawURL string) erro
 	if err := o.validate(); err != nil {
 		return err
 	}
-	deps, closeDeps, err := a.probeDeps(ctx, o)
+	deps, closeDeps, err := o.Connector.ProbeDeps(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer closeDeps()
 	res := probe.Run(ctx, t, probe.Identity{Account: o.serviceAccount, RunsAsComputer: o.runsAsComputer}, deps)
-	if err := a.writeProbe(o, []probe.Result{res}); err != nil {
+	if err := writeProbe(o, []probe.Result{res}); err != nil {
 		return err
 	}
-	if !res.Ready {
-		return errFindings
-	}
-	return nil
+	return probeExit([]probe.Result{res})
 }
 
 // runConfigMgrProbe probes every management point published in the domain
 // (or of one site), each as a service running as its computer.
-func (a *App) runConfigMgrProbe(ctx context.Context, o *probeOptions) error {
+func probeConfigMgrRun(ctx context.Context, o *probeOptions) error {
 	if o.target.domain == "" && o.target.server == "" {
 		return usageError("--configmgr needs --domain (or --server): the domain whose System Management container to read")
 	}
@@ -126,12 +145,15 @@ func (a *App) runConfigMgrProbe(ctx context.Context, o *probeOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	deps, closeDeps, err := a.probeDeps(ctx, o)
+	deps, closeDeps, err := o.Connector.ProbeDeps(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer closeDeps()
-	dir := deps.Dir.(*probeDirectory)
+	dir, ok := deps.Dir.(*probeDirectory)
+	if !ok {
+		return incompleteError(fmt.Errorf("--configmgr reads the management points over LDAP: the directory connection cannot"))
+	}
 	mps, err := dir.conn.ReadManagementPoints(ctx, dir.baseDN, o.configMgrSite)
 	if err != nil {
 		return incompleteError(err)
@@ -144,7 +166,6 @@ func (a *App) runConfigMgrProbe(ctx context.Context, o *probeOptions) error {
 		return incompleteError(fmt.Errorf("no management point of %s is published in %s", site, dir.domain))
 	}
 	var results []probe.Result
-	ready := true
 	for _, mp := range mps {
 		host := firstNonEmptyString(mp.DNSHostName, strings.ToLower(mp.MPName))
 		t, err := probe.ParseTarget("http://" + host + "/")
@@ -153,21 +174,17 @@ func (a *App) runConfigMgrProbe(ctx context.Context, o *probeOptions) error {
 		}
 		t.URL = fmt.Sprintf("http://%s/ (ConfigMgr site %s management point%s)", host, mp.SiteCode, map[bool]string{true: ", default", false: ""}[mp.Default])
 		res := probe.Run(ctx, t, probe.Identity{RunsAsComputer: true}, deps)
-		ready = ready && res.Ready
 		results = append(results, res)
 	}
-	if err := a.writeProbe(o, results); err != nil {
+	if err := writeProbe(o, results); err != nil {
 		return err
 	}
-	if !ready {
-		return errFindings
-	}
-	return nil
+	return probeExit(results)
 }
 
-func (a *App) writeProbe(o *probeOptions, results []probe.Result) error {
+func writeProbe(o *probeOptions, results []probe.Result) error {
 	if o.format == "json" {
-		enc := json.NewEncoder(a.Stdout)
+		enc := json.NewEncoder(o.Stdout)
 		enc.SetIndent("", "  ")
 		if len(results) == 1 {
 			return enc.Encode(results[0])
@@ -176,15 +193,16 @@ func (a *App) writeProbe(o *probeOptions, results []probe.Result) error {
 	}
 	for i, r := range results {
 		if i > 0 {
-			fmt.Fprintln(a.Stdout)
+			fmt.Fprintln(o.Stdout)
 		}
-		writeProbeText(a.Stdout, r)
+		writeProbeText(o.Stdout, r)
 	}
 	return nil
 }
 
-// probeDeps connects to the directory and KDC once for one or more probes.
-func (a *App) probeDeps(ctx context.Context, o *probeOptions) (probe.Deps, func(), error) {
+// ProbeDeps connects to the directory and KDC once for one or more probes.
+func (c *ldapConnector) ProbeDeps(ctx context.Context, o *probeOptions) (probe.Deps, func(), error) {
+	a := c.app
 	sess, err := a.session(&o.target)
 	if err != nil {
 		return probe.Deps{}, nil, err
@@ -202,18 +220,18 @@ func (a *App) probeDeps(ctx context.Context, o *probeOptions) (probe.Deps, func(
 
 	deps := probe.Deps{
 		DNS: sess.resolver, IsNXDomain: func(err error) bool { return errors.Is(err, ldapx.ErrNotFound) },
-		Dir: dir, Mappings: dir.mappings, IncludePort: o.includePort, ClientRealm: o.clientRealm,
+		Dir: dir, Mappings: dir.mappings, IncludePort: o.includePort, ClientRealm: o.clientRealm, Suffix: dir.domain, ExternalTrusts: dir.external,
 		MaxSkew: o.maxSkew, WarnSkew: o.warnSkew,
 	}
-	if addrs, err := sess.resolver.LookupHost(ctx, dcHost); err == nil && len(addrs) > 0 {
+	if addrs, err := sess.names.LookupHost(ctx, dcHost); err == nil && len(addrs) > 0 {
 		kdc := netip.AddrPortFrom(addrs[0], 88).String()
 		realm := strings.ToUpper(dir.domain)
 		deps.KDCClock = func(ctx context.Context) (audit.ClockSample, error) {
-			return audit.KDCClock(ctx, kdc, realm, o.target.timeout, a.Now)
+			return collect.KDCClock(ctx, kdc, realm, o.target.timeout, a.Now)
 		}
 	}
 	if o.target.auth == "kerberos" {
-		cl, cfg, err := ldapx.KerberosClient(ctx, sess.creds, sess.resolver, dir.domain)
+		cl, cfg, err := dir.conn.KerberosClient(ctx, sess.creds, dir.domain)
 		if err != nil {
 			closeAll()
 			return probe.Deps{}, nil, incompleteError(err)
@@ -231,7 +249,18 @@ type probeDirectory struct {
 	domain   string
 	netbios  string
 	mappings map[string]string
+	// external: partners of the domain's external trusts (lower case);
+	// nil when the trusts could not be read.
+	external map[string]bool
 }
+
+// Trust attributes that make a trust route names: FOREST_TRANSITIVE (a
+// forest trust) and WITHIN_FOREST (parent-child, tree-root); an uplevel
+// trust (type 2) with neither is external ([MS-ADTS] 6.1.6.7.9).
+const (
+	trustForestTransitive = 0x8
+	trustWithinForest     = 0x20
+)
 
 func (d *probeDirectory) NetBIOS() string { return d.netbios }
 
@@ -250,44 +279,35 @@ func (d *probeDirectory) SPNHolders(ctx context.Context, spns []string) ([]probe
 // probeDirectory connects to a DC of the target domain and reads what the
 // probe needs once: naming contexts, NetBIOS name and sPNMappings.
 func (a *App) probeDirectory(ctx context.Context, sess *session, o *targetOptions) (*probeDirectory, string, error) {
-	candidates := []string{o.server}
-	if o.server == "" {
-		recs, err := ldapx.DiscoverDCs(ctx, sess.resolver, o.domain)
-		if err != nil {
-			return nil, "", err
-		}
-		candidates = candidates[:0]
-		for _, r := range recs {
-			candidates = append(candidates, r.Target)
-		}
+	conn, dc, err := sess.directorySession(o.timeout).Connect(ctx, o.server, o.domain)
+	if err != nil {
+		return nil, "", err
 	}
-	var errs []error
-	for _, dc := range candidates {
-		conn, err := sess.dial(ctx, dc)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", dc, err))
-			continue
-		}
-		dse, err := conn.ReadRootDSE(ctx)
-		if err != nil {
-			conn.Close()
-			errs = append(errs, fmt.Errorf("%s: %w", dc, err))
-			continue
-		}
-		d := &probeDirectory{conn: conn, baseDN: dse.DefaultNamingContext, domain: ldapx.DNToDomain(dse.DefaultNamingContext)}
-		if m, err := conn.ReadSPNMappings(ctx, dse.ConfigurationNamingContext); err == nil {
-			d.mappings = m.Aliases
-		}
-		if parts, err := conn.ReadPartitions(ctx, dse.ConfigurationNamingContext); err == nil {
-			for _, p := range parts {
-				if strings.EqualFold(p.NCName, d.baseDN) {
-					d.netbios = p.NetBIOSName
-				}
+	dse, err := conn.ReadRootDSE(ctx)
+	if err != nil {
+		conn.Close()
+		return nil, "", fmt.Errorf("%s: %w", dc, err)
+	}
+	d := &probeDirectory{conn: conn, baseDN: dse.DefaultNamingContext, domain: ldapx.DNToDomain(dse.DefaultNamingContext)}
+	if m, err := conn.ReadSPNMappings(ctx, dse.ConfigurationNamingContext); err == nil {
+		d.mappings = m.Aliases
+	}
+	if trusts, err := conn.ReadTrusts(ctx, d.baseDN); err == nil {
+		d.external = map[string]bool{}
+		for _, t := range trusts {
+			if t.TrustType == 2 && t.TrustAttributes&(trustForestTransitive|trustWithinForest) == 0 {
+				d.external[strings.ToLower(t.TrustPartner)] = true
 			}
 		}
-		return d, firstNonEmptyString(dse.DNSHostName, dc), nil
 	}
-	return nil, "", errors.Join(errs...)
+	if parts, err := conn.ReadPartitions(ctx, dse.ConfigurationNamingContext); err == nil {
+		for _, p := range parts {
+			if strings.EqualFold(p.NCName, d.baseDN) {
+				d.netbios = p.NetBIOSName
+			}
+		}
+	}
+	return d, firstNonEmptyString(dse.DNSHostName, dc), nil
 }
 
 func firstNonEmptyString(v ...string) string {
@@ -302,9 +322,9 @@ func firstNonEmptyString(v ...string) string {
 func writeProbeText(w io.Writer, r probe.Result) {
 	fmt.Fprintf(w, "Probe of %s\n", r.URL)
 	for _, s := range r.Steps {
-		fmt.Fprintf(w, "  [%-7s] %-8s %s\n", strings.ToUpper(s.Status), s.Name, s.Summary)
+		fmt.Fprintf(w, "  [%-10s] %-8s %s\n", strings.ToUpper(s.Status), s.Name, s.Summary)
 		for _, e := range s.Evidence {
-			fmt.Fprintf(w, "              %s: %s\n", e.Key, e.Value)
+			fmt.Fprintf(w, "                 %s: %s\n", e.Key, e.Value)
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", r.Verdict)
@@ -314,4 +334,22 @@ func writeProbeText(w io.Writer, r probe.Result) {
 			fmt.Fprintf(w, "  - %s\n", s)
 		}
 	}
+}
+
+// probeExit maps the verdicts to the exit status: NOT READY anywhere is 1,
+// else UNKNOWN anywhere is 4, else (every service READY) 0.
+func probeExit(results []probe.Result) error {
+	unknown := false
+	for _, r := range results {
+		switch r.Status {
+		case probe.NotReady:
+			return errFindings
+		case probe.Unknown:
+			unknown = true
+		}
+	}
+	if unknown {
+		return exitcode.ErrUnknown
+	}
+	return nil
 }

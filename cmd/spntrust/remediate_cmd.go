@@ -7,68 +7,69 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/spntrust/spntrust/audit"
-	"github.com/spntrust/spntrust/checks"
+	"github.com/spntrust/spntrust/audit/pipeline"
 	"github.com/spntrust/spntrust/remediate"
 )
 
 // planOptions are the flags shared by remediate and fix: where the findings
-// come from and which remediation to follow.
+// come from, the settings that decide them (the audit's own flags), and
+// which remediation to follow.
 type planOptions struct {
 	from     string
 	strategy string
-	port     int
-	include  []string
-	skip     []string
+	settings settingsFlags
 }
 
 func (o *planOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.from, "from", "", "build the plan from a snapshot file saved by audit")
-	f.StringVar(&o.strategy, "strategy", string(remediate.MovePort), "remediation to follow: move-port (move the site to --port and register HTTP/<host>:<port>) or remove (only take the SPNs off)")
-	f.IntVar(&o.port, "port", checks.DefaultOptions().MovePort, "port the move-port strategy moves a site to")
-	f.StringSliceVar(&o.include, "checks", nil, "plan only findings of these check IDs (comma-separated)")
-	f.StringSliceVar(&o.skip, "skip", nil, "leave out findings of these check IDs (comma-separated)")
+	f.StringVar(&o.strategy, "strategy", string(remediate.MovePort), "remediation to follow: move-port (move the site to --move-port and register HTTP/<host>:<port>), remove (only take the SPNs off), or aes (RC4 removal: reset passwords that lack AES keys, then allow AES in msDS-SupportedEncryptionTypes)")
+	o.settings.register(cmd)
+	o.settings.registerPortAlias(cmd)
 }
 
 // parse validates the flags; it does no I/O.
-func (o *planOptions) parse() (remediate.Strategy, []checks.Check, error) {
+func (o *planOptions) parse() (remediate.Strategy, pipeline.Settings, error) {
 	strategy, err := remediate.ParseStrategy(o.strategy)
 	if err != nil {
-		return "", nil, usageError("--strategy: %v", err)
+		return "", pipeline.Settings{}, usageError("--strategy: %v", err)
 	}
-	if o.port < 1 || o.port > 65535 {
-		return "", nil, usageError("--port %d: a port is 1-65535", o.port)
-	}
-	list, err := checks.Filter(o.include, o.skip)
+	set, err := o.settings.settings()
 	if err != nil {
-		return "", nil, usageError("%v", err)
+		return "", pipeline.Settings{}, err
 	}
-	return strategy, list, nil
+	return strategy, set, nil
 }
 
-// plan runs the checks over the snapshot and builds the plan.
-func (a *App) plan(snap *audit.Snapshot, o *planOptions, source string, strategy remediate.Strategy, list []checks.Check) (*remediate.Plan, error) {
-	opt := checks.DefaultOptions()
-	opt.MovePort = o.port
-	findings := checks.Run(snap, list, opt)
-	p, err := remediate.Build(snap, findings, remediate.Options{
-		Strategy: strategy, Port: o.port, Generator: "spntrust " + a.Version, Snapshot: source,
+// plan evaluates the source with the settings (as audit does), keeps the
+// findings named by --finding (all without it) and builds the plan.
+func plan(ctx context.Context, env cmdEnv, src pipeline.Source, set pipeline.Settings, strategy remediate.Strategy, only []string) (*remediate.Plan, error) {
+	ev, err := (&pipeline.Pipeline{Source: src, Settings: set, Log: env.Stderr}).Evaluate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	findings, err := pipeline.Select(ev.Findings, only)
+	if err != nil {
+		return nil, err
+	}
+	p, err := remediate.Build(ev.Snapshot, findings, remediate.Options{
+		Strategy: strategy, Port: set.Options.MovePort, Generator: "spntrust " + env.Version, Snapshot: ev.Origin,
 	})
 	if err != nil {
-		return nil, inputError(fmt.Errorf("snapshot %s: %w", source, err))
+		return nil, inputError(fmt.Errorf("snapshot %s: %w", ev.Origin, err))
 	}
 	return p, nil
 }
 
 type remediateOptions struct {
+	cmdEnv
 	plan    planOptions
 	target  targetOptions
 	out     string
 	formats []string
 }
 
-func (a *App) remediateCommand() *cobra.Command {
+func newCmdRemediate(f *App, runF func(context.Context, *remediateOptions) error) *cobra.Command {
 	opts := &remediateOptions{}
 	cmd := &cobra.Command{
 		Use:   "remediate (--from SNAPSHOT | --domain NAME | --server HOST) --out DIR",
@@ -82,12 +83,17 @@ func (a *App) remediateCommand() *cobra.Command {
 
 Every script is safe to run twice, and each rollback restores the SPNs the
 snapshot recorded exactly. Nothing is changed in the directory: review the files,
-then run them (or use 'spntrust fix --apply').`,
+then run them (or use 'spntrust fix --apply'). The findings are those 'spntrust
+audit' reports for the same snapshot and check flags (--checks, --stale-days, ...).`,
 		Example: `  spntrust remediate --from testdata/snapshots/seed.json --out remediation
   spntrust remediate --from snap.json --out fix --format ps1,ldif --strategy remove`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runRemediate(cmd.Context(), opts)
+			opts.cmdEnv = f.env()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return remediateRun(cmd.Context(), opts)
 		},
 	}
 	opts.plan.register(cmd)
@@ -97,8 +103,8 @@ then run them (or use 'spntrust fix --apply').`,
 	return cmd
 }
 
-func (a *App) runRemediate(ctx context.Context, opts *remediateOptions) error {
-	strategy, list, err := opts.plan.parse()
+func remediateRun(ctx context.Context, opts *remediateOptions) error {
+	strategy, set, err := opts.plan.parse()
 	if err != nil {
 		return err
 	}
@@ -117,15 +123,14 @@ func (a *App) runRemediate(ctx context.Context, opts *remediateOptions) error {
 			formats = append(formats, f)
 		}
 	}
-	snap, err := a.snapshot(ctx, opts.plan.from, &opts.target)
+	if err := checkPaths(pathCheck{flag: "--out", path: opts.out, isDir: true}); err != nil {
+		return err
+	}
+	src, err := source(opts.cmdEnv, opts.plan.from, &opts.target)
 	if err != nil {
 		return err
 	}
-	source := opts.plan.from
-	if source == "" {
-		source = "collected now from " + snap.Collection.Target
-	}
-	p, err := a.plan(snap, &opts.plan, source, strategy, list)
+	p, err := plan(ctx, opts.cmdEnv, src, set, strategy, nil)
 	if err != nil {
 		return err
 	}
@@ -133,7 +138,7 @@ func (a *App) runRemediate(ctx context.Context, opts *remediateOptions) error {
 	if err != nil {
 		return inputError(err)
 	}
-	fmt.Fprintf(a.Stderr, "%d %s, %d %s to change, %d %s not planned; wrote %s\n",
+	fmt.Fprintf(opts.Stderr, "%d %s, %d %s to change, %d %s not planned; wrote %s\n",
 		len(p.Steps), plural(len(p.Steps), "step", "steps"),
 		len(p.ChangedAccounts()), plural(len(p.ChangedAccounts()), "account", "accounts"),
 		len(p.Skipped), plural(len(p.Skipped), "finding", "findings"), strings.Join(paths, ", "))

@@ -19,7 +19,7 @@ func TestRemediateExitCodes(t *testing.T) {
 		{"no --out", []string{"remediate", "--from", seed}, ExitUsage, "--out"},
 		{"no --from", []string{"remediate", "--out", out}, ExitUsage, "--from"},
 		{"bad format", []string{"remediate", "--from", seed, "--out", out, "--format", "cmd,pdf"}, ExitUsage, "unknown script format"},
-		{"bad strategy", []string{"remediate", "--from", seed, "--out", out, "--strategy", "delete"}, ExitUsage, "move-port or remove"},
+		{"bad strategy", []string{"remediate", "--from", seed, "--out", out, "--strategy", "delete"}, ExitUsage, "move-port, remove or aes"},
 		{"bad port", []string{"remediate", "--from", seed, "--out", out, "--port", "70000"}, ExitUsage, "--port"},
 		{"unknown check", []string{"remediate", "--from", seed, "--out", out, "--checks", "SPN-NOPE"}, ExitUsage, "unknown check ID"},
 		{"missing snapshot", []string{"remediate", "--from", "/nonexistent.json", "--out", out}, ExitUsage, "/nonexistent.json"},

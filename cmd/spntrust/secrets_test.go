@@ -23,6 +23,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
+
+	"golang.org/x/crypto/md4" //nolint:staticcheck // the NT hash is MD4
 
 	"github.com/spntrust/spntrust/internal/faultnet"
 	"github.com/spntrust/spntrust/internal/labenv"
@@ -145,6 +148,11 @@ func runSecretCommands(t *testing.T, pw, dir string, runs []secretRun) {
 			if strings.Contains(errOut, pw) {
 				t.Errorf("the password appears on stderr:\n%s", errOut)
 			}
+			for _, h := range ntHashForms(pw) {
+				if strings.Contains(out, string(h)) || strings.Contains(errOut, string(h)) {
+					t.Errorf("the password's NT hash (%d-byte form) appears on stdout or stderr", len(h))
+				}
+			}
 			for pid, cmd := range children {
 				argv, env, _ := strings.Cut(cmd, "\x00\x00")
 				t.Errorf("spntrust spawned a child process %d: %q", pid, strings.ReplaceAll(argv, "\x00", " "))
@@ -156,6 +164,19 @@ func runSecretCommands(t *testing.T, pw, dir string, runs []secretRun) {
 		})
 	}
 	scanFiles(t, pw, dir)
+}
+
+// ntHashForms are the NT hash of pw (MD4 of its UTF-16LE form, what NTLM
+// derives its keys from, and a secret like the password) as raw bytes and
+// as lower- and upper-case hex.
+func ntHashForms(pw string) [][]byte {
+	h := md4.New()
+	for _, r := range utf16.Encode([]rune(pw)) {
+		h.Write([]byte{byte(r), byte(r >> 8)})
+	}
+	sum := h.Sum(nil)
+	x := hex.EncodeToString(sum)
+	return [][]byte{sum, []byte(x), []byte(strings.ToUpper(x))}
 }
 
 // sensitive are the files that must be private to their owner: snapshots,
@@ -186,6 +207,11 @@ func scanFiles(t *testing.T, pw, dir string) {
 		}
 		if bytes.Contains(data, u16) {
 			t.Errorf("%s contains the password in UTF-16", path)
+		}
+		for _, h := range ntHashForms(pw) {
+			if bytes.Contains(data, h) {
+				t.Errorf("%s contains the password's NT hash (%d-byte form)", path, len(h))
+			}
 		}
 		info, err := d.Info()
 		if err != nil {
@@ -298,7 +324,10 @@ func TestLabSecretsNeverLeak(t *testing.T) {
 			append(append(append([]string{"audit"}, withFile...), "--follow-trusts", "--probe-tickets", "--save-snapshot", snap, "--history", hist), reportOutputs(dir, "lab")...), noEnv, ExitOK},
 		{"audit (kerberos, $SPNTRUST_PASSWORD)", append(append([]string{"audit"}, target...), "--history", hist, "--output", filepath.Join(dir, "env.txt")), pwEnv, ExitOK},
 		{"audit (simple over LDAPS, password file)", append(append([]string{"audit", "--auth", "simple", "--ca-file", env.CAFile}, withFile...), "--output", filepath.Join(dir, "simple.txt")), noEnv, ExitOK},
-		{"audit (ntlm, $SPNTRUST_PASSWORD)", append(append([]string{"audit", "--auth", "ntlm"}, target...), "--output", filepath.Join(dir, "ntlm.txt")), pwEnv, -1},
+		{"audit (ntlm, $SPNTRUST_PASSWORD)", append(append([]string{"audit", "--auth", "ntlm"}, target...), "--output", filepath.Join(dir, "ntlm.txt")), pwEnv, ExitOK},
+		{"audit (ntlm sealed, DOMAIN\\user, trusts, history)", []string{"audit", "--auth", "ntlm", "--domain", dc1.Domain, "--dns-server", dc1.IP,
+			"--user", dc1.NetBIOS + `\` + env.AdminUser, "--password-file", pwFile, "--follow-trusts", "--history", hist, "--output", filepath.Join(dir, "ntlm2.txt")}, noEnv, ExitOK},
+		{"audit with a wrong password (ntlm)", append([]string{"audit", "--auth", "ntlm"}, target...), map[string]string{passwordEnv: wrong}, ExitIncomplete},
 		{"audit with a wrong password (kerberos)", append([]string{"audit"}, target...), map[string]string{passwordEnv: wrong}, ExitIncomplete},
 		{"audit with a wrong password (simple)", append([]string{"audit", "--auth", "simple", "--ca-file", env.CAFile}, target...), map[string]string{passwordEnv: wrong}, ExitIncomplete},
 		{"probe", append([]string{"probe", "http://mp01.lab.test/", "--runs-as-computer"}, withFile...), noEnv, -1},

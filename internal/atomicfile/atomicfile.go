@@ -47,6 +47,9 @@ func Write(path string, perm os.FileMode, fn func(io.Writer) error) (err error) 
 	if err = tmp.Chmod(perm); err != nil {
 		return fmt.Errorf("write %s: set permissions: %w", path, err)
 	}
+	if err = protect(tmp, perm); err != nil { // Windows: an owner-only ACL for 0600
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	if err = stream(tmp, path, fn); err != nil {
 		return err
 	}

@@ -277,6 +277,9 @@ func (d *DC) search(c net.Conn, id int64, req, op *ber.Packet) bool {
 		add(server, [2]string{"objectClass", "server"}, [2]string{"cn", "DC1"}, [2]string{"dNSHostName", d.FQDN},
 			[2]string{"serverReference", "CN=DC1,OU=Domain Controllers," + d.BaseDN()})
 		add("CN=NTDS Settings,"+server, [2]string{"objectClass", "nTDSDSA"}, [2]string{"options", "1"}, [2]string{"msDS-Behavior-Version", "7"})
+	case strings.HasPrefix(strings.ToLower(filter), "(objectsid=") && strings.HasSuffix(filter, "-521)"):
+		// the Read-only Domain Controllers group: when the domain began making AES keys
+		add("CN=Read-only Domain Controllers,CN=Users,"+d.BaseDN(), [2]string{"whenCreated", "20090101000000.0Z"})
 	case strings.Contains(strings.ToLower(filter), "serviceprincipalname"):
 		return d.accounts(c, id, req, out)
 	case strings.HasPrefix(base, "CN=svc-many,") && scope == int64(ldap.ScopeBaseObject):

@@ -73,6 +73,8 @@ var seeded = []seededAccount{
 	{domain: "lab.test", sam: "svc-sql2", spns: []string{"MSSQLSvc/sql02.lab.test:1433"}, enctypes: encAES},
 	{domain: "lab.test", sam: "svc-rc4", spns: []string{"HTTP/legacy.lab.test", "HTTP/legacy"}, enctypes: encRC4},
 	{domain: "lab.test", sam: "svc-aes", spns: []string{"HTTP/modern.lab.test", "HTTP/modern"}, enctypes: encAES},
+	{domain: "lab.test", sam: "svc-ntonly", spns: []string{"HTTP/ntonly.lab.test", "HTTP/ntonly"}, enctypes: encUnset},
+	{domain: "lab.test", sam: "svc-aeskeys", spns: []string{"HTTP/aeskeys.lab.test", "HTTP/aeskeys"}, enctypes: encUnset},
 	{domain: "lab.test", sam: "svc-intra", spns: []string{"HTTP/intra.lab.test"}, enctypes: encAES},
 	{domain: "lab.test", sam: "svc-bad", spns: []string{"http://bad.lab.test", "HTTP/bad.lab.test:eighty", "HTTP/bad lab.test"}, enctypes: encAES},
 	{domain: "partner.test", sam: "svc-sql", spns: []string{"MSSQLSvc/sql01.lab.test:1433"}, enctypes: encAES},
@@ -83,7 +85,7 @@ var seededHosts = map[string]int{
 	"mp01.lab.test": 10, "mp02.lab.test": 16, "web01.lab.test": 11, "web02.lab.test": 12, "file01.lab.test": 13,
 	"sql01.lab.test": 14, "sql02.lab.test": 15, "app03.lab.test": 20, "app04.lab.test": 21,
 	"app05.lab.test": 22, "old.lab.test": 23, "live.lab.test": 24, "intra.lab.test": 25,
-	"legacy.lab.test": 26, "modern.lab.test": 27, "bad.lab.test": 28,
+	"legacy.lab.test": 26, "modern.lab.test": 27, "bad.lab.test": 28, "ntonly.lab.test": 29, "aeskeys.lab.test": 30,
 	"app21.partner.test": 40, "ext31.extern.test": 50,
 }
 

@@ -34,7 +34,7 @@ HOSTS = {
     "lab.test": {
         "mp01": 10, "mp02": 16, "web01": 11, "web02": 12, "file01": 13, "sql01": 14, "sql02": 15,
         "app03": 20, "app04": 21, "app05": 22, "old": 23, "live": 24, "intra": 25,
-        "legacy": 26, "modern": 27, "bad": 28,
+        "legacy": 26, "modern": 27, "bad": 28, "ntonly": 29, "aeskeys": 30,
     },
     "partner.test": {"app21": 40},
     "extern.test": {"ext31": 50},
@@ -83,6 +83,11 @@ USERS = {
          "SEED SPN-KERBEROASTABLE: RC4-only service account"),
         ("svc-aes", ["HTTP/modern.lab.test", "HTTP/modern"], ENC_AES, False,
          "TWIN of svc-rc4: AES only"),
+        ("svc-ntonly", ["HTTP/ntonly.lab.test", "HTTP/ntonly"], None, False,
+         "SEED KRB-AES-KEYS-MISSING: enctypes unset and only an NT hash, no AES keys "
+         "(a password last set before the domain made AES keys): no ticket from an RC4-removed DC"),
+        ("svc-aeskeys", ["HTTP/aeskeys.lab.test", "HTTP/aeskeys"], None, False,
+         "TWIN of svc-ntonly: enctypes unset, AES keys"),
         ("svc-intra", ["HTTP/intra.lab.test"], ENC_AES, False,
          "SEED SPN-SHORTNAME-PAIR: HTTP/intra.lab.test without HTTP/intra"),
         ("svc-shared", ["HTTP/shared.lab.test", "HTTP/shared"], ENC_AES, False,
@@ -99,6 +104,13 @@ USERS = {
     ],
     "extern.test": [],
 }
+
+
+# Accounts left with only an NT hash (no AES keys), as an account whose
+# password was last set before the domain generated AES keys: pdbedit
+# --set-nt-hash drops the Kerberos keys Samba derived from the password
+# (its supplementalCredentials). The hash is of no known password.
+NT_HASH_ONLY = {"lab.test": ["svc-ntonly"]}
 
 
 # ---- Configuration Manager schema extension (what extadsch.exe adds) --------
@@ -164,7 +176,8 @@ class DC:
         self.domain = domain
         self.fqdn = fqdn
         self.lp = LoadParm()
-        self.lp.load(target + "/etc/smb.conf")
+        self.smbconf = target + "/etc/smb.conf"
+        self.lp.load(self.smbconf)
         # the ConfigMgr schema extension writes to the schema partition
         self.lp.set("dsdb:schema update allowed", "true")
         # LoadParm objects share global state in this process: read what is
@@ -256,6 +269,15 @@ class DC:
                 "userAccountControl": uac,
                 "description": description,
             })
+
+    def ensure_nt_hash_only(self, name, smbconf):
+        """Leave name with only an NT hash: no AES (or any Kerberos-newer) keys."""
+        import hashlib
+        import subprocess
+        nt = hashlib.sha256(("spntrust-lab-nt-only:" + self.domain + ":" + name).encode()).hexdigest()[:32]
+        subprocess.run(["pdbedit", "-s", smbconf, "-u", name, "--set-nt-hash=" + nt],
+                       check=True, stdout=subprocess.DEVNULL)
+        log("%s: %s now has only an NT hash" % (self.domain, name))
 
     # ---- ConfigMgr --------------------------------------------------------
     def schema_has(self, name):
@@ -439,6 +461,8 @@ def main():
     for dc in dcs:
         for spec in USERS.get(dc.domain, []):
             dc.ensure_user(*spec)
+        for name in NT_HASH_ONLY.get(dc.domain, []):
+            dc.ensure_nt_hash_only(name, dc.smbconf)
 
     # ConfigMgr schema extension and published management points (lab.test).
     dc1.ensure_configmgr()
