@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/spn"
 
 	"github.com/spntrust/spntrust/remediate/action"
 )
@@ -160,6 +161,11 @@ func kerberoastFinding(ix *view, a *audit.Account, sev Severity, rc4 bool, reaso
 	}
 	gmsaAccount := ix.NetBIOSOf(a.Domain) + `\` + gmsaName + "$"
 	for _, raw := range a.SPNs {
+		if why := gmsaLeaveOut(ix, a, raw); why != "" {
+			gmsa.Actions = append(gmsa.Actions, Action{Type: ActionAdvice, SPN: raw,
+				Note: fmt.Sprintf("Do not register %s on %s: %s.", raw, gmsaAccount, why)})
+			continue
+		}
 		gmsa.Actions = append(gmsa.Actions, Action{Type: ActionManual, Account: gmsaAccount, Domain: a.Domain, SPN: raw,
 			Note: "register the SPN on the gMSA once it exists", Say: action.Say(action.SetSPN(ActionAddSPN, raw, gmsaAccount))})
 	}
@@ -223,4 +229,38 @@ func shortReasons(reasons []string) []string {
 		}
 	}
 	return dedupeStrings(out)
+}
+
+// gmsaLeaveOut says why an SPN of a must not be moved to the gMSA (it
+// would carry a problem another check reports to the new account), or "".
+func gmsaLeaveOut(ix *view, a *audit.Account, raw string) string {
+	p, err := spn.Parse(raw)
+	if err != nil {
+		return "it is malformed (see SPN-MALFORMED)"
+	}
+	for _, h := range ix.Holders(p.Key()).All() {
+		if h != a {
+			return fmt.Sprintf("%s holds it too (see SPN-DUPLICATE); resolve that first", qualifiedName(ix, h))
+		}
+	}
+	// An alias of a class the forest's sPNMappings map (HTTP → HOST):
+	// while a computer holds the mapped SPN, the KDC gives that host's
+	// tickets to whoever holds the alias explicitly.
+	if f, ok := ix.ForestOf(a.Domain); ok && p.Port == "" {
+		if target := f.SPNMappings[p.Class()]; target != "" && target != p.Class() {
+			mapped := p
+			mapped.ServiceClass = target
+			mapped.Raw = strings.ToUpper(target) + strings.TrimPrefix(p.Raw, p.ServiceClass) // sPNMappings values are lower case
+			for _, h := range ix.HoldersIn(ix.ForestKey(a.Domain), mapped.Key()) {
+				if h.Kind == audit.KindComputer {
+					return fmt.Sprintf("computer %s holds %s, and %s on any other account takes that host's tickets from it (see SPN-USER-HOST-ALIAS); "+
+						"run the service as the computer, or have clients ask for a port-qualified SPN and register that form instead", qualifiedName(ix, h), mapped.Raw, raw)
+				}
+			}
+		}
+	}
+	if h, ok := ix.Host(spn.NormalizeHost(p.Host)); ok && h.Status != audit.DNSOK {
+		return fmt.Sprintf("its host %s has no DNS answer (%s; see SPN-DNS-MISSING)", p.Host, h.Status)
+	}
+	return ""
 }

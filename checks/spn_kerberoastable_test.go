@@ -100,3 +100,52 @@ func TestKerberoastablePasswordAgeNeedsTheCollectionTime(t *testing.T) {
 		t.Errorf("PasswordAgeDays 5000: flagged %+v", fs)
 	}
 }
+
+// The gMSA option moves the user's SPNs to the new account, but not one that
+// would carry another check's problem there (issue 17): an HTTP SPN shadowing
+// a computer's HOST SPN, a duplicate, a host without DNS.
+func TestKerberoastableGMSALeavesOutSPNsThatWouldMoveAProblem(t *testing.T) {
+	s := newSnapshot(
+		computer("mp01", "HOST/mp01", "HOST/mp01.corp.example"),
+		user("other", "MSSQLSvc/db01.corp.example:1433"),
+		user("svc-mpweb", "HTTP/mp01.corp.example", "MSSQLSvc/db01.corp.example:1433", "HTTP/gone.corp.example", "HTTP/ok.corp.example"),
+	)
+	s.DNS.Hosts = append(s.DNS.Hosts,
+		audit.HostLookup{Name: "gone.corp.example", Status: audit.DNSNXDomain},
+		audit.HostLookup{Name: "ok.corp.example", Canonical: "ok.corp.example", A: []string{"10.0.0.9"}, Status: audit.DNSOK})
+	var gmsa *Option
+	for _, f := range runKerberoastable(s, DefaultOptions()) {
+		if f.Subject == `corp.example\svc-mpweb` {
+			for i := range f.Remediation {
+				if f.Remediation[i].Name == "gmsa" {
+					gmsa = &f.Remediation[i]
+				}
+			}
+		}
+	}
+	if gmsa == nil {
+		t.Fatal("no gmsa option for svc-mpweb")
+	}
+	moved := map[string]bool{}
+	left := map[string]string{}
+	for _, a := range gmsa.Actions {
+		switch {
+		case a.Type == ActionManual && a.SPN != "":
+			moved[a.SPN] = true
+		case a.Type == ActionAdvice && a.SPN != "":
+			left[a.SPN] = a.Note
+		}
+	}
+	if !reflect.DeepEqual(moved, map[string]bool{"HTTP/ok.corp.example": true}) {
+		t.Errorf("moved to the gMSA: %v, want only HTTP/ok.corp.example", moved)
+	}
+	for spn, want := range map[string]string{
+		"HTTP/mp01.corp.example":          "computer CORP\\MP01$ holds HOST/mp01.corp.example",
+		"MSSQLSvc/db01.corp.example:1433": "CORP\\other holds it too",
+		"HTTP/gone.corp.example":          "has no DNS answer",
+	} {
+		if !strings.Contains(left[spn], want) {
+			t.Errorf("left out %s: %q, want it to say %q", spn, left[spn], want)
+		}
+	}
+}

@@ -87,6 +87,17 @@ func malformedFinding(ix *view, a *audit.Account, ps []parsedSPN) Finding {
 		if intended := intendedSPN(p); intended != "" && !holds(a, intended) {
 			fix.Actions = append(fix.Actions, Action{Type: ActionAddSPN, AccountDN: a.DN, Account: who, Domain: a.Domain, SPN: intended,
 				Note: "guessed from " + p.Raw + "; confirm it is the intended SPN"})
+			// Clients reach an HTTP host by its short name and its FQDN
+			// alike: register the other form too where DNS resolves it,
+			// or SPN-SHORTNAME-PAIR reports the half that is missing.
+			if v, err := spn.Parse(intended); err == nil && v.Class() == "http" && !isIPAddress(v.Host) {
+				if other, _, ok := otherForm(ix, parsedSPN{SPN: v, Account: a}); ok {
+					if o := withHost(v, other).Raw; !holds(a, o) {
+						fix.Actions = append(fix.Actions, Action{Type: ActionAddSPN, AccountDN: a.DN, Account: who, Domain: a.Domain, SPN: o,
+							Note: "the other form of " + intended + ", which resolves to the same host"})
+					}
+				}
+			}
 		} else if intended == "" {
 			fix.Actions = append(fix.Actions, Action{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain,
 				Note: fmt.Sprintf("register the SPN %q was meant to be", p.Raw),

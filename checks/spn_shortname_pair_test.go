@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/spntrust/spntrust/audit"
 )
 
 func TestShortnamePair(t *testing.T) {
@@ -16,15 +18,21 @@ func TestShortnamePair(t *testing.T) {
 		{"FQDN only, short name resolves in the account's domain", func() []Finding {
 			return runShortnamePair(withHosts(newSnapshot(user("svc-intra", "HTTP/intra.corp.example")), intra), DefaultOptions())
 		}, []string{"http/intra"}},
-		{"FQDN only, short name's own lookup points at the same host", func() []Finding {
+		{"FQDN only, the short name is a CNAME of it: clients ask for the canonical name, no pair", func() []Finding {
 			return runShortnamePair(withHosts(newSnapshot(user("svc-intra", "HTTP/intra.corp.example")), intra, cnameHost("intra", "intra.corp.example", "10.0.0.25")), DefaultOptions())
-		}, []string{"http/intra"}},
+		}, nil},
 		{"short only, FQDN resolves", func() []Finding {
 			return runShortnamePair(withHosts(newSnapshot(user("svc-intra", "HTTP/intra")), intra), DefaultOptions())
 		}, []string{"http/intra.corp.example"}},
-		{"port kept: HTTP/web02.corp.example:81 lacks HTTP/web02:81", func() []Finding {
+		{"port form: browsers never ask for HTTP/web02:81, no pair", func() []Finding {
 			return runShortnamePair(withHosts(newSnapshot(user("svc-web02", "HTTP/web02.corp.example:81")), okHost("web02.corp.example", "10.0.0.23")), DefaultOptions())
-		}, []string{"http/web02:81"}},
+		}, nil},
+		{"disabled account: no SPN to add", func() []Finding {
+			u := user("svc-intra", "HTTP/intra")
+			u.Enabled = false
+			u.UserAccountControl |= audit.UACAccountDisable
+			return runShortnamePair(withHosts(newSnapshot(u), intra), DefaultOptions())
+		}, nil},
 		{"other form goes to a computer through HOST: flagged", func() []Finding {
 			return runShortnamePair(withHosts(newSnapshot(computer("intra", "HOST/intra"), user("svc-intra", "HTTP/intra.corp.example")), intra), DefaultOptions())
 		}, []string{"http/intra"}},

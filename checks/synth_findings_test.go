@@ -24,8 +24,8 @@ import (
 //	SPNTRUST_FINDINGS_OUT=/tmp/new go test ./checks -run TestRunAllFindingsOnGeneratedEstates   # after
 //	diff -r /tmp/old /tmp/new
 var synthFindingsSHA256 = map[int]string{
-	10_000: "a50a145916b7de7032167740b0b30adbeaa46d2d5eab910af02e7253062049e0",
-	30_000: "48de86b5d2c8cb89a890fb9f9018f88f2e42ab2790ca52f0553a634349fa3110",
+	10_000: "44bfea1e895d06bca62ecd85f904d97f3cbc5523e5fa1386759228bf0e22a491",
+	30_000: "a78f06ed53cdf8d12c79db1b0e6d76749df08426508e1e747ab44752248c64e8",
 }
 
 func TestRunAllFindingsOnGeneratedEstatesAreUnchanged(t *testing.T) {
