@@ -19,7 +19,7 @@ GOBUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)"
 LAB       := testdata/lab/lab.sh
 REPORT    ?= spntrust-report.txt
 
-.PHONY: all build release test fuzz soak unit-test vet fmt-check demo lab-up lab-down lab-status clean deps-browser windows wine-deps wine-test
+.PHONY: all build release test fuzz soak unit-test vet fmt-check demo lab-up lab-down lab-status clean deps-browser deps-postgres windows wine-deps wine-test
 
 all: build
 
@@ -48,7 +48,7 @@ release:
 # history runs); one package at a time keeps each test's view of the lab exact.
 # The wine tests (internal/winetest: the Windows build under wine) are
 # required here too (SPNTRUST_WINE_REQUIRED=1): wine-deps installs wine.
-test: vet fmt-check deps-browser wine-deps lab-up
+test: vet fmt-check deps-browser deps-postgres wine-deps lab-up
 	SPNTRUST_LAB_REQUIRED=1 SPNTRUST_WINE_REQUIRED=1 $(GO) test -count=1 -p 1 ./...
 	GO=$(GO) scripts/fuzz.sh $(FUZZ_TEST_TIME) 100x
 
@@ -100,6 +100,15 @@ wine-deps:
 # or $$TMPDIR/spntrust-wineprefix-UID, and reused.
 wine-test: windows wine-deps lab-up
 	SPNTRUST_LAB_REQUIRED=1 SPNTRUST_WINE_REQUIRED=1 $(GO) test -count=1 -v ./internal/winetest ./internal/setspnsim
+
+# Debian's postgresql for the history store tests (needs root). The tests
+# start their own private cluster (initdb into a temporary directory, as the
+# postgres user) and never touch a system cluster.
+deps-postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing postgresql (history store tests)"; \
+		$(APT) install -y postgresql >/dev/null 2>&1 || \
+		{ $(APT) update && $(APT) install -y postgresql >/dev/null; }; }
 
 # Offline tests only: lab tests skip with a message saying how to start it.
 unit-test:

@@ -1,72 +1,92 @@
-// Package history records audit runs in an embedded SQLite file (pure Go:
-// modernc.org/sqlite, no cgo) so scheduled runs can report what changed
-// since the last one. Each run is written in one transaction: a reader sees
-// a run completely or not at all. The file is created with mode 0600.
+// Package history records audit runs so scheduled runs can report what
+// changed since the last one, and a dashboard can show every forest's
+// state. Two engines sit behind one Store: an embedded SQLite file (pure Go:
+// modernc.org/sqlite, no cgo; the default, created with mode 0600) and a
+// PostgreSQL database (pgx) that many machines record into at once.
+//
+// Each run is written in one transaction: a reader sees a run completely or
+// not at all. A run is identified by the hash of its report (Run.Key), so
+// submitting the same run twice, from a retry or a second import of the
+// same file, records it once.
 package history
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
-	"net/url"
-	"os"
 	"strings"
 	"time"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/spntrust/spntrust/checks"
 	"github.com/spntrust/spntrust/reports"
 )
 
-// SchemaVersion is stored in PRAGMA user_version.
-const SchemaVersion = 1
-
-const schema = `
-CREATE TABLE runs (
-	id           INTEGER PRIMARY KEY AUTOINCREMENT,
-	recorded_at  TEXT NOT NULL,
-	started_at   TEXT NOT NULL,
-	finished_at  TEXT NOT NULL,
-	target       TEXT NOT NULL,
-	tool_version TEXT NOT NULL,
-	domains      TEXT NOT NULL, -- comma-separated
-	checks_run   TEXT NOT NULL, -- comma-separated
-	gaps         INTEGER NOT NULL,
-	baseline     TEXT NOT NULL  -- baseline file used, "" for none
-);
-CREATE TABLE findings (
-	run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-	fingerprint TEXT NOT NULL,
-	check_id    TEXT NOT NULL,
-	severity    TEXT NOT NULL,
-	status      TEXT NOT NULL,
-	title       TEXT NOT NULL,
-	domain      TEXT NOT NULL,
-	subject     TEXT NOT NULL,
-	baseline    TEXT NOT NULL, -- new, accepted, expired; "" without a baseline
-	PRIMARY KEY (run_id, fingerprint)
-);
-`
+// Store is a run history, on either engine.
+type Store interface {
+	// Submit records a run in one transaction. When a run with the same
+	// Key is already recorded it records nothing and returns that run's ID
+	// with created false.
+	Submit(ctx context.Context, run Run) (id int64, created bool, err error)
+	// Record is Submit without the created flag.
+	Record(ctx context.Context, run Run) (int64, error)
+	// Runs lists the recorded runs, oldest first, without their findings.
+	Runs(ctx context.Context) ([]Run, error)
+	// Run returns one run with its findings (ErrNoRun when absent).
+	Run(ctx context.Context, id int64) (Run, error)
+	// LastTwo returns the last run and the one before it of the same scope.
+	LastTwo(ctx context.Context) (prev, last int64, err error)
+	// Finding returns a recorded finding in full: evidence, explanation and
+	// remediation (ErrNoFinding when absent).
+	Finding(ctx context.Context, runID int64, fingerprint string) (checks.Finding, error)
+	// Report returns the run's report as recorded (ErrNoReport for runs
+	// recorded before reports were kept).
+	Report(ctx context.Context, runID int64) (*reports.Report, error)
+	// Location names the store for messages, with any password masked.
+	Location() string
+	Close() error
+}
 
 // Run is one recorded audit.
 type Run struct {
 	ID          int64     `json:"id"`
+	Key         string    `json:"key,omitempty"` // hash of the report: the run's identity
 	RecordedAt  time.Time `json:"recordedAt"`
 	StartedAt   time.Time `json:"startedAt"`
 	FinishedAt  time.Time `json:"finishedAt"`
 	Target      string    `json:"target"`
+	Host        string    `json:"host,omitempty"` // machine the audit ran on
 	ToolVersion string    `json:"toolVersion"`
+	Forests     []string  `json:"forests"`
 	Domains     []string  `json:"domains"`
 	ChecksRun   []string  `json:"checksRun"`
 	Gaps        int       `json:"gaps"`
 	Baseline    string    `json:"baseline,omitempty"`
+	Summary     Summary   `json:"summary"`
 	Findings    []Finding `json:"findings,omitempty"`
+	// Report is the full report, kept for drill-down and downloads; nil
+	// when reading runs back (use Store.Report).
+	Report *reports.Report `json:"-"`
 }
 
-// Finding is what a run keeps of a finding: enough to tell it apart and
-// name it, not its evidence or remediation.
+// Scope names what a run covered: its forests, or its target when the
+// report named none. LastTwo compares runs of the same scope.
+func (r Run) Scope() string {
+	if len(r.Forests) > 0 {
+		return strings.Join(r.Forests, ",")
+	}
+	return strings.ToLower(r.Target)
+}
+
+// Summary counts a run's findings.
+type Summary struct {
+	Failed       int            `json:"failed"`
+	NotEvaluated int            `json:"notEvaluated"`
+	Accepted     int            `json:"accepted"` // failed, accepted by a baseline (not expired)
+	BySeverity   map[string]int `json:"bySeverity"`
+	ByCategory   map[string]int `json:"byCategory"`
+}
+
+// Finding is what a run keeps of a finding to list and compare it; the
+// evidence and remediation are read with Store.Finding.
 type Finding struct {
 	Fingerprint string `json:"fingerprint"`
 	CheckID     string `json:"checkId"`
@@ -76,229 +96,94 @@ type Finding struct {
 	Domain      string `json:"domain,omitempty"`
 	Subject     string `json:"subject"`
 	Baseline    string `json:"baseline,omitempty"`
+	// Acceptance is the baseline entry that covers the finding (accepted or
+	// expired), nil when none does.
+	Acceptance *reports.Acceptance `json:"acceptance,omitempty"`
+	// detail is the finding in full (JSON), written with the run.
+	detail []byte
+}
+
+// Category is the area a check belongs to: the part of its ID before the
+// first dash (SPN, TRUST, DNS, TIME, LEVEL, KRB).
+func Category(checkID string) string {
+	c, _, _ := strings.Cut(checkID, "-")
+	return c
 }
 
 // FromReport turns a report into a run to record; recordedAt is the
-// report's generation time.
+// report's generation time. The run keeps the report for drill-down and
+// downloads, and its Key is the report's hash.
 func FromReport(r *reports.Report) Run {
 	run := Run{
 		RecordedAt: r.GeneratedAt, StartedAt: r.Collection.StartedAt, FinishedAt: r.Collection.FinishedAt,
-		Target: r.Collection.Target, ToolVersion: r.Tool.Version,
-		Domains: r.Scope.Domains, ChecksRun: r.Scope.ChecksRun, Gaps: len(r.Collection.Gaps),
+		Target: r.Collection.Target, Host: r.Collection.Host, ToolVersion: r.Tool.Version,
+		Forests: r.Scope.Forests, Domains: r.Scope.Domains, ChecksRun: r.Scope.ChecksRun, Gaps: len(r.Collection.Gaps),
+		Report: r,
 	}
 	if r.Baseline != nil {
 		run.Baseline = r.Baseline.File
 	}
 	for _, f := range r.Findings {
-		run.Findings = append(run.Findings, Finding{
+		hf := Finding{
 			Fingerprint: f.Fingerprint, CheckID: f.CheckID, Severity: string(f.Severity), Status: string(f.Status),
 			Title: f.Title, Domain: f.Domain, Subject: f.Subject, Baseline: r.BaselineState(f),
-		})
+		}
+		if r.Baseline != nil {
+			if a, ok := r.Baseline.Entries[f.Fingerprint]; ok {
+				hf.Acceptance = &a
+			}
+		}
+		run.Findings = append(run.Findings, hf)
 	}
 	return run
 }
 
-// DB is an open history file.
-type DB struct {
-	db   *sql.DB
-	path string
-}
-
-// Open opens the history file at path, creating it (mode 0600) and its
-// tables when it does not exist. With create false a missing file is an
-// error (for commands that only read).
-func Open(ctx context.Context, path string, create bool) (*DB, error) {
-	if path == "" {
-		return nil, errors.New("history: no file given")
+// summarize counts the findings of a run.
+func summarize(fs []Finding) Summary {
+	s := Summary{BySeverity: map[string]int{}, ByCategory: map[string]int{}}
+	for _, sev := range checks.Severities {
+		s.BySeverity[string(sev)] = 0
 	}
-	if _, err := os.Stat(path); err != nil {
-		if !create || !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("history %s: %w (record runs with `spntrust audit --history %s`)", path, err, path)
-		}
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("history %s: create: %w", path, err)
-		}
-		f.Close()
-	}
-	if create {
-		// The file holds directory names: keep it private even if it was
-		// created by hand with a wider mode.
-		if err := os.Chmod(path, 0o600); err != nil {
-			return nil, fmt.Errorf("history %s: %w", path, err)
+	for _, f := range fs {
+		switch {
+		case f.Status == string(checks.NotEvaluated):
+			s.NotEvaluated++
+		case f.failed():
+			s.Failed++
+			s.BySeverity[f.Severity]++
+			s.ByCategory[Category(f.CheckID)]++
+			if f.Baseline == reports.BaselineAccepted {
+				s.Accepted++
+			}
 		}
 	}
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("history %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(1)
-	h := &DB{db: db, path: path}
-	if err := h.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return h, nil
+	return s
 }
 
-// Close closes the file.
-func (h *DB) Close() error { return h.db.Close() }
-
-func (h *DB) migrate(ctx context.Context) error {
-	var version int
-	if err := h.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("history %s: not an spntrust history file (%v)", h.path, err)
-	}
-	switch {
-	case version == SchemaVersion:
-		return nil
-	case version > SchemaVersion:
-		return fmt.Errorf("history %s: schema version %d was written by a newer spntrust (this one reads %d)", h.path, version, SchemaVersion)
-	}
-	var tables int
-	if err := h.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&tables); err != nil {
-		return fmt.Errorf("history %s: not an spntrust history file (%v)", h.path, err)
-	}
-	if tables > 0 {
-		return fmt.Errorf("history %s: an SQLite file that spntrust did not create; give another --history file", h.path)
-	}
-	tx, err := h.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("history %s: %w", h.path, err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("history %s: create tables: %w", h.path, err)
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion)); err != nil {
-		return fmt.Errorf("history %s: %w", h.path, err)
-	}
-	return tx.Commit()
-}
-
-const timeLayout = time.RFC3339Nano
-
-// Record stores a run in one transaction and returns its ID.
-func (h *DB) Record(ctx context.Context, run Run) (int64, error) {
-	tx, err := h.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("history %s: %w", h.path, err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO runs (recorded_at, started_at, finished_at, target, tool_version, domains, checks_run, gaps, baseline)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		run.RecordedAt.UTC().Format(timeLayout), run.StartedAt.UTC().Format(timeLayout), run.FinishedAt.UTC().Format(timeLayout),
-		run.Target, run.ToolVersion, strings.Join(run.Domains, ","), strings.Join(run.ChecksRun, ","), run.Gaps, run.Baseline)
-	if err != nil {
-		return 0, fmt.Errorf("history %s: record run: %w", h.path, err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("history %s: %w", h.path, err)
-	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO findings (run_id, fingerprint, check_id, severity, status, title, domain, subject, baseline)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return 0, fmt.Errorf("history %s: %w", h.path, err)
-	}
-	defer stmt.Close()
-	for _, f := range run.Findings {
-		if _, err := stmt.ExecContext(ctx, id, f.Fingerprint, f.CheckID, f.Severity, f.Status, f.Title, f.Domain, f.Subject, f.Baseline); err != nil {
-			return 0, fmt.Errorf("history %s: record finding %s: %w", h.path, f.Fingerprint, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("history %s: commit: %w", h.path, err)
-	}
-	return id, nil
-}
-
-// Runs lists the recorded runs, oldest first, without their findings.
-func (h *DB) Runs(ctx context.Context) ([]Run, error) {
-	rows, err := h.db.QueryContext(ctx, `SELECT id, recorded_at, started_at, finished_at, target, tool_version, domains, checks_run, gaps, baseline FROM runs ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("history %s: %w", h.path, err)
-	}
-	defer rows.Close()
-	var out []Run
-	for rows.Next() {
-		var r Run
-		var rec, start, fin, domains, checksRun string
-		if err := rows.Scan(&r.ID, &rec, &start, &fin, &r.Target, &r.ToolVersion, &domains, &checksRun, &r.Gaps, &r.Baseline); err != nil {
-			return nil, fmt.Errorf("history %s: %w", h.path, err)
-		}
-		r.RecordedAt, _ = time.Parse(timeLayout, rec)
-		r.StartedAt, _ = time.Parse(timeLayout, start)
-		r.FinishedAt, _ = time.Parse(timeLayout, fin)
-		r.Domains, r.ChecksRun = split(domains), split(checksRun)
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// ErrNoRun is returned for a run ID the file does not hold.
-var ErrNoRun = errors.New("no such run")
-
-// Run returns one run with its findings.
-func (h *DB) Run(ctx context.Context, id int64) (Run, error) {
-	runs, err := h.Runs(ctx)
-	if err != nil {
-		return Run{}, err
-	}
-	var run *Run
-	for i := range runs {
-		if runs[i].ID == id {
-			run = &runs[i]
-		}
-	}
-	if run == nil {
-		return Run{}, fmt.Errorf("history %s: run %d: %w (%s)", h.path, id, ErrNoRun, describeIDs(runs))
-	}
-	rows, err := h.db.QueryContext(ctx, `SELECT fingerprint, check_id, severity, status, title, domain, subject, baseline
-		FROM findings WHERE run_id = ? ORDER BY fingerprint`, id)
-	if err != nil {
-		return Run{}, fmt.Errorf("history %s: %w", h.path, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var f Finding
-		if err := rows.Scan(&f.Fingerprint, &f.CheckID, &f.Severity, &f.Status, &f.Title, &f.Domain, &f.Subject, &f.Baseline); err != nil {
-			return Run{}, fmt.Errorf("history %s: %w", h.path, err)
-		}
-		run.Findings = append(run.Findings, f)
-	}
-	return *run, rows.Err()
-}
-
-// LastTwo returns the IDs of the two most recent runs (previous, last).
-func (h *DB) LastTwo(ctx context.Context) (prev, last int64, err error) {
-	runs, err := h.Runs(ctx)
-	if err != nil {
-		return 0, 0, err
-	}
-	if len(runs) < 2 {
-		return 0, 0, fmt.Errorf("history %s: %d run(s) recorded; a diff needs two (run `spntrust audit --history %s` again)", h.path, len(runs), h.path)
-	}
-	return runs[len(runs)-2].ID, runs[len(runs)-1].ID, nil
-}
-
-func describeIDs(runs []Run) string {
-	if len(runs) == 0 {
-		return "no runs recorded"
-	}
-	return fmt.Sprintf("runs %d to %d recorded", runs[0].ID, runs[len(runs)-1].ID)
-}
-
-func split(s string) []string {
-	if s == "" {
-		return []string{}
-	}
-	return strings.Split(s, ",")
-}
+// Errors the store returns for what it does not hold.
+var (
+	ErrNoRun     = errors.New("no such run")
+	ErrNoFinding = errors.New("no such finding in that run")
+	ErrNoReport  = errors.New("the run was recorded without its report (by an older spntrust)")
+)
 
 // failed reports whether a recorded finding is a problem (not a gap).
 func (f Finding) failed() bool { return f.Status == string(checks.Fail) }
+
+// IsPostgres reports whether a --history location names a PostgreSQL
+// database (a postgres:// or postgresql:// URL) rather than an SQLite file.
+func IsPostgres(location string) bool {
+	l := strings.ToLower(location)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
+}
+
+// Open opens the history at location: a PostgreSQL URL, or the path of an
+// SQLite file, created (mode 0600) when it does not exist and create is
+// true. With create false a missing file is an error (for commands that
+// only read). Either way the schema is brought up to date.
+func Open(ctx context.Context, location string, create bool) (Store, error) {
+	if IsPostgres(location) {
+		return openPostgres(ctx, location)
+	}
+	return openSQLite(ctx, location, create)
+}

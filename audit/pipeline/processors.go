@@ -56,7 +56,8 @@ func (h HistoryFile) Record(ctx context.Context, rep *reports.Report) error {
 	if err != nil {
 		return exitcode.Input(err)
 	}
-	id, err := db.Record(ctx, history.FromReport(rep))
+	id, created, err := db.Submit(ctx, history.FromReport(rep))
+	where := db.Location() // a PostgreSQL password is masked
 	if cerr := db.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -64,7 +65,11 @@ func (h HistoryFile) Record(ctx context.Context, rep *reports.Report) error {
 		return exitcode.Input(err)
 	}
 	if h.Log != nil {
-		fmt.Fprintf(h.Log, "run %d recorded in %s (spntrust diff --history %s --since-last)\n", id, h.Path, h.Path)
+		if !created {
+			fmt.Fprintf(h.Log, "run %d already recorded in %s: the same report is recorded once\n", id, where)
+			return nil
+		}
+		fmt.Fprintf(h.Log, "run %d recorded in %s (spntrust diff --history %s --since-last)\n", id, where, where)
 	}
 	return nil
 }

@@ -32,7 +32,7 @@ func (o *reportOptions) register(cmd *cobra.Command) {
 	f.StringArrayVarP(&o.outputs, "output", "o", nil, "write the report to FILE instead of stdout; FORMAT=FILE writes that format (repeatable)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding has this severity or higher (critical, high, medium, low, info); default: never")
 	f.StringVar(&o.baselinePath, "baseline", "", "mark findings accepted in this baseline file (spntrust baseline create); only new or expired ones count toward --fail-on")
-	f.StringVar(&o.historyPath, "history", "", "record this run in this SQLite history file (created with mode 0600) for spntrust diff")
+	f.StringVar(&o.historyPath, "history", "", "record this run in this history: an SQLite file (created with mode 0600) or a postgres:// URL (password in a passfile, not the URL), for spntrust diff")
 }
 
 // reportStage is the report side of a pipeline, parsed from the flags.

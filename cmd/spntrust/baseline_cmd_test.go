@@ -144,7 +144,11 @@ func TestHistoryAndDiffFromTheCommandLine(t *testing.T) {
 	if code, _, stderr := runAt(t, nov, "diff", "--history", db); code != ExitUsage || !strings.Contains(stderr, "needs two") {
 		t.Errorf("diff with one run: exit %d, %s", code, stderr)
 	}
-	if code, _, stderr := runAt(t, nov, "audit", "--from", seed, "--history", db); code != ExitOK || !strings.Contains(stderr, "run 2 recorded") {
+	// The same report again (same snapshot, same clock): recorded once.
+	if code, _, stderr := runAt(t, nov, "audit", "--from", seed, "--history", db); code != ExitOK || !strings.Contains(stderr, "run 1 already recorded") {
+		t.Fatalf("the same run again: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := runAt(t, nov.Add(time.Hour), "audit", "--from", seed, "--history", db); code != ExitOK || !strings.Contains(stderr, "run 2 recorded") {
 		t.Fatalf("second run: exit %d, %s", code, stderr)
 	}
 	code, stdout, stderr := runAt(t, nov, "diff", "--history", db, "--since-last")
