@@ -46,7 +46,19 @@ type Collection struct {
 	// or "partial" (a limit or failures left some unprobed; see Gaps).
 	// Empty in snapshots made before the probe existed.
 	KeyProbes string `json:"keyProbes,omitempty"`
+	// TicketProbeState says whether service tickets were requested
+	// (TicketProbes): "done", "skipped" (--probe-tickets not given) or
+	// "failed" (the Kerberos client could not start; see Gaps). Empty in
+	// snapshots made before it was recorded.
+	TicketProbeState string `json:"ticketProbeState,omitempty"`
 }
+
+// Ticket probe states of a collection.
+const (
+	TicketProbesDone    = "done"
+	TicketProbesSkipped = "skipped"
+	TicketProbesFailed  = "failed"
+)
 
 // Key probe states of a collection.
 const (

@@ -29,6 +29,11 @@ func (s *Snapshot) Validate() error {
 	default:
 		return bad("collection.keyProbes", "%q is not one of done, skipped, partial", c.KeyProbes)
 	}
+	switch c.TicketProbeState {
+	case "", TicketProbesDone, TicketProbesSkipped, TicketProbesFailed:
+	default:
+		return bad("collection.ticketProbeState", "%q is not one of done, skipped, failed", c.TicketProbeState)
+	}
 	for i, g := range c.Gaps {
 		if g.Scope == "" || g.What == "" {
 			return bad(fmt.Sprintf("collection.gaps[%d]", i), "scope and what are required")

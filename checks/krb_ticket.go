@@ -16,7 +16,7 @@ var krbTicket = Check{
 	Area:     "KRB",
 	Severity: High,
 	Explanation: `What is checked
-  The live Kerberos probes of the audit (run when credentials are given): for each
+  The live Kerberos probes of the audit (run with --probe-tickets): for each
   audited SPN the collector asked the KDC for a service ticket. Every probe the KDC
   refused is reported with the Kerberos error it returned. A probe that could not
   reach a KDC at all is reported as not evaluated, as is an audit without probes.
@@ -48,16 +48,7 @@ Sources
 func runKRBTicket(s *audit.Snapshot, opt Options) []Finding {
 	ix := viewFor(s, opt)
 	if len(s.TicketProbes) == 0 {
-		return []Finding{{
-			Severity: Info,
-			Status:   NotEvaluated,
-			Title:    "No Kerberos ticket probes: service tickets not requested",
-			Subject:  "ticket probes",
-			Affected: []Object{{Kind: "kdc", Name: "all KDCs"}},
-			Evidence: []Evidence{{Key: "ticket probes", Value: "none in the snapshot"}},
-			Explanation: "The audit asked no KDC for service tickets (it runs the probes only when credentials are given), so whether " +
-				"the audited SPNs get tickets is unknown. Re-run the audit with credentials to probe them.",
-		}}
+		return []Finding{noTicketProbesFinding(s)}
 	}
 	var out []Finding
 	var unreached []Evidence
@@ -185,4 +176,41 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// noTicketProbesFinding says why the snapshot holds no ticket probes: not
+// asked for (--probe-tickets), asked for but the Kerberos client could not
+// start (the gap says why), or not recorded (an older snapshot).
+func noTicketProbesFinding(s *audit.Snapshot) Finding {
+	f := Finding{
+		Severity: Info,
+		Status:   NotEvaluated,
+		Title:    "No Kerberos ticket probes: service tickets not requested",
+		Subject:  "ticket probes",
+		Affected: []Object{{Kind: "kdc", Name: "all KDCs"}},
+	}
+	switch s.Collection.TicketProbeState {
+	case audit.TicketProbesSkipped:
+		f.Title = "Ticket probes not run (--probe-tickets not given): service tickets not requested"
+		f.Evidence = []Evidence{{Key: "ticket probes", Value: "not run: the audit was made without --probe-tickets"}}
+		f.Explanation = "The audit was run without --probe-tickets, so no KDC was asked for service tickets and whether the audited " +
+			"SPNs get tickets is unknown. Re-run the audit with --probe-tickets (it needs --auth kerberos: the tickets are requested with the audit's credentials)."
+		return f
+	case audit.TicketProbesFailed:
+		why := "see the collection gaps"
+		for _, g := range s.Collection.Gaps {
+			if g.What == "ticket probes" {
+				why = g.Error
+			}
+		}
+		f.Title = "Ticket probes could not start: service tickets not requested"
+		f.Evidence = []Evidence{{Key: "ticket probes", Value: "--probe-tickets was given, but the Kerberos client could not start: " + why}}
+		f.Explanation = "The audit was asked to probe tickets, but its Kerberos client could not start (" + why + "), so whether the " +
+			"audited SPNs get tickets is unknown. Fix that (credentials, KDC reachability, DNS) and re-run the audit with --probe-tickets."
+		return f
+	}
+	f.Evidence = []Evidence{{Key: "ticket probes", Value: "none in the snapshot (it does not record whether --probe-tickets was given)"}}
+	f.Explanation = "The snapshot holds no ticket probes, so whether the audited SPNs get tickets is unknown. The audit requests " +
+		"service tickets only with --probe-tickets (and --auth kerberos): re-run it so."
+	return f
 }

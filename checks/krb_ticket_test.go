@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -64,5 +65,42 @@ func TestKRBTicketNamesTheErrorAndTheFix(t *testing.T) {
 	g := runKRBTicket(withProbes(refused("HTTP/web01.lab.test", "LAB.TEST", 14, "")), DefaultOptions())[0]
 	if !strings.Contains(g.Title, "KDC_ERR_ETYPE_NOSUPP (14)") || !strings.Contains(stepsText(g), "KerberosEncryptionType AES128,AES256") {
 		t.Errorf("etype finding: %s\n%s", g.Title, stepsText(g))
+	}
+}
+
+// Without ticket probes, the finding says why: --probe-tickets not given,
+// the Kerberos client failed (the gap's error), or unknown; never that
+// credentials were missing when they were not the reason (issue 17).
+func TestKRBTicketNoProbesSaysWhy(t *testing.T) {
+	tests := []struct {
+		name, state string
+		gaps        []audit.Gap
+		want        []string
+	}{
+		{"not asked for", audit.TicketProbesSkipped, nil, []string{"--probe-tickets not given", "without --probe-tickets"}},
+		{"client failed", audit.TicketProbesFailed, []audit.Gap{{Scope: "kdc", What: "ticket probes", Error: "no KDC for LAB.TEST"}},
+			[]string{"could not start", "no KDC for LAB.TEST"}},
+		{"older snapshot", "", nil, []string{"does not record whether --probe-tickets was given"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := labSnapshot()
+			s.TicketProbes = nil
+			s.Collection.TicketProbeState = tt.state
+			s.Collection.Gaps = tt.gaps
+			fs := runKRBTicket(s, DefaultOptions())
+			if len(fs) != 1 || fs[0].Status != NotEvaluated {
+				t.Fatalf("findings %+v, want one not evaluated", fs)
+			}
+			text := fs[0].Title + "\n" + fs[0].Explanation + "\n" + fmt.Sprint(fs[0].Evidence)
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("text lacks %q:\n%s", w, text)
+				}
+			}
+			if strings.Contains(text, "when credentials are given") || strings.Contains(text, "with credentials to probe") {
+				t.Errorf("blames credentials:\n%s", text)
+			}
+		})
 	}
 }

@@ -208,6 +208,8 @@ func Collect(ctx context.Context, cfg Config) (*audit.Snapshot, error) {
 		start = time.Now()
 		c.collectTickets(ctx)
 		phase("kdc.tickets", start)
+	} else {
+		c.snap.Collection.TicketProbeState = audit.TicketProbesSkipped
 	}
 	c.finish()
 	return c.snap, nil

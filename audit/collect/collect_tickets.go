@@ -38,9 +38,11 @@ func (c *collector) collectTickets(ctx context.Context) {
 	r, done, err := c.cfg.Tickets(ctx, domain)
 	if err != nil {
 		c.gap("kdc", "ticket probes", err)
+		c.snap.Collection.TicketProbeState = audit.TicketProbesFailed
 		return
 	}
 	defer done()
+	c.snap.Collection.TicketProbeState = audit.TicketProbesDone
 	ProbeTickets(ctx, c.snap, r, c.cfg.TicketLimit)
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/ldapx"
 )
@@ -77,6 +78,13 @@ func TestTicketProbingIsAPhaseOfCollection(t *testing.T) {
 			if (tt.wantGap == "") != (gap == "") || !strings.Contains(gap, tt.wantGap) {
 				t.Errorf("ticket-probe gap %q, want %q", gap, tt.wantGap)
 			}
+			wantState := audit.TicketProbesDone
+			if tt.openErr != nil {
+				wantState = audit.TicketProbesFailed
+			}
+			if snap.Collection.TicketProbeState != wantState {
+				t.Errorf("ticket probe state %q, want %q", snap.Collection.TicketProbeState, wantState)
+			}
 			if phases[len(phases)-1] != "kdc.tickets" {
 				t.Errorf("phases %v: the ticket probes are not the last phase", phases)
 			}
@@ -96,5 +104,8 @@ func TestNoTicketSourceNoTicketPhase(t *testing.T) {
 	}
 	if len(snap.TicketProbes) != 0 || strings.Contains(strings.Join(phases, " "), "kdc.tickets") {
 		t.Errorf("probes %v, phases %v without a ticket source", snap.TicketProbes, phases)
+	}
+	if snap.Collection.TicketProbeState != audit.TicketProbesSkipped {
+		t.Errorf("ticket probe state %q without a ticket source, want %q", snap.Collection.TicketProbeState, audit.TicketProbesSkipped)
 	}
 }
