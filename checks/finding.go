@@ -104,6 +104,7 @@ type Finding struct {
 	CheckID     string     `json:"checkId"`
 	Fingerprint string     `json:"fingerprint"` // stable across runs: check + subject
 	Severity    Severity   `json:"severity"`
+	Meaning     Meaning    `json:"meaning,omitempty"` // the check's: outage, will-fail, exposure, hygiene
 	Status      Status     `json:"status"`
 	Title       string     `json:"title"`
 	Domain      string     `json:"domain,omitempty"`

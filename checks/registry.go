@@ -74,6 +74,9 @@ type Check struct {
 	Title    string
 	Area     string   // SPN, TRUST, DNS, TIME, LEVEL
 	Severity Severity // the usual severity of its findings
+	// Meaning is what its findings mean: outage, will-fail, exposure or
+	// hygiene (meaning.go).
+	Meaning Meaning
 	// Explanation is the full text `spntrust checks explain` prints: what is
 	// checked, why it breaks Kerberos, how to fix it, and the sources.
 	Explanation string
@@ -88,6 +91,14 @@ type Check struct {
 // All lists every check, in one place. Keep IDs stable: baselines and
 // history refer to them.
 func All() []Check {
+	list := allChecks()
+	for i := range list {
+		list[i].Meaning = meaningOf[list[i].ID]
+	}
+	return list
+}
+
+func allChecks() []Check {
 	return []Check{
 		// SPN-*: service principal names (issue 5).
 		userHostAlias,
@@ -192,6 +203,7 @@ func Run(s *audit.Snapshot, list []Check, opt Options) []Finding {
 	for i, c := range list {
 		for _, f := range results[i] {
 			f.CheckID = c.ID
+			f.Meaning = c.Meaning
 			if f.Severity == "" {
 				f.Severity = c.Severity
 			}

@@ -60,3 +60,24 @@ func TestParseSeverity(t *testing.T) {
 		t.Error("severity order wrong")
 	}
 }
+
+// Every check declares what its findings mean, and Run puts it on them.
+func TestEveryCheckDeclaresAMeaning(t *testing.T) {
+	known := map[Meaning]bool{}
+	for _, m := range Meanings {
+		known[m] = true
+	}
+	for _, c := range All() {
+		if !known[c.Meaning] {
+			t.Errorf("%s declares meaning %q, want one of %v", c.ID, c.Meaning, Meanings)
+		}
+	}
+	if len(meaningOf) != len(All()) {
+		t.Errorf("%d meanings for %d checks: a meaning names no check", len(meaningOf), len(All()))
+	}
+	for _, f := range Run(labSnapshot(), All(), Options{}) {
+		if c, _ := Lookup(f.CheckID); f.Meaning != c.Meaning {
+			t.Errorf("%s finding %q has meaning %q, its check %q", f.CheckID, f.Subject, f.Meaning, c.Meaning)
+		}
+	}
+}

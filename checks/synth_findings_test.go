@@ -24,8 +24,8 @@ import (
 //	SPNTRUST_FINDINGS_OUT=/tmp/new go test ./checks -run TestRunAllFindingsOnGeneratedEstates   # after
 //	diff -r /tmp/old /tmp/new
 var synthFindingsSHA256 = map[int]string{
-	10_000: "44bfea1e895d06bca62ecd85f904d97f3cbc5523e5fa1386759228bf0e22a491",
-	30_000: "a78f06ed53cdf8d12c79db1b0e6d76749df08426508e1e747ab44752248c64e8",
+	10_000: "5b7e2a678faae1025b12ee99d13ab8ad5d59f2acda9cce123f330da9e85f0998",
+	30_000: "a6101f9fdb76400b4a9b39458bd9c7a627b124a1bc56ae1852dee6398148b636",
 }
 
 func TestRunAllFindingsOnGeneratedEstatesAreUnchanged(t *testing.T) {

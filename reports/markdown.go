@@ -60,6 +60,7 @@ func (Markdown) Write(out io.Writer, r *Report) error {
 			fmt.Fprintln(w)
 		}
 	}
+	writeOutages(w, r, func(h string) string { return "\n## " + mdEscape(h) + "\n\n" }, "- ", mdEscape)
 	if len(c.Gaps) > 0 {
 		fmt.Fprintf(w, "\n## Not collected (the report is partial)\n\n")
 		for _, g := range c.Gaps {

@@ -319,3 +319,43 @@ func TestHTMLCopyButtonCopiesOnlyCommands(t *testing.T) {
 		}
 	}
 }
+
+// Text, Markdown and HTML open with the outages (findings whose check means
+// Kerberos fails now), one line each naming the service; other meanings
+// and not-evaluated findings are not among them (issue 17).
+func TestReportsOpenWithTheOutages(t *testing.T) {
+	r := seedReport(t)
+	r.Findings = append(r.Findings,
+		checks.Finding{CheckID: "SPN-KERBEROASTABLE", Meaning: checks.Exposure, Status: checks.Fail, Severity: checks.High, Fingerprint: "00000000000000d1",
+			Title: "Service user svc-x can be Kerberoasted", Subject: `corp.example\svc-x`},
+		checks.Finding{CheckID: "KRB-TICKET", Meaning: checks.Outage, Status: checks.NotEvaluated, Severity: checks.Info, Fingerprint: "00000000000000d2",
+			Title: "No Kerberos ticket probes", Subject: "ticket probes"})
+	if got := r.Outages(); len(got) != 1 || got[0].CheckID != "SPN-USER-HOST-ALIAS" || got[0].Service != "http/mp01,http/mp01.corp.example" {
+		t.Fatalf("outages %+v, want the seed's SPN-USER-HOST-ALIAS alone", got)
+	}
+	for format, want := range map[string]string{
+		"text":     "OUTAGES: Kerberos fails now (1)\n  - HIGH [SPN-USER-HOST-ALIAS] http/mp01,http/mp01.corp.example: ",
+		"markdown": "## Outages: Kerberos fails now (1)\n\n- HIGH [SPN-USER-HOST-ALIAS] http/mp01,http/mp01.corp.example: ",
+		"html":     `<h2 id="outages">Outages: Kerberos fails now (1)</h2>`,
+	} {
+		w, err := ForFormat(format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := w.Write(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		i := strings.Index(out, want)
+		if i < 0 {
+			t.Errorf("%s report lacks %q", format, want)
+			continue
+		}
+		// The text report names no finding before them (the HTML and
+		// Markdown ones list the checks in their filters and tables).
+		if j := strings.Index(out, "SPN-KERBEROASTABLE"); format == "text" && j >= 0 && j < i {
+			t.Errorf("%s report names a finding before the outages", format)
+		}
+	}
+}

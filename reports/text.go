@@ -38,6 +38,7 @@ func (Text) Write(out io.Writer, r *Report) error {
 		fmt.Fprintf(w, "Baseline %s: %d accepted finding(s) not counted toward --fail-on\n", r.Baseline.File, r.AcceptedCount())
 	}
 
+	writeOutages(w, r, func(h string) string { return "\n" + strings.ToUpper(h[:7]) + h[7:] + "\n" }, "  - ", func(s string) string { return s })
 	if len(c.Gaps) > 0 {
 		fmt.Fprintf(w, "\nNOT COLLECTED (the report is partial)\n")
 		for _, g := range c.Gaps {
@@ -116,7 +117,7 @@ func sameCause(r *Report, fs []checks.Finding) [][]checks.Finding {
 			continue
 		}
 		shared := f
-		shared.CheckID, shared.Title, shared.Fingerprint = "", "", ""
+		shared.CheckID, shared.Title, shared.Fingerprint, shared.Meaning = "", "", "", ""
 		b, _ := json.Marshal(shared)
 		k := string(b)
 		if i, ok := at[k]; ok {

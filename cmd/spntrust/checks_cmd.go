@@ -57,9 +57,9 @@ func checksListRun(opts *checksListOptions) error {
 	switch opts.format {
 	case "text":
 		tw := tabwriter.NewWriter(opts.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSEVERITY\tTITLE")
+		fmt.Fprintln(tw, "ID\tSEVERITY\tMEANING\tTITLE")
 		for _, c := range all {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", c.ID, c.Severity, c.Title)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Severity, c.Meaning, c.Title)
 		}
 		return tw.Flush()
 	case "json":
@@ -67,12 +67,13 @@ func checksListRun(opts *checksListOptions) error {
 			ID          string          `json:"id"`
 			Area        string          `json:"area"`
 			Severity    checks.Severity `json:"severity"`
+			Meaning     checks.Meaning  `json:"meaning"` // outage, will-fail, exposure, hygiene
 			Title       string          `json:"title"`
 			Explanation string          `json:"explanation"`
 		}
 		rows := make([]row, 0, len(all))
 		for _, c := range all {
-			rows = append(rows, row{c.ID, c.Area, c.Severity, c.Title, c.Explanation})
+			rows = append(rows, row{c.ID, c.Area, c.Severity, c.Meaning, c.Title, c.Explanation})
 		}
 		enc := json.NewEncoder(opts.Stdout)
 		enc.SetIndent("", "  ")
@@ -86,6 +87,6 @@ func checksExplainRun(opts *checksExplainOptions) error {
 	if !ok {
 		return usageError("unknown check ID %q: `spntrust checks list` shows the IDs", opts.id)
 	}
-	fmt.Fprintf(opts.Stdout, "%s — %s\nSeverity: %s\n\n%s\n", c.ID, c.Title, c.Severity, c.Explanation)
+	fmt.Fprintf(opts.Stdout, "%s — %s\nSeverity: %s\nMeaning: %s\n\n%s\n", c.ID, c.Title, c.Severity, c.Meaning, c.Explanation)
 	return nil
 }
