@@ -63,7 +63,10 @@ type htmlFix struct {
 	ID      string
 	Name    string
 	Summary string
-	Script  string
+	Script  string // every step, prose and commands, as shown
+	// Commands are the commands alone, what the copy button copies (never
+	// a prose line, which a shell would try to run).
+	Commands string
 }
 
 func newHTMLView(r *Report) htmlView {
@@ -103,7 +106,7 @@ func newHTMLView(r *Report) htmlView {
 		for j, o := range f.Remediation {
 			hf.Fixes = append(hf.Fixes, htmlFix{
 				ID: fmt.Sprintf("fix-%d-%d", i+1, j+1), Name: o.Name, Summary: o.Summary,
-				Script: strings.Join(o.Steps(), "\n"),
+				Script: strings.Join(o.Steps(), "\n"), Commands: strings.Join(o.Commands(), "\n"),
 			})
 		}
 		v.Findings = append(v.Findings, hf)

@@ -12,7 +12,8 @@ import (
 // JUnit writes JUnit XML for CI systems: one testcase per check run, one
 // <failure> per finding, so a CI page lists each problem. A check whose
 // only findings are "not evaluated" is <skipped> (never a silent pass);
-// findings a baseline accepts are listed in <system-out>, not as failures.
+// findings a baseline accepts and info findings (inventory, notes) are
+// listed in <system-out>, not as failures: a check with only those passes.
 type JUnit struct{}
 
 type junitTestsuites struct {
@@ -94,7 +95,7 @@ func (JUnit) Write(out io.Writer, r *Report) error {
 			Classname: "spntrust." + strings.ToLower(orDash(chk.Area)),
 			Time:      "0",
 		}
-		var notEvaluated, accepted []string
+		var notEvaluated, accepted, infos []string
 		for _, f := range r.Findings {
 			if f.CheckID != id {
 				continue
@@ -106,6 +107,10 @@ func (JUnit) Write(out io.Writer, r *Report) error {
 				a := r.Baseline.Entries[f.Fingerprint]
 				accepted = append(accepted, fmt.Sprintf("accepted by baseline (%s, until %s: %s): [%s] %s (fingerprint %s)",
 					a.Owner, orDash(a.Expires), a.Reason, f.Severity, f.Title, f.Fingerprint))
+			case f.Severity == checks.Info:
+				// Inventory and notes, not problems: the testcase passes and
+				// says what was noted.
+				infos = append(infos, fmt.Sprintf("info (not a failure): %s (fingerprint %s)", f.Title, f.Fingerprint))
 			default:
 				tc.Failures = append(tc.Failures, junitFailure{
 					Message: f.Title,
@@ -120,7 +125,7 @@ func (JUnit) Write(out io.Writer, r *Report) error {
 		} else if len(notEvaluated) > 0 {
 			accepted = append(accepted, "not evaluated: "+strings.Join(notEvaluated, "; "))
 		}
-		tc.SystemOut = strings.Join(accepted, "\n")
+		tc.SystemOut = strings.Join(append(infos, accepted...), "\n")
 		suite.Failures += len(tc.Failures)
 		suite.Tests++
 		suite.Cases = append(suite.Cases, tc)

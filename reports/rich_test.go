@@ -2,12 +2,16 @@ package reports
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
+	"html"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/checks"
+	"github.com/spntrust/spntrust/remediate/action"
 )
 
 // hostile is a directory value crafted to break out of every format's
@@ -239,4 +243,79 @@ func countNotEvaluated(fs []checks.Finding) int {
 		}
 	}
 	return n
+}
+
+// Info findings (inventory, notes) are not failures in JUnit: a check with
+// only those passes and names them in <system-out> (issue 17).
+func TestJUnitInfoFindingsAreNotFailures(t *testing.T) {
+	r := seedReport(t)
+	r.Findings = []checks.Finding{
+		{CheckID: "TRUST-INVENTORY", Fingerprint: "00000000000000c1", Severity: checks.Info, Title: "forest trust lab.test → partner.test", Subject: "partner.test"},
+		{CheckID: "SPN-USER-HOST-ALIAS", Fingerprint: "00000000000000c2", Severity: checks.High, Title: "the seed case", Subject: "http/mp01.corp.example"},
+	}
+	r.Scope.ChecksRun = []string{"TRUST-INVENTORY", "SPN-USER-HOST-ALIAS"}
+	var b bytes.Buffer
+	if err := (JUnit{}).Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitTestsuites
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if doc.Failures != 1 || doc.Suites[0].Failures != 1 {
+		t.Errorf("failures: %d (suite %d), want 1: the info finding is not one\n%s", doc.Failures, doc.Suites[0].Failures, b.String())
+	}
+	for _, tc := range doc.Suites[0].Cases {
+		if !strings.HasPrefix(tc.Name, "TRUST-INVENTORY") {
+			continue
+		}
+		if len(tc.Failures) != 0 || tc.Skipped != nil {
+			t.Errorf("info-only testcase %+v: want it passed", tc)
+		}
+		if !strings.Contains(tc.SystemOut, "info (not a failure): forest trust lab.test → partner.test") {
+			t.Errorf("info-only testcase's system-out %q does not name the finding", tc.SystemOut)
+		}
+	}
+}
+
+// The HTML report's copy button copies the commands alone: every line of
+// what it copies is a command of the fix, never a prose line (issue 17).
+func TestHTMLCopyButtonCopiesOnlyCommands(t *testing.T) {
+	r := seedReport(t)
+	var b bytes.Buffer
+	if err := (HTML{}).Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	commands := map[string]bool{}
+	for _, f := range r.Findings {
+		for _, o := range f.Remediation {
+			for _, a := range o.Actions {
+				for _, p := range a.Say {
+					if p.Run != nil {
+						commands[html.EscapeString(p.Run.String())] = true
+					}
+				}
+				if a.Type == checks.ActionRemoveSPN || a.Type == checks.ActionAddSPN {
+					commands[html.EscapeString(action.SetSPN(a.Type, a.SPN, a.Account).String())] = true
+				}
+			}
+		}
+	}
+	buttons := regexp.MustCompile(`<button class="copy" type="button" data-target="([^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(buttons) == 0 {
+		t.Fatal("no copy button in the seed's HTML report")
+	}
+	for _, m := range buttons {
+		target := regexp.MustCompile(`id="` + regexp.QuoteMeta(m[1]) + `"[^>]*>((?s).*?)</(textarea|pre)>`).FindStringSubmatch(page)
+		if target == nil {
+			t.Fatalf("copy button for %s has no target", m[1])
+		}
+		body := strings.TrimPrefix(strings.TrimSuffix(target[1], "</code>"), "<code>")
+		for _, line := range strings.Split(body, "\n") {
+			if !commands[line] && !strings.HasPrefix(line, "New-WebBinding ") {
+				t.Errorf("copy target %s holds a line that is not a command: %q", m[1], line)
+			}
+		}
+	}
 }

@@ -190,10 +190,36 @@ func (a Action) Step() string {
 		return SetSPN(a.Type, a.SPN, a.Account).String()
 	case MoveSitePort:
 		return RenderParts(Say(fmt.Sprintf("Move the site that runs as %s on %s to port %d (IIS: ", a.Account, a.Host, a.Port),
-			PS("New-WebBinding", "-Name", "<site>", "-Protocol", "http", "-Port", fmt.Sprint(a.Port)),
-			", then remove its port 80 binding)."))
+			siteMoveBinding(a.Port), ", then remove its port 80 binding)."))
 	}
 	return a.Note
+}
+
+// Commands returns the commands of the action alone, without its prose,
+// one line each: what a "copy commands" button may put on the clipboard.
+func (a Action) Commands() []string {
+	var out []string
+	if len(a.Say) > 0 {
+		for _, p := range a.Say {
+			if p.Run != nil {
+				out = append(out, p.Run.String())
+			}
+		}
+		return out
+	}
+	switch a.Type {
+	case RemoveSPN, AddSPN:
+		out = append(out, SetSPN(a.Type, a.SPN, a.Account).String())
+	case MoveSitePort:
+		out = append(out, siteMoveBinding(a.Port).String())
+	}
+	return out
+}
+
+// siteMoveBinding is the command of a move-site-port step: bind the site to
+// the new port (its port 80 binding is then removed by hand).
+func siteMoveBinding(port int) *Command {
+	return PS("New-WebBinding", "-Name", "<site>", "-Protocol", "http", "-Port", fmt.Sprint(port))
 }
 
 // RenderParts joins prose and rendered commands.
@@ -226,6 +252,16 @@ func (o Option) Steps() []string {
 		if s := a.Step(); s != "" {
 			out = append(out, s)
 		}
+	}
+	return out
+}
+
+// Commands returns the commands of the option's actions alone, in order,
+// without prose (Action.Commands).
+func (o Option) Commands() []string {
+	var out []string
+	for _, a := range o.Actions {
+		out = append(out, a.Commands()...)
 	}
 	return out
 }
