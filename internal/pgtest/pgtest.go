@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package pgtest starts a private PostgreSQL cluster for tests: initdb
 // into a fresh temporary directory, the server listening on a unix socket
 // in that directory and on 127.0.0.1 at a free port, stopped by its pid.
