@@ -36,6 +36,18 @@ func TestRemediationCreatesNoNewFinding(t *testing.T) {
 		}
 		fixtures[name] = s
 	}
+	// The RC4-only account without AES keys: allowing only AES must come
+	// with the password reset, or the fix leaves it with no ticket.
+	noKeys, err := audit.Load("../testdata/snapshots/lab-rc4.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range noKeys.Accounts {
+		if strings.EqualFold(noKeys.Accounts[i].SAMAccountName, "svc-rc4") {
+			noKeys.Accounts[i].Keys = &audit.AccountKeys{Outcome: audit.KeysListed, Etypes: []int32{audit.EtypeRC4}}
+		}
+	}
+	fixtures["lab-rc4.json, svc-rc4 without AES keys"] = noKeys
 	gen, _ := synth.Generate(synth.Config{Accounts: 2_000, SPNs: 6_000})
 	fixtures["generated 2000 accounts"] = gen
 	names := make([]string, 0, len(fixtures))
@@ -48,11 +60,15 @@ func TestRemediationCreatesNoNewFinding(t *testing.T) {
 			s := fixtures[name]
 			before := Run(s, All(), Options{})
 			// had: check ID + subject → the objects it was about. A finding
-			// is new when its check ID + subject is, or when it is now about
-			// an object it was not (the same problem moved to another account).
+			// is new when its check ID + subject is, when it is now about an
+			// object it was not (the same problem moved to another account), or
+			// when it is now more severe (a fix that turns an exposure into an
+			// outage).
 			had := map[string]map[string]bool{}
+			rank := map[string]int{} // and how severe it was: a fix must not make a problem worse
 			for _, f := range before {
 				k := f.CheckID + "\x00" + f.Subject
+				rank[k] = max(rank[k], f.Severity.Rank())
 				if had[k] == nil {
 					had[k] = map[string]bool{}
 				}
@@ -62,7 +78,7 @@ func TestRemediationCreatesNoNewFinding(t *testing.T) {
 			}
 			isNew := func(g Finding) bool {
 				objs, ok := had[g.CheckID+"\x00"+g.Subject]
-				if !ok {
+				if !ok || g.Status == Fail && g.Severity.Rank() > rank[g.CheckID+"\x00"+g.Subject] {
 					return true
 				}
 				for _, a := range g.Affected {
@@ -169,6 +185,17 @@ func applyOption(t *testing.T, s *audit.Snapshot, o Option) (*audit.Snapshot, bo
 			}
 			u := uint32(v)
 			a.SupportedEncryptionTypes = &u
+			changed = true
+		case ActionResetPassword:
+			// A reset makes the DC derive AES keys from the new password.
+			a, ok := find(act)
+			if !ok {
+				t.Errorf("option %q: reset-password names no account of the snapshot (%q %q)", o.Name, act.AccountDN, act.Account)
+				continue
+			}
+			pwd := s.Collection.FinishedAt
+			a.PwdLastSet = &pwd
+			a.Keys = &audit.AccountKeys{Outcome: audit.KeysListed, Etypes: []int32{audit.EtypeAES256}}
 			changed = true
 		case ActionManual:
 			if act.SPN == "" || !strings.HasSuffix(act.Account, "$") || act.AccountDN != "" {

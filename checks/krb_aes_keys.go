@@ -65,11 +65,11 @@ func runAESKeysMissing(s *audit.Snapshot, opt Options) []Finding {
 		case etypesUnset(a):
 			now = "On a DC patched for CVE-2026-20833 (April 2026 updates) clients get no ticket for these services (KDC_ERR_ETYPE_NOSUPP): " +
 				"Kerberos fails now wherever a patched DC answers; an unpatched DC still issues an RC4 ticket."
-		case etypesAllowAES(a):
+		case etypesAllowAES(a) && *a.SupportedEncryptionTypes&audit.EncRC4 == 0:
 			now = "Its encryption types allow AES, but it has no AES key: no DC can issue a ticket for it (KDC_ERR_ETYPE_NOSUPP), patched or not."
 		default:
 			sev = Medium
-			now = "Its encryption types are explicitly without AES, so DCs still issue RC4 tickets (patched or not); it stops working when RC4 is disabled " +
+			now = "Its encryption types explicitly allow RC4 and it has no AES key, so DCs still issue RC4 tickets (patched or not); it stops working when RC4 is disabled " +
 				"by policy or removed, and its RC4 tickets are easy to crack (KRB-ETYPES-NO-AES)."
 		}
 		if k.source == "heuristic" {

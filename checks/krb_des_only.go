@@ -62,6 +62,11 @@ func runDESOnly(s *audit.Snapshot, opt Options) []Finding {
 			fix.Actions = append(fix.Actions, Action{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "clear USE_DES_KEY_ONLY in userAccountControl",
 				Say: action.Say(action.PS("Set-ADAccountControl", "-Identity", action.D(a.DN), "-Server", action.D(a.Domain), "-UseDESKeyOnly", "$false"))})
 		}
+		if k := accountAESKeys(ix, a); !k.known || !k.has {
+			// AES only without AES keys would leave no ticket at all
+			// (KRB-AES-KEYS): reset the password before allowing AES.
+			fix.Actions = append(fix.Actions, resetPasswordOption(ix, a, false).Actions...)
+		}
 		fix.Actions = append(fix.Actions, Action{Type: ActionSetEncTypes, AccountDN: a.DN, Account: who, Domain: a.Domain, Value: "24", Note: "AES128 + AES256",
 			Say: setEncTypesSay(a, 24)})
 		out = append(out, Finding{

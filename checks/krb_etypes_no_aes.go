@@ -65,11 +65,17 @@ func runEtypesNoAES(s *audit.Snapshot, opt Options) []Finding {
 			Actions: []Action{{Type: ActionSetEncTypes, AccountDN: a.DN, Account: who, Domain: a.Domain, Value: "60",
 				Note: "RC4-HMAC + AES128 + AES256 + AES256-SK (AES session keys)", Say: setEncTypesSay(a, 60)}},
 		}
-		options := []Option{aes, transitional}
 		keyNote := ""
+		var options []Option
 		if keys.known && !keys.has {
 			keyNote = " It has no AES keys yet (" + keys.evidence + "): reset its password too, or allowing only AES leaves it without any ticket."
-			options = append(options, resetPasswordOption(ix, a, false))
+			// Allowing only AES without AES keys would leave the account with
+			// no ticket at all (KRB-AES-KEYS): that option resets first.
+			reset := resetPasswordOption(ix, a, false)
+			aes.Actions = append(append([]Action(nil), reset.Actions...), aes.Actions...)
+			options = []Option{aes, transitional, reset}
+		} else {
+			options = []Option{aes, transitional}
 		}
 		out = append(out, Finding{
 			Title:    fmt.Sprintf("%s allows no AES (msDS-SupportedEncryptionTypes 0x%x): %s", who, et, serviceList(a)),

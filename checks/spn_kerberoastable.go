@@ -173,17 +173,19 @@ func kerberoastFinding(ix *view, a *audit.Account, sev Severity, rc4 bool, reaso
 	harden := Option{
 		Name:    "aes-only",
 		Summary: fmt.Sprintf("Keep %s but allow AES only and give it a long random password.", who),
+		// The reset comes first: it creates the AES keys that allowing only
+		// AES needs (the other order leaves a window with no ticket at all).
 		Actions: []Action{
-			{Type: ActionSetEncTypes, AccountDN: a.DN, Account: who, Domain: a.Domain, Value: "24", Note: "AES128-CTS-HMAC-SHA1-96 + AES256-CTS-HMAC-SHA1-96",
-				Say: action.Say(action.PS("Set-ADUser", "-Identity", ident, "-Server", server, "-KerberosEncryptionType", "AES128,AES256"))},
-			{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "reset the password to a long random value and update the service",
+			{Type: ActionResetPassword, AccountDN: a.DN, Account: who, Domain: a.Domain, Note: "reset the password to a long random value and update the service",
 				Say: action.Say(action.PS("Set-ADAccountPassword", "-Identity", ident, "-Server", server, "-Reset"),
 					" (a random password of 25+ characters; creates the AES keys), then update the service's configured password")},
+			{Type: ActionSetEncTypes, AccountDN: a.DN, Account: who, Domain: a.Domain, Value: "24", Note: "AES128-CTS-HMAC-SHA1-96 + AES256-CTS-HMAC-SHA1-96",
+				Say: action.Say(action.PS("Set-ADUser", "-Identity", ident, "-Server", server, "-KerberosEncryptionType", "AES128,AES256"))},
 		},
 	}
 	if !rc4 {
 		harden.Summary = fmt.Sprintf("Give %s a long random password (it already allows AES only).", who)
-		harden.Actions = harden.Actions[1:]
+		harden.Actions = harden.Actions[:1]
 	}
 	options := []Option{gmsa, harden}
 	if a.AdminCount == 1 {

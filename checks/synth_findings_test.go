@@ -24,8 +24,8 @@ import (
 //	SPNTRUST_FINDINGS_OUT=/tmp/new go test ./checks -run TestRunAllFindingsOnGeneratedEstates   # after
 //	diff -r /tmp/old /tmp/new
 var synthFindingsSHA256 = map[int]string{
-	10_000: "5b7e2a678faae1025b12ee99d13ab8ad5d59f2acda9cce123f330da9e85f0998",
-	30_000: "a6101f9fdb76400b4a9b39458bd9c7a627b124a1bc56ae1852dee6398148b636",
+	10_000: "f256bb121223ff3f796583d4b9aa5c341edd76da4eb0897a92118080ed3f2bda",
+	30_000: "de43a1a3b5893f148e93460a913ab76b14d7f54e5917d4db0459e3d2de05585c",
 }
 
 func TestRunAllFindingsOnGeneratedEstatesAreUnchanged(t *testing.T) {

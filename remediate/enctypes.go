@@ -45,10 +45,23 @@ func strategyOption(f checks.Finding, strategy Strategy) *checks.Option {
 			} else {
 				merged.Summary += " " + o.Summary
 			}
-			merged.Actions = append(merged.Actions, o.Actions...)
+			for _, a := range o.Actions {
+				if !containsAction(merged.Actions, a) { // allow-aes may already start with the reset
+					merged.Actions = append(merged.Actions, a)
+				}
+			}
 		}
 	}
 	return merged
+}
+
+func containsAction(list []checks.Action, a checks.Action) bool {
+	for _, b := range list {
+		if b.Type == a.Type && strings.EqualFold(b.AccountDN, a.AccountDN) && b.Value == a.Value && b.Note == a.Note {
+			return true
+		}
+	}
+	return false
 }
 
 // parseEncTypes reads an action's value: a decimal or 0x-hex bit set.
