@@ -23,8 +23,17 @@ const labMPWeb = "CN=svc-mpweb,CN=Users,DC=lab,DC=test"
 // password from its file), sorted.
 func ldapSPNs(t *testing.T, env *labenv.Env, dc labenv.DC, dn string) []string {
 	t.Helper()
+	got := ldapValues(t, env, dc, dn, "servicePrincipalName")
+	sort.Strings(got)
+	return got
+}
+
+// ldapValues reads one attribute of one entry with ldapsearch over LDAPS,
+// independently of the code under test.
+func ldapValues(t *testing.T, env *labenv.Env, dc labenv.DC, dn, attr string) []string {
+	t.Helper()
 	c := exec.Command("ldapsearch", "-LLL", "-o", "ldif-wrap=no", "-H", "ldaps://"+dc.FQDN, "-x",
-		"-D", env.AdminUser+"@"+dc.Domain, "-y", env.AdminPasswordFile, "-b", dn, "-s", "base", "(objectClass=*)", "servicePrincipalName")
+		"-D", env.AdminUser+"@"+dc.Domain, "-y", env.AdminPasswordFile, "-b", dn, "-s", "base", "(objectClass=*)", attr)
 	c.Env = append(os.Environ(), "LDAPTLS_CACERT="+env.CAFile)
 	out, err := c.CombinedOutput()
 	if err != nil {
@@ -32,11 +41,10 @@ func ldapSPNs(t *testing.T, env *labenv.Env, dc labenv.DC, dn string) []string {
 	}
 	var got []string
 	for _, line := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(line, "servicePrincipalName: "); ok {
+		if v, ok := strings.CutPrefix(line, attr+": "); ok {
 			got = append(got, v)
 		}
 	}
-	sort.Strings(got)
 	return got
 }
 
@@ -44,16 +52,22 @@ func ldapSPNs(t *testing.T, env *labenv.Env, dc labenv.DC, dn string) []string {
 // not depend on the code under test).
 func setLabSPNs(t *testing.T, env *labenv.Env, dc labenv.DC, dn string, spns []string) {
 	t.Helper()
-	ldif := "dn: " + dn + "\nchangetype: modify\nreplace: servicePrincipalName\n"
-	for _, v := range spns {
-		ldif += "servicePrincipalName: " + v + "\n"
+	setLabValues(t, env, dc, dn, "servicePrincipalName", spns)
+}
+
+// setLabValues replaces one attribute of dn with ldapmodify.
+func setLabValues(t *testing.T, env *labenv.Env, dc labenv.DC, dn, attr string, values []string) {
+	t.Helper()
+	ldif := "dn: " + dn + "\nchangetype: modify\nreplace: " + attr + "\n"
+	for _, v := range values {
+		ldif += attr + ": " + v + "\n"
 	}
 	ldif += "-\n"
 	c := exec.Command("ldapmodify", "-H", "ldaps://"+dc.FQDN, "-x", "-D", env.AdminUser+"@"+dc.Domain, "-y", env.AdminPasswordFile)
 	c.Env = append(os.Environ(), "LDAPTLS_CACERT="+env.CAFile)
 	c.Stdin = strings.NewReader(ldif)
 	if out, err := c.CombinedOutput(); err != nil {
-		t.Errorf("restore %s's SPNs to %q: %v\n%s", dn, spns, err, out)
+		t.Errorf("restore %s's %s to %q: %v\n%s", dn, attr, values, err, out)
 	}
 }
 

@@ -6,8 +6,6 @@ package main
 // put back.
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,34 +15,18 @@ import (
 
 const labRC4 = "CN=svc-rc4,CN=Users,DC=lab,DC=test"
 
-// ldapEncTypes reads dn's msDS-SupportedEncryptionTypes with ldapsearch
-// ("" when unset), independently of the code under test.
+// ldapEncTypes reads dn's msDS-SupportedEncryptionTypes ("" when unset).
 func ldapEncTypes(t *testing.T, env *labenv.Env, dc labenv.DC, dn string) string {
 	t.Helper()
-	c := exec.Command("ldapsearch", "-LLL", "-o", "ldif-wrap=no", "-H", "ldaps://"+dc.FQDN, "-x",
-		"-D", env.AdminUser+"@"+dc.Domain, "-y", env.AdminPasswordFile, "-b", dn, "-s", "base", "(objectClass=*)", "msDS-SupportedEncryptionTypes")
-	c.Env = append(os.Environ(), "LDAPTLS_CACERT="+env.CAFile)
-	out, err := c.CombinedOutput()
-	if err != nil {
-		t.Fatalf("ldapsearch %s: %v\n%s", dn, err, out)
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(line, "msDS-SupportedEncryptionTypes: "); ok {
-			return v
-		}
+	if v := ldapValues(t, env, dc, dn, "msDS-SupportedEncryptionTypes"); len(v) > 0 {
+		return v[0]
 	}
 	return ""
 }
 
 func setLabEncTypes(t *testing.T, env *labenv.Env, dc labenv.DC, dn, v string) {
 	t.Helper()
-	ldif := "dn: " + dn + "\nchangetype: modify\nreplace: msDS-SupportedEncryptionTypes\nmsDS-SupportedEncryptionTypes: " + v + "\n-\n"
-	c := exec.Command("ldapmodify", "-H", "ldaps://"+dc.FQDN, "-x", "-D", env.AdminUser+"@"+dc.Domain, "-y", env.AdminPasswordFile)
-	c.Env = append(os.Environ(), "LDAPTLS_CACERT="+env.CAFile)
-	c.Stdin = strings.NewReader(ldif)
-	if out, err := c.CombinedOutput(); err != nil {
-		t.Errorf("restore %s's encryption types to %s: %v\n%s", dn, v, err, out)
-	}
+	setLabValues(t, env, dc, dn, "msDS-SupportedEncryptionTypes", []string{v})
 }
 
 func TestLabFixAllowsAESAndRollsBack(t *testing.T) {
