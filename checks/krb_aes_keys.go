@@ -76,6 +76,9 @@ func runAESKeysMissing(s *audit.Snapshot, opt Options) []Finding {
 			now += " (Judged from the password's age: the key probe was not run for this account.)"
 		}
 		out = append(out, Finding{
+			// Where the encryption types exclude AES, KRB-ETYPES-NO-AES or
+			// KRB-DES-ONLY states the condition (their fix resets too).
+			Cause:    accountNoAESCause(a.DN, (etypesUnset(a) || etypesAllowAES(a)) && a.UserAccountControl&audit.UACUseDESKeyOnly == 0),
 			Severity: sev,
 			Title:    fmt.Sprintf("%s has no AES keys: %s", who, serviceList(a)),
 			Domain:   a.Domain,

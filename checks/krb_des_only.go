@@ -70,6 +70,7 @@ func runDESOnly(s *audit.Snapshot, opt Options) []Finding {
 		fix.Actions = append(fix.Actions, Action{Type: ActionSetEncTypes, AccountDN: a.DN, Account: who, Domain: a.Domain, Value: "24", Note: "AES128 + AES256",
 			Say: setEncTypesSay(a, 24)})
 		out = append(out, Finding{
+			Cause:       accountNoAESCause(a.DN, true),
 			Title:       fmt.Sprintf("%s is restricted to DES: %s", who, serviceList(a)),
 			Domain:      a.Domain,
 			Subject:     accountSubject(a),

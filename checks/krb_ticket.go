@@ -112,6 +112,7 @@ func krbTicketFinding(ix *view, p audit.TicketProbe) Finding {
 	}
 	steps, why := krbErrorAdvice(p)
 	return Finding{
+		Cause:       ticketRefusalCause(ix, p),
 		Severity:    High,
 		Title:       fmt.Sprintf("No service ticket for %s: %s", p.SPN, label),
 		Domain:      probeDomain(ix, p),

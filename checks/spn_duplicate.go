@@ -218,5 +218,6 @@ func duplicateFinding(s *audit.Snapshot, ix *view, g *spnGroup) Finding {
 		Evidence:    ev,
 		Explanation: strings.TrimSpace(why.String()),
 		Remediation: options,
+		Cause:       causeOf(CauseDuplicateSPN, g.key, true),
 	}
 }

@@ -121,7 +121,13 @@ func runKerberoastable(s *audit.Snapshot, opt Options) []Finding {
 		case rc4:
 			sev = High
 		}
-		out = append(out, kerberoastFinding(ix, a, sev, rc4, reasons, ev))
+		f := kerberoastFinding(ix, a, sev, rc4, reasons, ev)
+		if !old && !privileged && (!etypesUnset(a) && !etypesAllowAES(a) || a.UserAccountControl&audit.UACUseDESKeyOnly != 0) {
+			// Its only reason is what KRB-ETYPES-NO-AES or KRB-DES-ONLY
+			// reports; their fix (AES only) ends this one too.
+			f.Cause = accountNoAESCause(a.DN, false)
+		}
+		out = append(out, f)
 	}
 	return out
 }

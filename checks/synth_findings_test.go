@@ -24,8 +24,8 @@ import (
 //	SPNTRUST_FINDINGS_OUT=/tmp/new go test ./checks -run TestRunAllFindingsOnGeneratedEstates   # after
 //	diff -r /tmp/old /tmp/new
 var synthFindingsSHA256 = map[int]string{
-	10_000: "f256bb121223ff3f796583d4b9aa5c341edd76da4eb0897a92118080ed3f2bda",
-	30_000: "de43a1a3b5893f148e93460a913ab76b14d7f54e5917d4db0459e3d2de05585c",
+	10_000: "a64eeed8eab1722fa5ff32a1fbf0181e7ea00ff7f5c17ae094cb4b705838d3dd",
+	30_000: "21510bcae421a6533b1af4ac959d402adcd399bc096ffa7e87162a90a436b5e5",
 }
 
 func TestRunAllFindingsOnGeneratedEstatesAreUnchanged(t *testing.T) {

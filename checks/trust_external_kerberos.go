@@ -184,6 +184,7 @@ func externalKerberosFinding(ix *view, p *externalPair) Finding {
 		Affected:    affected,
 		Evidence:    ev,
 		Explanation: why,
+		Cause:       externalTrustCause(a, b, true),
 		Remediation: []Option{{
 			Name:    "forest-trust",
 			Summary: fmt.Sprintf("Replace the external trust with a forest trust between the forest roots %s and %s.", orPlaceholder(rootA, a), orPlaceholder(rootB, b)),

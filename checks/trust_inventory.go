@@ -56,7 +56,12 @@ func runTrustInventory(s *audit.Snapshot, _ Options) []Finding {
 			ev = append(ev, Evidence{Key: "partner NetBIOS name", Value: t.FlatName})
 		}
 		ev = append(ev, Evidence{Key: "msDS-SupportedEncryptionTypes", Value: encTypesText(t.SupportedEncryptionTypes)})
+		var cause *Cause
+		if kind == TrustExternal && t.Direction != 0 {
+			cause = externalTrustCause(d.DNSName, t.Partner, false) // TRUST-EXTERNAL-KERBEROS tells it
+		}
 		out = append(out, Finding{
+			Cause:    cause,
 			Severity: Info,
 			Title:    fmt.Sprintf("%s trust %s -> %s (%s, %s)", kind, d.DNSName, t.Partner, audit.TrustDirectionName(t.Direction), transitive),
 			Domain:   d.DNSName,

@@ -57,6 +57,18 @@ type htmlFinding struct {
 	Accept    *Acceptance
 	CheckText string // the check's full explanation
 	Fixes     []htmlFix
+	// Root is the finding this one is linked to (same root cause): the
+	// article refers to it instead of repeating why and how to fix; Linked
+	// are the findings linked to this one.
+	Root   *htmlRef
+	Linked []htmlRef
+}
+
+// htmlRef links to another finding of the page.
+type htmlRef struct {
+	Anchor      string
+	Ref         string // check ID and subject
+	Fingerprint string
 }
 
 type htmlFix struct {
@@ -110,6 +122,19 @@ func newHTMLView(r *Report) htmlView {
 			})
 		}
 		v.Findings = append(v.Findings, hf)
+	}
+	anchors := map[string]string{}
+	for _, hf := range v.Findings {
+		anchors[hf.F.Fingerprint] = hf.Anchor
+	}
+	for i := range v.Findings {
+		hf := &v.Findings[i]
+		if root, ok := r.RootOf(hf.F); ok {
+			hf.Root = &htmlRef{Anchor: anchors[root.Fingerprint], Ref: causeRef(root), Fingerprint: root.Fingerprint}
+		}
+		for _, g := range r.ConsequencesOf(hf.F) {
+			hf.Linked = append(hf.Linked, htmlRef{Anchor: anchors[g.Fingerprint], Ref: causeRef(g), Fingerprint: g.Fingerprint})
+		}
 	}
 	v.CheckIDs = sortedKeys(checkSet)
 	v.DomainOpts = sortedKeys(domainSet)

@@ -77,7 +77,7 @@ func (Markdown) Write(out io.Writer, r *Report) error {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", severityLabel(f), mdEscape(f.CheckID), mdEscape(orDash(f.Domain)), mdEscape(f.Subject), orDash(r.BaselineState(f)))
 	}
 	for _, f := range r.Findings {
-		fmt.Fprintf(w, "\n### %s %s: %s\n\n", strings.ToUpper(severityLabel(f)), mdEscape(f.CheckID), mdEscape(f.Title))
+		fmt.Fprintf(w, "\n<a id=\"%s\"></a>\n\n### %s %s: %s\n\n", mdAnchor(f), strings.ToUpper(severityLabel(f)), mdEscape(f.CheckID), mdEscape(f.Title))
 		if f.Domain != "" {
 			fmt.Fprintf(w, "- Domain: %s\n", mdEscape(f.Domain))
 		}
@@ -98,6 +98,14 @@ func (Markdown) Write(out io.Writer, r *Report) error {
 			for _, e := range f.Evidence {
 				fmt.Fprintf(w, "| %s | %s |\n", mdEscape(e.Key), mdEscape(e.Value))
 			}
+		}
+		if root, ok := r.RootOf(f); ok {
+			// Told once: the root says why and how to fix.
+			fmt.Fprintf(w, "\n**Cause:** same cause as [%s](#%s) (fingerprint `%s`): see it for why and how to fix.\n", mdEscape(causeRef(root)), mdAnchor(root), root.Fingerprint)
+			continue
+		}
+		if linked := r.ConsequencesOf(f); len(linked) > 0 {
+			fmt.Fprintf(w, "- Also reported (same cause, told here once): %s\n", mdEscape(alsoReported(linked)))
 		}
 		fmt.Fprintf(w, "\n%s\n", mdEscape(f.Explanation))
 		for _, o := range f.Remediation {
@@ -201,4 +209,14 @@ func longestRun(s string, c rune) int {
 		}
 	}
 	return best
+}
+
+// mdAnchor is the link target of a finding: its fingerprint, which is hex.
+func mdAnchor(f checks.Finding) string {
+	return "finding-" + strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' {
+			return r
+		}
+		return -1
+	}, strings.ToLower(f.Fingerprint))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -356,6 +357,51 @@ func TestReportsOpenWithTheOutages(t *testing.T) {
 		// Markdown ones list the checks in their filters and tables).
 		if j := strings.Index(out, "SPN-KERBEROASTABLE"); format == "text" && j >= 0 && j < i {
 			t.Errorf("%s report names a finding before the outages", format)
+		}
+	}
+}
+
+// The lab's external trust is told once (issue 17): TRUST-EXTERNAL-KERBEROS
+// in full, naming the three findings linked to it; KRB-CROSS-REALM-PATH and
+// the two TRUST-INVENTORY sides refer to it instead of repeating why and
+// how to fix, and the outages list it once.
+func TestLinkedFindingsAreToldOnce(t *testing.T) {
+	r := labRC4Report(t)
+	linked := 0
+	for _, f := range r.Findings {
+		if f.CausedBy == "5c3de756b8f6727c" {
+			linked++
+		}
+	}
+	if linked != 3 {
+		t.Fatalf("%d findings linked to the external trust, want 3", linked)
+	}
+	for _, o := range r.Outages() {
+		if o.CheckID == "KRB-CROSS-REALM-PATH" {
+			t.Errorf("outages repeat the external trust as %s", o.CheckID)
+		}
+		if o.CheckID == "TRUST-EXTERNAL-KERBEROS" && !reflect.DeepEqual(o.Also, []string{"KRB-CROSS-REALM-PATH"}) {
+			t.Errorf("the trust's outage names %v as also reported, want KRB-CROSS-REALM-PATH", o.Also)
+		}
+	}
+	for _, format := range []string{"text", "markdown", "html"} {
+		w, _ := ForFormat(format)
+		var b bytes.Buffer
+		if err := w.Write(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		// The cross-realm finding's own story and fix are not told.
+		for _, own := range []string{"Clients of LAB.TEST asked their KDC", "ksetup /addhosttorealmmap dc3.extern.test"} {
+			if strings.Contains(out, own) {
+				t.Errorf("%s tells the linked finding's story (%q)", format, own)
+			}
+		}
+		if n := strings.Count(strings.ToLower(out), "same cause as"); n < 4 { // the trust's three and svc-rc4's Kerberoasting
+			t.Errorf("%s: %d references to a root cause, want at least 4", format, n)
+		}
+		if !strings.Contains(out, "The external trust already joins the two forest roots") {
+			t.Errorf("%s lacks the root's fix", format)
 		}
 	}
 }

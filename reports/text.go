@@ -89,7 +89,16 @@ func writeTextFinding(w io.Writer, r *Report, f checks.Finding) {
 		a := r.Baseline.Entries[f.Fingerprint]
 		fmt.Fprintf(w, "    Baseline: %s (owner %s, until %s): %s\n", st, a.Owner, orDash(a.Expires), a.Reason)
 	}
-	writeTextBody(w, f)
+	if root, ok := r.RootOf(f); ok {
+		// Told once: the root says why and how to fix.
+		fmt.Fprintf(w, "    Cause: %s\n", wrap(seeRoot(root), len("    Cause: "), 6, 96))
+		writeTextFacts(w, f)
+	} else {
+		writeTextBody(w, f)
+		if linked := r.ConsequencesOf(f); len(linked) > 0 {
+			fmt.Fprintf(w, "    Also reported (same cause, told here once): %s\n", wrap(alsoReported(linked), len("    Also reported (same cause, told here once): "), 6, 96))
+		}
+	}
 	fmt.Fprintf(w, "    Fingerprint: %s\n", f.Fingerprint)
 }
 
@@ -132,6 +141,12 @@ func sameCause(r *Report, fs []checks.Finding) [][]checks.Finding {
 
 // writeTextBody writes what a finding says beyond its title.
 func writeTextBody(w io.Writer, f checks.Finding) {
+	writeTextFacts(w, f)
+	writeTextStory(w, f)
+}
+
+// writeTextFacts writes a finding's domain, objects and evidence.
+func writeTextFacts(w io.Writer, f checks.Finding) {
 	if f.Domain != "" {
 		fmt.Fprintf(w, "    Domain:   %s\n", f.Domain)
 	}
@@ -152,6 +167,10 @@ func writeTextBody(w io.Writer, f checks.Finding) {
 			fmt.Fprintf(w, "      %s: %s\n", e.Key, e.Value)
 		}
 	}
+}
+
+// writeTextStory writes why a finding matters and how to fix it.
+func writeTextStory(w io.Writer, f checks.Finding) {
 	fmt.Fprintf(w, "    Why: %s\n", wrap(f.Explanation, len("    Why: "), 6, 96))
 	for _, o := range f.Remediation {
 		prefix := fmt.Sprintf("    Fix (%s): ", o.Name)
