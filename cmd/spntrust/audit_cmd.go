@@ -65,6 +65,7 @@ func (o *reportOptions) parse(env cmdEnv) (*reportStage, error) {
 		st.processors = append(st.processors, pipeline.BaselineMarks{Path: o.baselinePath, Baseline: file, Log: env.Stderr})
 	}
 	o.historyPath, o.historyFrom = historyLocation(o.historyFlag, env.Getenv, "")
+	warnHistoryPassword(env.Stderr, o.historyPath, o.historyFrom)
 	if o.historyPath != "" {
 		st.recorders = append(st.recorders, pipeline.HistoryFile{Path: o.historyPath, Log: env.Stderr})
 	}

@@ -39,7 +39,9 @@ comparable. Without --from/--to, compares the last run with the one before.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.cmdEnv = f.env()
 			opts.fromSet, opts.toSet = cmd.Flags().Changed("from"), cmd.Flags().Changed("to")
-			opts.history, _ = historyLocation(cmd.Flags().Lookup("history"), opts.Getenv, defaultHistory)
+			var from string
+			opts.history, from = historyLocation(cmd.Flags().Lookup("history"), opts.Getenv, defaultHistory)
+			warnHistoryPassword(opts.Stderr, opts.history, from)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

@@ -44,7 +44,9 @@ other files are still imported, and the exit code is 2.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.cmdEnv = f.env()
 			opts.files = args
-			opts.history, _ = historyLocation(cmd.Flags().Lookup("history"), opts.Getenv, defaultHistory)
+			var from string
+			opts.history, from = historyLocation(cmd.Flags().Lookup("history"), opts.Getenv, defaultHistory)
+			warnHistoryPassword(opts.Stderr, opts.history, from)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

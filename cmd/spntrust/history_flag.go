@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"io"
+	"net/url"
+
 	"github.com/spf13/pflag"
 
 	"github.com/spntrust/spntrust/history"
@@ -38,4 +42,22 @@ func historyPathCheck(location, from string) pathCheck {
 		return pathCheck{}
 	}
 	return pathCheck{flag: from, path: location}
+}
+
+// warnHistoryPassword warns, loudly, when a postgres:// URL given with
+// --history carries a password: the command line is readable by every user
+// of the machine (ps, /proc/PID/cmdline) and stays in shell history. The
+// run goes on (a test database may be fine); the password is never printed.
+func warnHistoryPassword(w io.Writer, location, from string) {
+	if from != "--history" || !history.IsPostgres(location) {
+		return
+	}
+	u, err := url.Parse(location)
+	if err != nil {
+		return
+	}
+	if _, ok := u.User.Password(); ok || u.Query().Has("password") {
+		fmt.Fprintf(w, "spntrust: WARNING: the --history URL carries a password: every user of this machine can read it in the process list, and it stays in your shell history. "+
+			"Put it in a passfile (passfile=FILE in the URL, or $PGPASSFILE), or give the URL in $%s.\n", historyEnv)
+	}
 }

@@ -4,13 +4,20 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
+	neturl "net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/spntrust/spntrust/history"
+	"github.com/spntrust/spntrust/internal/pgtest"
 )
 
 // runEnv executes the command line with the clock set to now and the
@@ -103,20 +110,87 @@ func TestAPostgresHistoryThatCannotBeReachedIsNamedWithItsPasswordMasked(t *test
 		name string
 		env  map[string]string
 		args []string
+		warn bool // a password on the command line is warned about
 	}{
-		{"audit, $SPNTRUST_HISTORY", map[string]string{historyEnv: url}, []string{"audit", "--from", seed}},
-		{"audit --history", nil, []string{"audit", "--from", seed, "--history", url}},
-		{"diff, $SPNTRUST_HISTORY", map[string]string{historyEnv: url}, []string{"diff"}},
-		{"diff --history", nil, []string{"diff", "--history", url}},
+		{"audit, $SPNTRUST_HISTORY", map[string]string{historyEnv: url}, []string{"audit", "--from", seed}, false},
+		{"audit --history", nil, []string{"audit", "--from", seed, "--history", url}, true},
+		{"diff, $SPNTRUST_HISTORY", map[string]string{historyEnv: url}, []string{"diff"}, false},
+		{"diff --history", nil, []string{"diff", "--history", url}, true},
+		{"history import, $SPNTRUST_HISTORY", map[string]string{historyEnv: url}, []string{"history", "import", seed}, false},
+		{"history import --history", nil, []string{"history", "import", "--history", url, seed}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runEnv(t, nov, tc.env, tc.args...)
 			if strings.Contains(stdout+stderr, secret) {
 				t.Fatalf("the password was printed:\n%s%s", stdout, stderr)
 			}
+			if warned := strings.Contains(stderr, "WARNING: the --history URL carries a password"); warned != tc.warn {
+				t.Errorf("warned about the password on the command line: %v, want %v:\n%s", warned, tc.warn, stderr)
+			}
 			if code != ExitUsage || !strings.Contains(stderr, masked) || strings.Contains(stderr, "does not exist") {
 				t.Errorf("exit %d, want %d and an error naming %s (not a path check):\n%s", code, ExitUsage, masked, stderr)
 			}
 		})
+	}
+}
+
+// The way the README and the packaging examples give PostgreSQL its
+// password: a passfile named in the URL, nothing secret on the command line.
+func TestAPostgresPassfileKeepsThePasswordOffTheCommandLine(t *testing.T) {
+	loc := pgtest.Shared(t).NewDatabase(t)
+	u, err := neturl.Parse(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, _ := u.User.Password()
+	u.User = neturl.User(u.User.Username())
+	passfile := filepath.Join(t.TempDir(), "pgpass")
+	if err := os.WriteFile(passfile, []byte(fmt.Sprintf("%s:%s:%s:%s:%s\n", u.Hostname(), u.Port(), strings.TrimPrefix(u.Path, "/"), u.User.Username(), pw)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("passfile", passfile)
+	u.RawQuery = q.Encode()
+	code, _, stderr := runEnv(t, nov, nil, "audit", "--from", seed, "--history", u.String())
+	if code != ExitOK || !strings.Contains(stderr, "run 1 recorded in ") || strings.Contains(stderr, "WARNING") || strings.Contains(stderr, pw) {
+		t.Errorf("audit --history URL with passfile: exit %d:\n%s", code, stderr)
+	}
+}
+
+// Every command that binds to a directory takes its credentials from a
+// keytab or a file (or $SPNTRUST_PASSWORD, a prompt, a credential cache);
+// no command has a flag that takes a secret's value.
+func TestNoCommandTakesASecretOnTheCommandLine(t *testing.T) {
+	root := (&App{Stdout: io.Discard, Stderr: io.Discard}).rootCommand()
+	binders := 0
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		fl := c.Flags()
+		if fl.Lookup("user") != nil {
+			binders++
+			for _, want := range []string{"password-file", "keytab"} {
+				if fl.Lookup(want) == nil {
+					t.Errorf("%s binds (--user) but has no --%s", c.CommandPath(), want)
+				}
+			}
+		}
+		fl.VisitAll(func(f *pflag.Flag) {
+			if !strings.HasPrefix(f.Value.Type(), "string") { // --password-age-days is a number of days
+				return
+			}
+			name := strings.ToLower(f.Name)
+			for _, s := range []string{"password", "secret", "token", "passphrase", "credential"} {
+				if strings.Contains(name, s) && !strings.HasSuffix(name, "-file") {
+					t.Errorf("%s --%s takes a secret on the command line", c.CommandPath(), f.Name)
+				}
+			}
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	if binders < 4 { // audit, probe, remediate, fix
+		t.Errorf("%d commands bind; audit, probe, remediate and fix do", binders)
 	}
 }
