@@ -71,6 +71,7 @@ func runDESOnly(s *audit.Snapshot, opt Options) []Finding {
 			Say: setEncTypesSay(a, 24)})
 		out = append(out, Finding{
 			Cause:       accountNoAESCause(a.DN, true),
+			Impact:      fmt.Sprintf("clients of %s get no ticket for %s: no current DC issues DES tickets", servicesText(a.SPNs), who),
 			Title:       fmt.Sprintf("%s is restricted to DES: %s", who, serviceList(a)),
 			Domain:      a.Domain,
 			Subject:     accountSubject(a),

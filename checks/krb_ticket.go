@@ -115,6 +115,7 @@ func krbTicketFinding(ix *view, p audit.TicketProbe) Finding {
 		Cause:       ticketRefusalCause(ix, p),
 		Severity:    High,
 		Title:       fmt.Sprintf("No service ticket for %s: %s", p.SPN, label),
+		Impact:      fmt.Sprintf("clients of %s (realm %s) get no ticket: the KDC answers %s", servicesText([]string{p.SPN}), strings.ToUpper(p.ClientRealm), label),
 		Domain:      probeDomain(ix, p),
 		Subject:     strings.ToLower(p.SPN),
 		Affected:    []Object{{Kind: "spn", Name: p.SPN, Domain: probeDomain(ix, p)}},

@@ -24,8 +24,8 @@ import (
 //	SPNTRUST_FINDINGS_OUT=/tmp/new go test ./checks -run TestRunAllFindingsOnGeneratedEstates   # after
 //	diff -r /tmp/old /tmp/new
 var synthFindingsSHA256 = map[int]string{
-	10_000: "a64eeed8eab1722fa5ff32a1fbf0181e7ea00ff7f5c17ae094cb4b705838d3dd",
-	30_000: "21510bcae421a6533b1af4ac959d402adcd399bc096ffa7e87162a90a436b5e5",
+	10_000: "a0a02d8d59d6b9b368e2d3d4284425ce51d3fd8f7edaef922080c1a1d237acfa",
+	30_000: "48e9c24623762161dacaf146d7ae0cee27d2b7adf9e573d6ee0d3adb59ea8362",
 }
 
 func TestRunAllFindingsOnGeneratedEstatesAreUnchanged(t *testing.T) {

@@ -16,6 +16,9 @@ type Outage struct {
 	Severity    checks.Severity
 	Service     string // the finding's subject: the SPN, host, domain or trust affected
 	Title       string
+	// Impact is the finding's sentence naming the service that fails and
+	// for whom; the line prints it instead of the subject and title.
+	Impact string
 	// Also names the findings linked to this one (same root cause) that
 	// the list does not repeat; Cause names the root of a linked finding
 	// listed because its root is no outage.
@@ -37,7 +40,7 @@ func (r *Report) Outages() []Outage {
 		if !listed(f) {
 			continue
 		}
-		o := Outage{CheckID: f.CheckID, Fingerprint: f.Fingerprint, Severity: f.Severity, Service: f.Subject, Title: f.Title}
+		o := Outage{CheckID: f.CheckID, Fingerprint: f.Fingerprint, Severity: f.Severity, Service: f.Subject, Title: f.Title, Impact: f.Impact}
 		if root, ok := r.RootOf(f); ok {
 			if listed(root) {
 				continue
@@ -63,6 +66,10 @@ func writeOutages(w io.Writer, r *Report, heading func(string) string, bullet st
 	}
 	fmt.Fprint(w, heading(fmt.Sprintf("Outages: Kerberos fails now (%d)", len(list))))
 	for _, o := range list {
+		if o.Impact != "" {
+			fmt.Fprintf(w, "%s%s [%s] %s%s\n", bullet, strings.ToUpper(string(o.Severity)), o.CheckID, esc(o.Impact), esc(o.LinkNote()))
+			continue
+		}
 		fmt.Fprintf(w, "%s%s [%s] %s: %s%s\n", bullet, strings.ToUpper(string(o.Severity)), o.CheckID, esc(o.Service), esc(o.Title), esc(o.LinkNote()))
 	}
 }

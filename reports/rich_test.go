@@ -335,9 +335,10 @@ func TestReportsOpenWithTheOutages(t *testing.T) {
 		t.Fatalf("outages %+v, want the seed's SPN-USER-HOST-ALIAS alone", got)
 	}
 	for format, want := range map[string]string{
-		"text":     "OUTAGES: Kerberos fails now (1)\n  - HIGH [SPN-USER-HOST-ALIAS] http/mp01,http/mp01.corp.example: ",
-		"markdown": "## Outages: Kerberos fails now (1)\n\n- HIGH [SPN-USER-HOST-ALIAS] http/mp01,http/mp01.corp.example: ",
-		"html":     `<h2 id="outages">Outages: Kerberos fails now (1)</h2>`,
+		// The service named in prose (the finding's Impact), not its subject.
+		"text":     "OUTAGES: Kerberos fails now (1)\n  - HIGH [SPN-USER-HOST-ALIAS] clients of http://mp01 and http://mp01.corp.example get tickets for CORP\\svc-appweb; a service there running as the computer MP01$",
+		"markdown": "## Outages: Kerberos fails now (1)\n\n- HIGH [SPN-USER-HOST-ALIAS] clients of http://mp01 and http://mp01.corp.example get tickets for CORP\\\\svc-appweb; a service there running as the computer MP01$",
+		"html":     "<h2 id=\"outages\">Outages: Kerberos fails now (1)</h2>\n<ul class=\"outages\"><li><span class=\"badge sev-high\">high</span> SPN-USER-HOST-ALIAS clients of http://mp01 and http://mp01.corp.example get tickets for CORP\\svc-appweb;",
 	} {
 		w, err := ForFormat(format)
 		if err != nil {
