@@ -70,6 +70,7 @@ func (Markdown) Write(out io.Writer, r *Report) error {
 	writeRC4Text(w, r.RC4Removal, func(h string) string { return "\n## " + mdEscape(h) + "\n\n" }, "- ", mdEscape)
 	if len(r.Findings) == 0 {
 		fmt.Fprintf(w, "\nNo findings.\n")
+		writeChecksMarkdown(w, r)
 		return bw.Flush()
 	}
 	fmt.Fprintf(w, "\n## Findings\n\n| severity | check | domain | subject | baseline |\n|---|---|---|---|---|\n")
@@ -115,6 +116,7 @@ func (Markdown) Write(out io.Writer, r *Report) error {
 			fmt.Fprintf(w, "%s\n%s\n%s\n", fence, body, fence)
 		}
 	}
+	writeChecksMarkdown(w, r)
 	return bw.Flush()
 }
 

@@ -406,3 +406,100 @@ func TestLinkedFindingsAreToldOnce(t *testing.T) {
 		}
 	}
 }
+
+// A report shows what was checked (issue 17): every check run is listed as
+// passed, failed, info only or not evaluated, in JSON and in the text,
+// Markdown and HTML reports; "not evaluated" (KRB-TICKET without probes, a
+// check blind on an unread domain) is never "passed"; and JUnit agrees:
+// a passed check is a testcase without failure or skip.
+func TestReportsListEveryCheckWithItsStatus(t *testing.T) {
+	r := labRC4Report(t)
+	if len(r.Checks) != len(r.Scope.ChecksRun) {
+		t.Fatalf("%d check results for %d checks run", len(r.Checks), len(r.Scope.ChecksRun))
+	}
+	status := map[string]CheckStatus{}
+	for _, c := range r.Checks {
+		status[c.ID] = c.Status
+	}
+	for id, want := range map[string]CheckStatus{
+		"SPN-USER-HOST-ALIAS": CheckFailed, "TRUST-INVENTORY": CheckInfo, "TIME-SKEW": CheckPassed, "LEVEL-FOREST": CheckPassed,
+	} {
+		if status[id] != want {
+			t.Errorf("%s: %s, want %s", id, status[id], want)
+		}
+	}
+	snap, err := audit.Load("../testdata/snapshots/seed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.TicketProbes = nil // no ticket probes: KRB-TICKET could not run
+	seed := New("test", fixedNow, snap, checks.All(), checks.Run(snap, checks.All(), checks.DefaultOptions()))
+	for _, c := range seed.Checks {
+		if c.ID == "KRB-TICKET" && c.Status != CheckNotEvaluated {
+			t.Errorf("seed KRB-TICKET %s, want not-evaluated", c.Status)
+		}
+	}
+	un := unreadDomainReport(t)
+	for _, c := range un.Checks {
+		if c.Status == CheckPassed && c.NotEvaluated > 0 {
+			t.Errorf("%s passed with %d not-evaluated findings", c.ID, c.NotEvaluated)
+		}
+	}
+	var js bytes.Buffer
+	if err := (JSON{}).Write(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"id": "TIME-SKEW",`) || !strings.Contains(js.String(), `"status": "passed"`) {
+		t.Error("JSON report lacks the checks run with their status")
+	}
+	for format, want := range map[string]string{
+		"text":     "  PASS          TIME-SKEW                Clock skew beyond the Kerberos tolerance\n",
+		"markdown": "| PASS | TIME-SKEW | Clock skew beyond the Kerberos tolerance | - |\n",
+		"html":     `<tr class="check-passed"><td>PASS</td><td>TIME-SKEW</td>`,
+	} {
+		w, _ := ForFormat(format)
+		var b bytes.Buffer
+		if err := w.Write(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s report lacks %q", format, want)
+		}
+	}
+	var ju bytes.Buffer
+	if err := (JUnit{}).Write(&ju, seed); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitTestsuites
+	if err := xml.Unmarshal(ju.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range doc.Suites[0].Cases {
+		id, _, _ := strings.Cut(tc.Name, ": ")
+		switch st := statusOf(seed, id); st {
+		case CheckPassed, CheckInfo:
+			if len(tc.Failures) > 0 || tc.Skipped != nil {
+				t.Errorf("JUnit: %s %s but its testcase fails or is skipped", id, st)
+			}
+		case CheckNotEvaluated:
+			if tc.Skipped == nil {
+				t.Errorf("JUnit: %s not evaluated but not skipped", id)
+			}
+		case CheckFailed:
+			if len(tc.Failures) == 0 {
+				t.Errorf("JUnit: %s failed but its testcase passes", id)
+			}
+		default:
+			t.Errorf("JUnit testcase %s is no check of the report", id)
+		}
+	}
+}
+
+func statusOf(r *Report, id string) CheckStatus {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c.Status
+		}
+	}
+	return ""
+}

@@ -80,6 +80,7 @@ func (Text) Write(out io.Writer, r *Report) error {
 	if r.Summary.Total == 0 && r.Summary.NotEvaluated == 0 {
 		fmt.Fprintf(w, "\nNo findings.\n")
 	}
+	writeChecksText(w, r)
 	return bw.Flush()
 }
 
