@@ -128,6 +128,7 @@ carry Kerberos, clock skew — explains each finding and generates the remediati
 		newCmdProbe(a, nil),
 		newCmdBaseline(a, nil),
 		newCmdDiff(a, nil),
+		newCmdServe(a, nil),
 		newCmdRemediate(a, nil),
 		newCmdFix(a, nil),
 		newCmdExplain(a, nil),
