@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -47,6 +46,9 @@ The history is opened read-only; the dashboard never touches the directory.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.cmdEnv = f.env()
+			var from string
+			opts.history, from = historyLocation(cmd.Flags().Lookup("history"), opts.Getenv, defaultHistory)
+			warnHistoryPassword(opts.Stderr, opts.history, from)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -54,7 +56,7 @@ The history is opened read-only; the dashboard never touches the directory.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.history, "history", defaultHistory, "history to show: an SQLite file or a postgres:// URL")
+	fl.StringVar(&opts.history, "history", defaultHistory, "the history to show (opened read-only)"+historyHelp+", else")
 	fl.StringVar(&opts.listen, "listen", serve.DefaultListen, "address to listen on (IP:PORT); beyond loopback needs TLS and --token-file or --client-ca")
 	fl.StringVar(&opts.tlsCert, "tls-cert", "", "TLS certificate (PEM), with --tls-key")
 	fl.StringVar(&opts.tlsKey, "tls-key", "", "TLS private key (PEM), with --tls-cert")
@@ -67,7 +69,7 @@ The history is opened read-only; the dashboard never touches the directory.`,
 // listening configuration and checks it before anything is opened.
 func serveConfig(opts *serveOptions) (serve.Config, error) {
 	cfg := serve.Config{Listen: opts.listen, CertFile: opts.tlsCert, KeyFile: opts.tlsKey, ClientCAFile: opts.clientCA}
-	env := os.Getenv(serve.TokenEnv)
+	env := opts.Getenv(serve.TokenEnv)
 	switch {
 	case opts.tokenFile != "" && env != "":
 		return cfg, fmt.Errorf("both --token-file and $%s are set: give the token one way", serve.TokenEnv)
