@@ -503,3 +503,69 @@ func statusOf(r *Report, id string) CheckStatus {
 	}
 	return ""
 }
+
+// Many findings of one check are one block (issue 17): the lab's four
+// Kerberoastable service users are told under one title, with the check's
+// why and fix pattern once and a row (subject, evidence, fix, fingerprint)
+// per account; JSON, CSV and SARIF keep one record per finding.
+func TestManyFindingsOfOneCheckAreOneBlock(t *testing.T) {
+	r := labRC4Report(t)
+	var fps []string
+	for _, f := range r.Findings {
+		if f.CheckID == "SPN-KERBEROASTABLE" {
+			fps = append(fps, f.Fingerprint)
+		}
+	}
+	if len(fps) != 4 {
+		t.Fatalf("%d Kerberoastable findings in the lab, want 4", len(fps))
+	}
+	why := "The ticket is encrypted with the service account's key" // from the check's "Why it breaks Kerberos"
+	for format, title := range map[string]string{
+		"text":     "[SPN-KERBEROASTABLE] Service user can be Kerberoasted (RC4, old password or privileged): 4 findings",
+		"markdown": "### HIGH SPN-KERBEROASTABLE: Service user can be Kerberoasted (RC4, old password or privileged) (4 findings)",
+		"html":     "SPN-KERBEROASTABLE: Service user can be Kerberoasted (RC4, old password or privileged) (4 findings)</h3>",
+	} {
+		w, _ := ForFormat(format)
+		var b bytes.Buffer
+		if err := w.Write(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if format == "html" {
+			out = html.UnescapeString(out)
+		}
+		out = strings.Join(strings.Fields(out), " ") // the text report wraps lines
+		if strings.Count(out, title) != 1 {
+			t.Errorf("%s: block title %q appears %d times, want once", format, title, strings.Count(out, title))
+		}
+		if n := strings.Count(out, why); n != 1 {
+			t.Errorf("%s: the check's why is told %d times, want once", format, n)
+		}
+		if n := strings.Count(out, "Any authenticated user can request a ticket for"); n != 0 {
+			t.Errorf("%s: the findings' own explanation is repeated %d times in the block", format, n)
+		}
+		for _, fp := range fps {
+			if !strings.Contains(out, fp) {
+				t.Errorf("%s: row of %s missing", format, fp)
+			}
+		}
+		// Every account keeps its own fix (svc-aeskeys' commands are not svc-sql's).
+		for _, cmd := range []string{"Set-ADUser -Identity 'svc-aeskeys'", "Set-ADUser -Identity 'svc-sql'"} {
+			if !strings.Contains(out, cmd) {
+				t.Errorf("%s: fix %q missing from the block", format, cmd)
+			}
+		}
+	}
+	for _, format := range []string{"json", "csv", "sarif"} {
+		w, _ := ForFormat(format)
+		var b bytes.Buffer
+		if err := w.Write(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		for _, fp := range fps {
+			if n := strings.Count(b.String(), fp); n < 1 {
+				t.Errorf("%s: finding %s has no record", format, fp)
+			}
+		}
+	}
+}
