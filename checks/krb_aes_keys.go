@@ -39,6 +39,9 @@ How to fix it
   keys from the new password. Then update the service's configured password. For
   a computer, reset its machine password (Reset-ComputerMachinePassword on it, or
   rejoin); a (group) managed service account rotates its own password.
+  Where the account's encryption types themselves exclude AES, the finding is
+  linked to KRB-ETYPES-NO-AES or KRB-DES-ONLY (one root cause): their fix resets
+  the password too, so reports and plans do it once.
 
 Sources
   KB5073381 (CVE-2026-20833, RC4 service tickets); [MS-KILE] 2.2.7, 3.3.5.7;

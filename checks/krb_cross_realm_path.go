@@ -34,6 +34,8 @@ How to fix it
   (see TRUST-EXTERNAL-KERBEROS for the requirements and steps). Clients that can
   be configured (MIT krb5.conf [domain_realm] or [capaths], ksetup
   /addhosttorealmmap on Windows) can be pointed at the other realm meanwhile.
+  Reports link this finding to the trust's TRUST-EXTERNAL-KERBEROS finding (one
+  root cause) and tell the fix there, once.
 
 Sources
   [MS-KILE] 3.3.5.7.5 (referrals across trusts); RFC 6806 (Kerberos referrals);

@@ -44,6 +44,9 @@ How to fix it
   password to a long random one (25+ characters) so AES keys exist (a password
   last set before the domain reached the Windows Server 2008 functional level has
   no AES keys). Keep service accounts out of privileged groups.
+  When an account's encryption types (no AES, or DES only) are its only reason,
+  the finding is linked to KRB-ETYPES-NO-AES or KRB-DES-ONLY (one root cause):
+  their fix, AES only, ends both.
 
 Sources
   [MS-KILE] 2.2.7 (supported encryption types), 3.3.5.7; [MS-ADTS] 2.2.16;

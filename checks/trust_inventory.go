@@ -35,6 +35,8 @@ How to fix it
   Nothing to fix here; review the list. Trusts you do not recognise should be
   removed (netdom trust <trusting> /domain:<trusted> /remove), external trusts
   that must carry Kerberos replaced by forest trusts (TRUST-EXTERNAL-KERBEROS).
+  An external trust's entries are linked to its TRUST-EXTERNAL-KERBEROS finding
+  (one root cause): reports tell the trust there, once.
 
 Sources
   [MS-ADTS] 6.1.6.7 (trustedDomain: trustType, trustDirection, trustAttributes);
