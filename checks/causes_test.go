@@ -18,6 +18,19 @@ func loadLabRC4(t *testing.T) *audit.Snapshot {
 	return s
 }
 
+// labRC4WithoutAESKeys is the lab with svc-rc4 (RC4 only) also holding no
+// AES keys: allowing only AES must come with the password reset.
+func labRC4WithoutAESKeys(t *testing.T) *audit.Snapshot {
+	t.Helper()
+	s := loadLabRC4(t)
+	for i := range s.Accounts {
+		if strings.EqualFold(s.Accounts[i].SAMAccountName, "svc-rc4") {
+			s.Accounts[i].Keys = &audit.AccountKeys{Outcome: audit.KeysListed, Etypes: []int32{audit.EtypeRC4}}
+		}
+	}
+	return s
+}
+
 // byCheckSubject finds the finding of check id whose subject is subject.
 func byCheckSubject(t *testing.T, fs []Finding, id, subject string) Finding {
 	t.Helper()
@@ -135,13 +148,7 @@ func TestLinkChoosesTheSameRootInAnyOrder(t *testing.T) {
 // linked to it. Groups whose root's fix is manual (a forest trust) cannot be
 // applied in memory and are not counted; the account groups must be.
 func TestTheRootsFixEndsItsConsequences(t *testing.T) {
-	noKeys := loadLabRC4(t)
-	for i := range noKeys.Accounts {
-		if strings.EqualFold(noKeys.Accounts[i].SAMAccountName, "svc-rc4") {
-			noKeys.Accounts[i].Keys = &audit.AccountKeys{Outcome: audit.KeysListed, Etypes: []int32{audit.EtypeRC4}}
-		}
-	}
-	for name, s := range map[string]*audit.Snapshot{"lab-rc4": loadLabRC4(t), "lab-rc4, svc-rc4 without AES keys": noKeys} {
+	for name, s := range map[string]*audit.Snapshot{"lab-rc4": loadLabRC4(t), "lab-rc4, svc-rc4 without AES keys": labRC4WithoutAESKeys(t)} {
 		t.Run(name, func(t *testing.T) {
 			before := Run(s, All(), Options{})
 			applied := 0
