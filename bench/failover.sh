@@ -15,7 +15,8 @@
 #   sudo ip netns exec spntrust-scale env LAB_ENV=/var/tmp/spntrust-scale/lab.env bench/failover.sh
 #
 # Environment: LAB_ENV, PROXY_IP (127.0.0.21), SILENT_AFTER (bytes, 1000000),
-# MODE (silent|drop), TIMEOUT (the audit's --timeout, 30s), BENCH_DIR.
+# MODE (silent|drop), TIMEOUT (the audit's --timeout, 30s), BENCH_DIR,
+# SPNTRUST_BIN (a spntrust binary to measure instead of building this tree).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -44,7 +45,10 @@ mkdir -p "$WORK"
 chmod 0700 "$WORK"
 OUT=$WORK/failover-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"
-(cd "$ROOT" && $GO build -o "$WORK/spntrust" ./cmd/spntrust && $GO build -o "$WORK/faultproxy" ./bench/faultproxy)
+# SPNTRUST_BIN: measure that build instead (e.g. one from before the failover).
+(cd "$ROOT" && $GO build -o "$WORK/faultproxy" ./bench/faultproxy)
+SPNTRUST=${SPNTRUST_BIN:-$WORK/spntrust}
+[[ -n ${SPNTRUST_BIN:-} ]] || (cd "$ROOT" && $GO build -o "$WORK/spntrust" ./cmd/spntrust)
 
 added=""
 if ! ip -4 -o addr show dev lo | grep -qF "inet $PROXY_IP/"; then
@@ -73,7 +77,7 @@ run() {
 	t0=$(date +%s%N)
 	unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$OUT/hosts" \
 		/usr/bin/time -f '%e %M' -o "$OUT/$name.time" \
-		"$WORK/spntrust" audit --timings --server "$LAB_DC1_FQDN" --dns-server "$LAB_DC1_IP" --auth simple --security ldaps \
+		"$SPNTRUST" audit --timings --server "$LAB_DC1_FQDN" --dns-server "$LAB_DC1_IP" --auth simple --security ldaps \
 		--ca-file "$LAB_CA_FILE" --user "$LAB_ADMIN_USER@$LAB_DC1_DOMAIN" --password-file "$LAB_ADMIN_PASSWORD_FILE" \
 		--timeout "$TIMEOUT" --save-snapshot "$OUT/$name.snapshot.json" --format json --output "$OUT/$name.report.json" \
 		>"$OUT/$name.out" 2>"$OUT/$name.err" || rc=$?
