@@ -298,6 +298,17 @@ func (s *sqlStore) Submit(ctx context.Context, run Run) (int64, bool, error) {
 	}
 	defer tx.Rollback()
 	var id int64
+	// Look first: on PostgreSQL an INSERT that ON CONFLICT does nothing
+	// still takes a number from the identity, so every re-submission would
+	// leave a gap in the run IDs. (Two machines submitting the same new run
+	// at once can still leave one; the INSERT below settles that race.)
+	err = tx.QueryRowContext(ctx, s.q(`SELECT id FROM runs WHERE run_key = ?`), key).Scan(&id)
+	if err == nil {
+		return id, false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, s.errorf("look for the run: %w", err)
+	}
 	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO runs (run_key, recorded_at, started_at, finished_at, target, host, tool_version,
 		forests, domains, checks_run, gaps, baseline, summary, report)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_key) DO NOTHING RETURNING id`),

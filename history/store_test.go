@@ -140,6 +140,11 @@ func TestSubmittingTheSameRunTwiceRecordsItOnce(t *testing.T) {
 		if !created1 || created2 || id1 != id2 || !created3 || other == id1 || len(runs) != 2 {
 			t.Errorf("ids %d %d %d, created %v %v %v, %d runs: want the second submission to return the first run", id1, id2, other, created1, created2, created3, len(runs))
 		}
+		// A re-submission takes no run ID: the next run is the next number
+		// on both engines (PostgreSQL's identity would otherwise skip one).
+		if other != id1+1 {
+			t.Errorf("the run after a re-submission is %d, want %d", other, id1+1)
+		}
 	})
 }
 

@@ -15,12 +15,15 @@ import (
 
 // Report is what every format renders.
 type Report struct {
-	Tool        Tool             `json:"tool"`
-	GeneratedAt time.Time        `json:"generatedAt"`
-	Collection  audit.Collection `json:"collection"`
-	Scope       Scope            `json:"scope"`
-	Summary     Summary          `json:"summary"`
-	Findings    []checks.Finding `json:"findings"`
+	// SchemaVersion is the version of the JSON report format (the JSON
+	// writer's output, which history import reads back).
+	SchemaVersion int              `json:"schemaVersion"`
+	Tool          Tool             `json:"tool"`
+	GeneratedAt   time.Time        `json:"generatedAt"`
+	Collection    audit.Collection `json:"collection"`
+	Scope         Scope            `json:"scope"`
+	Summary       Summary          `json:"summary"`
+	Findings      []checks.Finding `json:"findings"`
 	// Topology is the forests, domains and trusts of the snapshot, for
 	// drawings; Baseline marks findings a baseline file accepts (nil without
 	// --baseline). See topology.go and baseline.go.
@@ -59,11 +62,12 @@ type Summary struct {
 // New builds a report from a snapshot and the findings of the checks run.
 func New(version string, now time.Time, s *audit.Snapshot, ran []checks.Check, findings []checks.Finding) *Report {
 	r := &Report{
-		Tool:        Tool{Name: "spntrust", Version: version},
-		GeneratedAt: now.UTC(),
-		Collection:  s.Collection,
-		Findings:    findings,
-		Summary:     Summary{BySeverity: map[string]int{}},
+		SchemaVersion: SchemaVersion,
+		Tool:          Tool{Name: "spntrust", Version: version},
+		GeneratedAt:   now.UTC(),
+		Collection:    s.Collection,
+		Findings:      findings,
+		Summary:       Summary{BySeverity: map[string]int{}},
 	}
 	if r.Findings == nil {
 		r.Findings = []checks.Finding{}

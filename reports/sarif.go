@@ -13,7 +13,9 @@ import (
 // DNs of the objects they affect (logical locations: a directory has no
 // files or lines), with the finding's fingerprint. Findings a baseline
 // accepts carry an accepted external suppression; "not evaluated" findings
-// are results of kind "open" (the tool could not decide).
+// are results of kind "open" (the tool could not decide). Rules and results
+// carry the check's meaning (outage, will-fail, exposure, hygiene) as the
+// property "meaning"; a rule also as a tag, for code-scanning filters.
 type SARIF struct{}
 
 const (
@@ -175,6 +177,7 @@ func (SARIF) Write(out io.Writer, r *Report) error {
 				"security-severity": securitySeverity(chk.Severity),
 			},
 		})
+		setMeaning(run.Tool.Driver.Rules[len(run.Tool.Driver.Rules)-1].Properties, chk.Meaning, true)
 	}
 	// Logical locations are listed once in the run and referred to by index.
 	locIndex := map[string]int{}
@@ -191,6 +194,7 @@ func (SARIF) Write(out io.Writer, r *Report) error {
 				DefaultConfiguration: sarifRuleConf{Level: sarifLevel(chk.Severity)},
 				Properties:           map[string]any{"severity": string(chk.Severity)},
 			})
+			setMeaning(run.Tool.Driver.Rules[idx].Properties, chk.Meaning, false)
 		}
 		res := sarifResult{
 			RuleID:       f.CheckID,
@@ -212,6 +216,7 @@ func (SARIF) Write(out io.Writer, r *Report) error {
 		if f.Domain != "" {
 			res.Properties["domain"] = f.Domain
 		}
+		setMeaning(res.Properties, f.Meaning, false)
 		if f.Status == checks.NotEvaluated {
 			// SARIF §3.27.9: a kind other than "fail" has level "none".
 			res.Kind, res.Level = "open", "none"
@@ -252,6 +257,18 @@ func (SARIF) Write(out io.Writer, r *Report) error {
 	enc := json.NewEncoder(out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}})
+}
+
+// setMeaning records a check's meaning in properties (and, for a rule, as
+// a tag); a check the registry does not know has none.
+func setMeaning(props map[string]any, m checks.Meaning, tag bool) {
+	if m == "" {
+		return
+	}
+	props["meaning"] = string(m)
+	if tags, ok := props["tags"].([]string); ok && tag {
+		props["tags"] = append(tags, "meaning:"+string(m))
+	}
 }
 
 // ruleName turns SPN-USER-HOST-ALIAS into SpnUserHostAlias (SARIF rule

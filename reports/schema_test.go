@@ -29,7 +29,7 @@ func compileSARIFSchema(t *testing.T) *jsonschema.Schema {
 
 func TestSARIFValidatesAgainstTheOfficialSchema(t *testing.T) {
 	sch := compileSARIFSchema(t)
-	for name, rep := range map[string]*Report{"seed": seedReport(t), "rich": richReport(t)} {
+	for name, rep := range map[string]*Report{"seed": seedReport(t), "rich": richReport(t), "lab-rc4": labRC4Report(t)} {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
 			if err := (SARIF{}).Write(&buf, rep); err != nil {
@@ -46,9 +46,15 @@ func TestSARIFValidatesAgainstTheOfficialSchema(t *testing.T) {
 			var log struct {
 				Runs []struct {
 					Tool struct {
-						Driver struct{ Rules []struct{ ID string } }
+						Driver struct {
+							Rules []struct {
+								ID         string
+								Properties struct{ Meaning string }
+							}
+						}
 					}
 					Results []struct {
+						Properties   struct{ Meaning string }
 						RuleID       string
 						RuleIndex    int
 						Kind, Level  string
@@ -70,6 +76,13 @@ func TestSARIFValidatesAgainstTheOfficialSchema(t *testing.T) {
 				f := rep.Findings[i]
 				if run.Tool.Driver.Rules[res.RuleIndex].ID != res.RuleID || res.RuleID != f.CheckID {
 					t.Errorf("result %d: rule %s at index %d, finding of %s", i, res.RuleID, res.RuleIndex, f.CheckID)
+				}
+				// The check's meaning (issue 17), on the result and its rule.
+				if res.Properties.Meaning != string(f.Meaning) {
+					t.Errorf("result %d (%s): meaning %q, want %q", i, f.CheckID, res.Properties.Meaning, f.Meaning)
+				}
+				if m := checkInfo(f.CheckID).Meaning; run.Tool.Driver.Rules[res.RuleIndex].Properties.Meaning != string(m) || (m == "" && f.CheckID != "TEST-HOSTILE") {
+					t.Errorf("rule %s: meaning %q, want %q", res.RuleID, run.Tool.Driver.Rules[res.RuleIndex].Properties.Meaning, m)
 				}
 				if res.Fingerprints[sarifFingerprintKey] != f.Fingerprint {
 					t.Errorf("result %d: fingerprint %v, want %s", i, res.Fingerprints, f.Fingerprint)

@@ -51,6 +51,8 @@ type App struct {
 	// Connector reaches the live directory named by the target flags;
 	// nil: LDAP (ldapConnector, connect.go). Command tests inject a fake.
 	Connector Connector
+	// Getenv reads the environment ($SPNTRUST_HISTORY); nil: os.Getenv.
+	Getenv func(string) string
 }
 
 // cmdEnv is what a run function takes from the factory; every options
@@ -62,6 +64,7 @@ type cmdEnv struct {
 	Stderr    io.Writer
 	Now       func() time.Time
 	Connector Connector
+	Getenv    func(string) string
 }
 
 func (a *App) env() cmdEnv {
@@ -73,7 +76,11 @@ func (a *App) env() cmdEnv {
 	if now == nil {
 		now = time.Now
 	}
-	env := cmdEnv{Version: a.Version, Stdout: a.Stdout, Stderr: a.Stderr, Now: now, Connector: c}
+	getenv := a.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	env := cmdEnv{Version: a.Version, Stdout: a.Stdout, Stderr: a.Stderr, Now: now, Connector: c, Getenv: getenv}
 	if a.Stdin != nil {
 		env.Stdin = a.Stdin
 	}
@@ -128,6 +135,7 @@ carry Kerberos, clock skew — explains each finding and generates the remediati
 		newCmdProbe(a, nil),
 		newCmdBaseline(a, nil),
 		newCmdDiff(a, nil),
+		newCmdHistory(a, nil),
 		newCmdRemediate(a, nil),
 		newCmdFix(a, nil),
 		newCmdExplain(a, nil),

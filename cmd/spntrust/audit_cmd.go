@@ -22,7 +22,9 @@ type reportOptions struct {
 	failOn     string
 	// --baseline and --history (baseline_cmd.go, diff_cmd.go).
 	baselinePath string
-	historyPath  string
+	historyPath  string      // after parse: the flag, else $SPNTRUST_HISTORY
+	historyFrom  string      // where historyPath came from, for messages
+	historyFlag  *pflag.Flag // to tell a given --history from $SPNTRUST_HISTORY
 }
 
 func (o *reportOptions) register(cmd *cobra.Command) {
@@ -32,7 +34,8 @@ func (o *reportOptions) register(cmd *cobra.Command) {
 	f.StringArrayVarP(&o.outputs, "output", "o", nil, "write the report to FILE instead of stdout; FORMAT=FILE writes that format (repeatable)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding has this severity or higher (critical, high, medium, low, info); default: never")
 	f.StringVar(&o.baselinePath, "baseline", "", "mark findings accepted in this baseline file (spntrust baseline create); only new or expired ones count toward --fail-on")
-	f.StringVar(&o.historyPath, "history", "", "record this run in this history: an SQLite file (created with mode 0600) or a postgres:// URL (password in a passfile, not the URL), for spntrust diff")
+	f.StringVar(&o.historyPath, "history", "", "record this run in this history, for spntrust diff"+historyHelp+" (a new SQLite file gets mode 0600; --history= records nothing)")
+	o.historyFlag = f.Lookup("history")
 }
 
 // reportStage is the report side of a pipeline, parsed from the flags.
@@ -61,6 +64,8 @@ func (o *reportOptions) parse(env cmdEnv) (*reportStage, error) {
 		}
 		st.processors = append(st.processors, pipeline.BaselineMarks{Path: o.baselinePath, Baseline: file, Log: env.Stderr})
 	}
+	o.historyPath, o.historyFrom = historyLocation(o.historyFlag, env.Getenv, "")
+	warnHistoryPassword(env.Stderr, o.historyPath, o.historyFrom)
 	if o.historyPath != "" {
 		st.recorders = append(st.recorders, pipeline.HistoryFile{Path: o.historyPath, Log: env.Stderr})
 	}
@@ -147,7 +152,7 @@ func auditRun(ctx context.Context, opts *auditOptions) error {
 	// Every file this run writes, checked before a live audit connects.
 	if err := checkPaths(append(outputPathChecks(stage.outputs),
 		pathCheck{flag: "--save-snapshot", path: opts.saveSnapshot},
-		pathCheck{flag: "--history", path: opts.report.historyPath})...); err != nil {
+		historyPathCheck(opts.report.historyPath, opts.report.historyFrom))...); err != nil {
 		return err
 	}
 	src, err := source(opts.cmdEnv, opts.from, &opts.target)

@@ -23,20 +23,25 @@ type diffOptions struct {
 func newCmdDiff(f *App, runF func(context.Context, *diffOptions) error) *cobra.Command {
 	opts := &diffOptions{}
 	cmd := &cobra.Command{
-		Use:   "diff [--history FILE] [--from RUN --to RUN | --since-last] [--format text|json]",
+		Use:   "diff [--history FILE|URL] [--from RUN --to RUN | --since-last] [--format text|json]",
 		Short: "Show new, resolved and unchanged findings between two recorded runs",
-		Long: `Compares two runs recorded by 'spntrust audit --history FILE', by finding
+		Long: `Compares two runs recorded by 'spntrust audit --history' (an SQLite file or a
+PostgreSQL database; default $SPNTRUST_HISTORY, else spntrust-history.db), by finding
 fingerprint: new findings, resolved ones, and unchanged ones. A finding that is
 gone from the later run is only called resolved if that run checked it: when
 its check did not run or could not evaluate the domain, it is listed as not
 comparable. Without --from/--to, compares the last run with the one before.`,
 		Example: `  spntrust audit --domain corp.example --history audits.db --output html=report.html
   spntrust diff --history audits.db --since-last
-  spntrust diff --history audits.db --from 3 --to 7 --format json`,
+  spntrust diff --history audits.db --from 3 --to 7 --format json
+  SPNTRUST_HISTORY='postgres://spntrust@db.corp.example/spntrust?passfile=/etc/spntrust/pgpass' spntrust diff`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.cmdEnv = f.env()
 			opts.fromSet, opts.toSet = cmd.Flags().Changed("from"), cmd.Flags().Changed("to")
+			var from string
+			opts.history, from = historyLocation(cmd.Flags().Lookup("history"), opts.Getenv, defaultHistory)
+			warnHistoryPassword(opts.Stderr, opts.history, from)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -44,7 +49,7 @@ comparable. Without --from/--to, compares the last run with the one before.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.history, "history", defaultHistory, "history file written by audit --history")
+	fl.StringVar(&opts.history, "history", defaultHistory, "the history to compare runs of (audit --history records them)"+historyHelp+", else")
 	fl.Int64Var(&opts.from, "from", 0, "run ID to compare from (with --to)")
 	fl.Int64Var(&opts.to, "to", 0, "run ID to compare to (with --from)")
 	fl.BoolVar(&opts.sinceLast, "since-last", false, "compare the last run with the one before it (the default)")

@@ -48,6 +48,9 @@ type childWatch struct {
 	done chan struct{}
 	mu   sync.Mutex
 	seen map[int]string // pid → argv and environment (NUL-separated)
+	// before are the children the test had when the watch began (the
+	// history tests' PostgreSQL cluster): not the command's.
+	before map[int]bool
 }
 
 func watchChildren(t *testing.T) *childWatch {
@@ -57,6 +60,12 @@ func watchChildren(t *testing.T) *childWatch {
 	}
 	w := &childWatch{stop: make(chan struct{}), done: make(chan struct{}), seen: map[int]string{}}
 	self := os.Getpid()
+	w.scan(self)
+	w.before = map[int]bool{}
+	for pid := range w.seen {
+		w.before[pid] = true
+	}
+	w.seen = map[int]string{}
 	go func() {
 		defer close(w.done)
 		tick := time.NewTicker(time.Millisecond)
@@ -93,7 +102,7 @@ func (w *childWatch) scan(self int) {
 		if len(fields) < 2 {
 			continue
 		}
-		if ppid, _ := strconv.Atoi(fields[1]); ppid != self {
+		if ppid, _ := strconv.Atoi(fields[1]); ppid != self || w.before[pid] {
 			continue
 		}
 		argv, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
@@ -263,6 +272,7 @@ func TestSecretsNeverLeakOffline(t *testing.T) {
 	}
 	snap := filepath.Join(dir, "snap.json")
 	hist := filepath.Join(dir, "history.db")
+	envHist := filepath.Join(dir, "env-history.db")
 	env := map[string]string{passwordEnv: pw}
 	noEnv := map[string]string{passwordEnv: ""}
 	runs := []secretRun{
@@ -281,6 +291,10 @@ func TestSecretsNeverLeakOffline(t *testing.T) {
 		{"fix dry run from the snapshot", []string{"fix", "--from", snap}, env, -1},
 		{"fix dry run collected live", append([]string{"fix"}, conn(dc.Addr, dc.CAFile, false)...), env, -1},
 		{"fix rollback of a missing backup", append([]string{"fix", "--rollback", filepath.Join(dir, "none.json"), "--apply"}, conn(dc.Addr, dc.CAFile, false)...), env, -1},
+		{"audit recording into $SPNTRUST_HISTORY", append([]string{"audit", "--output", filepath.Join(dir, "env-history.txt")}, conn(dc.Addr, dc.CAFile, true)...),
+			map[string]string{passwordEnv: "", historyEnv: envHist}, ExitOK},
+		{"history import of the snapshot and the JSON report", []string{"history", "import", "--history", envHist, snap, filepath.Join(dir, "file.json")}, env, ExitOK},
+		{"diff of $SPNTRUST_HISTORY", []string{"diff"}, map[string]string{passwordEnv: pw, historyEnv: envHist}, -1},
 	}
 	runSecretCommands(t, pw, dir, runs)
 	got := dc.Passwords()
@@ -317,6 +331,7 @@ func TestLabSecretsNeverLeak(t *testing.T) {
 	withFile := append(append([]string(nil), target...), "--password-file", pwFile)
 	snap := filepath.Join(dir, "snap.json")
 	hist := filepath.Join(dir, "history.db")
+	envHist := filepath.Join(dir, "env-history.db")
 	pwEnv := map[string]string{passwordEnv: pw}
 	noEnv := map[string]string{passwordEnv: ""}
 	runs := []secretRun{
@@ -336,6 +351,10 @@ func TestLabSecretsNeverLeak(t *testing.T) {
 		{"fix dry run collected live", append([]string{"fix"}, target...), pwEnv, -1},
 		{"diff of the history", []string{"diff", "--history", hist}, pwEnv, -1},
 		{"baseline create", []string{"baseline", "create", "--from", snap, "--out", filepath.Join(dir, "baseline.json"), "--owner", "secops", "--reason", "CHG-1"}, pwEnv, ExitOK},
+		{"audit (kerberos, password file) recording into $SPNTRUST_HISTORY", append(append([]string{"audit"}, withFile...), "--output", filepath.Join(dir, "env-history.txt")),
+			map[string]string{passwordEnv: "", historyEnv: envHist}, ExitOK},
+		{"history import of the snapshot and the JSON report", []string{"history", "import", "--history", envHist, snap, filepath.Join(dir, "lab.json")}, pwEnv, ExitOK},
+		{"diff of $SPNTRUST_HISTORY", []string{"diff"}, map[string]string{passwordEnv: pw, historyEnv: envHist}, -1},
 	}
 	runSecretCommands(t, pw, dir, runs)
 	// The wrong password must not appear either.
