@@ -99,6 +99,13 @@ func secretsOf(location string) []string {
 }
 
 func openPostgres(ctx context.Context, location string) (Store, error) {
+	return openPostgresMode(ctx, location, false)
+}
+
+// openPostgresMode opens the database; readOnly makes every transaction of
+// the session read-only (default_transaction_read_only) and checks the
+// schema instead of migrating it.
+func openPostgresMode(ctx context.Context, location string, readOnly bool) (Store, error) {
 	masked := Redact(location)
 	secrets := secretsOf(location)
 	mask := func(s string) string {
@@ -118,6 +125,9 @@ func openPostgres(ctx context.Context, location string) (Store, error) {
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = defaultConnectTimeout
+	}
+	if readOnly {
+		cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(4)
@@ -158,6 +168,13 @@ func openPostgres(ctx context.Context, location string) (Store, error) {
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, s.errorf("connect: %w", err)
+	}
+	if readOnly {
+		if err := s.checkSchema(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return s, nil
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()

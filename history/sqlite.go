@@ -87,7 +87,18 @@ func openSQLite(ctx context.Context, path string, create bool) (Store, error) {
 		return nil, fmt.Errorf("history %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	s := &sqlStore{db: db, d: dialect{
+	s := &sqlStore{db: db, d: sqliteDialect(path)}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteDialect is how SQLite keeps the schema version (PRAGMA user_version)
+// and locks for migration; path names the file in messages.
+func sqliteDialect(path string) dialect {
+	return dialect{
 		name: "sqlite", masked: path, mask: func(s string) string { return s },
 		migrations: sqliteMigrations,
 		version: func(ctx context.Context, db querier) (int, error) {
@@ -106,10 +117,5 @@ func openSQLite(ctx context.Context, path string, create bool) (Store, error) {
 			err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&tables)
 			return tables > 0, err
 		},
-	}}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
 	}
-	return s, nil
 }

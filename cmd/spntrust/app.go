@@ -136,6 +136,7 @@ carry Kerberos, clock skew — explains each finding and generates the remediati
 		newCmdBaseline(a, nil),
 		newCmdDiff(a, nil),
 		newCmdHistory(a, nil),
+		newCmdServe(a, nil),
 		newCmdRemediate(a, nil),
 		newCmdFix(a, nil),
 		newCmdExplain(a, nil),
