@@ -89,3 +89,7 @@ func ticketRefusalCause(ix *view, p audit.TicketProbe) *Cause {
 	}
 	return nil
 }
+
+// noTicketProbesSubject is the subject of KRB-TICKET's finding that no
+// ticket was requested: every service's ticket step is then not tested.
+const noTicketProbesSubject = "ticket probes"

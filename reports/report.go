@@ -34,6 +34,10 @@ type Report struct {
 	// Checks is every check run with its status (passed, failed, info, not
 	// evaluated), so a report shows what was checked (checkstatus.go).
 	Checks []CheckResult `json:"checks"`
+	// Services are the verdicts of the services a probe declared
+	// (verdict.go), derived by audit/pipeline from the findings and gaps;
+	// nil for an audit.
+	Services []ServiceVerdict `json:"services,omitempty"`
 }
 
 // Tool identifies the program that wrote the report.
