@@ -30,7 +30,9 @@ func TestEveryOutageFindingSaysItsImpact(t *testing.T) {
 	gen, _ := synth.Generate(synth.Config{Accounts: 2_000, SPNs: 6_000})
 	checked := map[string]bool{}
 	for name, s := range map[string]*audit.Snapshot{"seed": seed, "lab-rc4": loadLabRC4(t), "lab-rc4 with a refusal": refused, "generated": gen, "lab shape": labSnapshot(),
-		"lab-rc4, svc-rc4 DES only": des, "no _kerberos._tcp SRV": setSRV(labSnapshot(), "_kerberos._tcp.lab.test", audit.DNSNXDomain)} {
+		"lab-rc4, svc-rc4 DES only": des, "no _kerberos._tcp SRV": setSRV(labSnapshot(), "_kerberos._tcp.lab.test", audit.DNSNXDomain),
+		"probe: the seed's site as the computer": probeSnapshot(t, "http://mp01.corp.example/", asComputer, nil, mp01, web01, svcWeb),
+		"probe: a host without DNS":              probeSnapshot(t, "http://ghost.corp.example/", asComputer, nil, mp01, web01, svcWeb)} {
 		for _, f := range Run(s, All(), Options{}) {
 			if f.Meaning != Outage || f.Status != Fail {
 				continue
@@ -44,6 +46,13 @@ func TestEveryOutageFindingSaysItsImpact(t *testing.T) {
 	t.Logf("outage checks with findings: %v", checked)
 	if len(checked) < 8 {
 		t.Errorf("only %d outage checks had findings in the fixtures (%v): the test proves little", len(checked), checked)
+	}
+	probe := probeSnapshot(t, "http://mp01.corp.example/", asComputer, nil, mp01, web01, svcWeb)
+	for _, f := range Run(probe, All(), Options{}) {
+		want := `clients of http://mp01.corp.example/ get tickets for CORP\svc-web; the service runs as the computer and cannot decrypt them`
+		if f.CheckID == "SERVICE-IDENTITY" && f.Impact != want {
+			t.Errorf("probe impact\n %q, want\n %q", f.Impact, want)
+		}
 	}
 	for _, f := range Run(seed, All(), Options{}) {
 		want := `clients of http://mp01 and http://mp01.corp.example get tickets for CORP\svc-appweb; a service there running as the computer MP01$ (a site as LocalSystem, a management point) cannot decrypt them`
