@@ -50,6 +50,7 @@ release:
 # required here too (SPNTRUST_WINE_REQUIRED=1): wine-deps installs wine.
 test: vet fmt-check deps-browser deps-postgres wine-deps lab-up
 	SPNTRUST_LAB_REQUIRED=1 SPNTRUST_WINE_REQUIRED=1 $(GO) test -count=1 -p 1 ./...
+	SPNTRUST_LAB_REQUIRED=1 $(MAKE) packaging-test
 	GO=$(GO) scripts/fuzz.sh $(FUZZ_TEST_TIME) 100x
 
 # Fuzz every Fuzz* target in the module for FUZZTIME each (scripts/fuzz.sh).
@@ -109,6 +110,14 @@ deps-postgres:
 		echo "installing postgresql (history store tests)"; \
 		$(APT) install -y postgresql >/dev/null 2>&1 || \
 		{ $(APT) update && $(APT) install -y postgresql >/dev/null; }; }
+
+# The scheduled-run packaging (packaging/): systemd-analyze verify and
+# security on the units, the Kubernetes manifests decoded strictly into the
+# API's types, the Containerfile's build stage run here. A module of its own
+# (the Kubernetes types are no dependency of spntrust), so ./... skips it.
+.PHONY: packaging-test
+packaging-test:
+	cd packaging && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 # Offline tests only: lab tests skip with a message saying how to start it.
 unit-test:

@@ -27,6 +27,9 @@ type Snapshot struct {
 	DNS           DNS           `json:"dns"`
 	Clocks        []ClockSample `json:"clocks,omitempty"`
 	TicketProbes  []TicketProbe `json:"ticketProbes,omitempty"`
+	// Services are the services a targeted collection (probe) was asked
+	// about (service.go); an audit's snapshot has none.
+	Services []Service `json:"services,omitempty"`
 }
 
 // Collection describes how, when, from where and as whom the snapshot was
@@ -51,7 +54,18 @@ type Collection struct {
 	// "failed" (the Kerberos client could not start; see Gaps). Empty in
 	// snapshots made before it was recorded.
 	TicketProbeState string `json:"ticketProbeState,omitempty"`
+	// Mode is "" for an audit (every account holding an SPN in each
+	// domain marked AccountsCollected), or ModeServices for a targeted
+	// collection (spntrust probe): only the accounts holding the declared
+	// services' SPNs, the HTTP and HOST forms of their hosts and the
+	// declared identities were read — every holder of those SPNs, so the
+	// checks judge them as a full audit does, but nothing else of the
+	// domain (see Snapshot.Services).
+	Mode string `json:"mode,omitempty"`
 }
+
+// ModeServices is the Collection.Mode of a targeted collection.
+const ModeServices = "services"
 
 // Ticket probe states of a collection.
 const (

@@ -34,6 +34,9 @@ func (s *Snapshot) Validate() error {
 	default:
 		return bad("collection.ticketProbeState", "%q is not one of done, skipped, failed", c.TicketProbeState)
 	}
+	if c.Mode != "" && c.Mode != ModeServices {
+		return bad("collection.mode", "%q is not \"\" (an audit) or %q", c.Mode, ModeServices)
+	}
 	for i, g := range c.Gaps {
 		if g.Scope == "" || g.What == "" {
 			return bad(fmt.Sprintf("collection.gaps[%d]", i), "scope and what are required")
@@ -171,6 +174,11 @@ func (s *Snapshot) Validate() error {
 		}
 		if c.RemoteTime.IsZero() || c.LocalTime.IsZero() {
 			return bad(p, "remoteTime and localTime are required")
+		}
+	}
+	for i, svc := range s.Services {
+		if field, err := validService(svc); err != nil {
+			return bad(fmt.Sprintf("services[%d].%s", i, field), "%v", err)
 		}
 	}
 	return nil

@@ -50,6 +50,13 @@ func TestRemediationCreatesNoNewFinding(t *testing.T) {
 	fixtures["lab-rc4.json, svc-rc4 without AES keys"] = noKeys
 	gen, _ := synth.Generate(synth.Config{Accounts: 2_000, SPNs: 6_000})
 	fixtures["generated 2000 accounts"] = gen
+	// A probe's narrow snapshots: the service checks' fixes must not create
+	// the shadowing either (issue 17: HTTP/<host> on a user while the
+	// computer holds HOST/<host>).
+	fixtures["probe: seed, runs as the computer"] = probeSnapshot(t, "http://mp01.corp.example/", asComputer, nil, mp01, svcWeb)
+	fixtures["probe: port 8080 as a user"] = probeSnapshot(t, "http://web01.corp.example:8080/", asAccount("svc-x"), nil, web01, svcX)
+	fixtures["probe: another user holds the host's HTTP"] = probeSnapshot(t, "http://mp01.corp.example/", asAccount("svc-x"), nil, mp01, svcWeb, svcX)
+	fixtures["probe: nobody holds it"] = probeSnapshot(t, "http://mp01.corp.example/", asAccount("svc-x"), nil, svcX)
 	names := make([]string, 0, len(fixtures))
 	for n := range fixtures {
 		names = append(names, n)

@@ -69,3 +69,7 @@ func probeExternalTrust(ix *view, p audit.TicketProbe) (audit.Domain, audit.Trus
 	}
 	return audit.Domain{}, audit.Trust{}, false
 }
+
+// noTicketProbesSubject is the subject of KRB-TICKET's finding that no
+// ticket was requested: every service's ticket step is then not tested.
+const noTicketProbesSubject = "ticket probes"

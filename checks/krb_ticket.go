@@ -186,7 +186,7 @@ func noTicketProbesFinding(s *audit.Snapshot) Finding {
 		Severity: Info,
 		Status:   NotEvaluated,
 		Title:    "No Kerberos ticket probes: service tickets not requested",
-		Subject:  "ticket probes",
+		Subject:  noTicketProbesSubject,
 		Affected: []Object{{Kind: "kdc", Name: "all KDCs"}},
 	}
 	switch s.Collection.TicketProbeState {

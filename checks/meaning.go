@@ -55,4 +55,8 @@ var meaningOf = map[string]Meaning{
 	"KRB-DES-ONLY":            Outage,
 	"KRB-KRBTGT-KEYS":         WillFail,
 	"KRB-OS-NO-AES":           WillFail,
+	"SERVICE-DNS":             Outage,
+	"SERVICE-NO-SPN":          Outage,
+	"SERVICE-IDENTITY":        Outage,
+	"SERVICE-CLIENT-REALM":    Outage,
 }

@@ -72,7 +72,7 @@ func (o Options) withDefaults() Options {
 type Check struct {
 	ID       string
 	Title    string
-	Area     string   // SPN, TRUST, DNS, TIME, LEVEL
+	Area     string   // SPN, TRUST, DNS, TIME, LEVEL, KRB, SERVICE
 	Severity Severity // the usual severity of its findings
 	// Meaning is what its findings mean: outage, will-fail, exposure or
 	// hygiene (meaning.go).
@@ -134,6 +134,11 @@ func allChecks() []Check {
 		desOnly,
 		krbtgtKeys,
 		osNoAES,
+		// SERVICE-*: the services a targeted collection declared (probe).
+		serviceDNS,
+		serviceNoSPN,
+		serviceIdentity,
+		serviceClientRealm,
 	}
 }
 
@@ -219,6 +224,46 @@ func Run(s *audit.Snapshot, list []Check, opt Options) []Finding {
 	}
 	SortFindings(all)
 	return all
+}
+
+// Applicable drops from list the checks the snapshot gives nothing to
+// judge: the SERVICE-* checks judge the services a targeted collection
+// declared, so over an audit's snapshot (which declares none) they do not
+// run, and reports do not list them as run.
+func Applicable(list []Check, s *audit.Snapshot) []Check {
+	if len(s.Services) > 0 {
+		return list
+	}
+	var out []Check
+	for _, c := range list {
+		if c.Area != "SERVICE" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ForServices lists the checks that judge a targeted collection's narrow
+// snapshot (spntrust probe): the SERVICE-* checks, and the checks whose
+// data it holds — the holders of the services' SPNs and of their hosts'
+// HTTP and HOST forms, their hosts' DNS answers, the domain's trusts, the
+// clocks and the ticket probes. Checks needing what it does not read
+// (every account, SRV records, key probes, functional levels of every DC)
+// would only say "not evaluated".
+func ForServices() []Check {
+	ids := map[string]bool{
+		"SERVICE-DNS": true, "SERVICE-NO-SPN": true, "SERVICE-IDENTITY": true, "SERVICE-CLIENT-REALM": true,
+		"SPN-USER-HOST-ALIAS": true, "SPN-DUPLICATE": true, "SPN-DNS-MISSING": true, "SPN-DNS-CNAME": true, "SPN-DNS-PTR": true,
+		"SPN-ACCOUNT-DISABLED": true, "SPN-ACCOUNT-EXPIRED": true, "SPN-MALFORMED": true,
+		"TRUST-EXTERNAL-KERBEROS": true, "TIME-SKEW": true, "KRB-TICKET": true, "KRB-CROSS-REALM-PATH": true,
+	}
+	var out []Check
+	for _, c := range All() {
+		if ids[c.ID] {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // IDs returns the sorted IDs of the checks.

@@ -8,7 +8,7 @@ import (
 // Every check must be complete: a stable ID of the right shape, a title, an
 // explanation with the sections `checks explain` promises, and a function.
 func TestEveryCheckIsComplete(t *testing.T) {
-	idShape := regexp.MustCompile(`^(SPN|TRUST|DNS|TIME|LEVEL|KRB)-[A-Z0-9-]+$`)
+	idShape := regexp.MustCompile(`^(SPN|TRUST|DNS|TIME|LEVEL|KRB|SERVICE)-[A-Z0-9-]+$`)
 	seen := map[string]bool{}
 	for _, c := range All() {
 		if !idShape.MatchString(c.ID) {

@@ -52,6 +52,15 @@ func failingFixtures(t *testing.T) map[string]*audit.Snapshot {
 		"dc clock skewed":           shiftClock(labSnapshot(), "dc2.partner.test", -6*time.Minute),
 		"ticket refused":            withProbes(refused("HTTP/web99.lab.test", "LAB.TEST", 7, "KDC_ERR_S_PRINCIPAL_UNKNOWN", "LAB.TEST")),
 		"ticket refused (etype)":    withProbes(refused("HTTP/web01.lab.test", "LAB.TEST", 14, "")),
+		"probe: no DNS":             probeSnapshot(t, "http://ghost.corp.example/", asComputer, nil),
+		"probe: nobody holds it":    probeSnapshot(t, "http://mp01.corp.example/", asAccount("svc-x"), nil, svcX),
+		"probe: seed":               probeSnapshot(t, "http://mp01.corp.example/", asComputer, nil, mp01, svcWeb),
+		"probe: port 8080 as user":  probeSnapshot(t, "http://web01.corp.example:8080/", asAccount("svc-x"), nil, web01, svcX),
+		"probe: external trust": func() *audit.Snapshot {
+			s := probeSnapshot(t, "http://web01.corp.example/", asComputer, func(s *audit.Service) { s.ClientRealm = "extern.example" }, web01)
+			s.Domains[0].Trusts = []audit.Trust{{Partner: "extern.example", Type: 2, Direction: 3, Attributes: audit.TrustQuarantined}}
+			return s
+		}(),
 	}
 }
 

@@ -36,6 +36,10 @@ func (Markdown) Write(out io.Writer, r *Report) error {
 		fmt.Fprintf(w, "- Baseline: %s (%d accepted)\n", mdEscape(r.Baseline.File), r.AcceptedCount())
 	}
 
+	if len(r.Services) > 0 {
+		fmt.Fprintf(w, "\n## Verdict\n\n")
+		writeVerdicts(w, r, func(s string) string { return "**" + s + "**\n\n" }, "- ", mdEscape)
+	}
 	fmt.Fprintf(w, "\n## Summary\n\n%s\n\n", mdEscape(r.SummaryLine()))
 	fmt.Fprintf(w, "| severity | findings |\n|---|---:|\n")
 	for _, sev := range checks.Severities {

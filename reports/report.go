@@ -31,6 +31,10 @@ type Report struct {
 	Baseline *BaselineMarks `json:"baseline,omitempty"`
 	// RC4Removal gathers the RC4-removal findings (rc4.go); nil without any.
 	RC4Removal *RC4Removal `json:"rc4Removal,omitempty"`
+	// Services are the verdicts of the services a probe declared
+	// (verdict.go), derived by audit/pipeline from the findings and gaps;
+	// nil for an audit.
+	Services []ServiceVerdict `json:"services,omitempty"`
 }
 
 // Tool identifies the program that wrote the report.

@@ -19,6 +19,11 @@ func (Text) Write(out io.Writer, r *Report) error {
 	bw := bufio.NewWriter(out)
 	w := safeWriter{bw} // directory values may carry terminal escapes
 	c := r.Collection
+	// A probe opens with each service's verdict and the steps behind it.
+	if len(r.Services) > 0 {
+		writeVerdicts(w, r, func(s string) string { return s + "\n" }, "  ", func(s string) string { return s })
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "spntrust %s audit of %s\n", r.Tool.Version, orDash(strings.Join(r.Scope.Domains, ", ")))
 	fmt.Fprintf(w, "Snapshot: taken %s", c.FinishedAt.UTC().Format("2006-01-02 15:04:05 MST"))
 	if c.Principal != "" {

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/netip"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/go-ldap/ldap/v3"
 
 	"github.com/spntrust/spntrust/ldapx"
 	"github.com/spntrust/spntrust/spn"
@@ -346,9 +350,8 @@ func (c *collector) collectForest(ctx context.Context, candidates []string) erro
 		if strings.EqualFold(d.DNSName, thisDomain) {
 			d.FunctionalLevel = rootDSE.DomainFunctionality
 			// The forest-wide zones are read once, with this domain's.
-			wait := c.startZoneRead(dctx, dir, dcName, ldapx.DNSZoneContainers(d.DN, rootDSE.RootDomainNamingContext), zonesRead.Done)
-			c.readDomain(dctx, dir, &d)
-			wait()
+			c.readDomainFailover(ctx, dctx, dir, []string{dcName, rootDSE.DNSHostName}, &d,
+				ldapx.DNSZoneContainers(d.DN, rootDSE.RootDomainNamingContext), zonesRead.Done)
 			c.addDomain(d)
 			continue
 		}
@@ -408,17 +411,137 @@ func (c *collector) collectOtherDomain(ctx context.Context, d audit.Domain, zone
 	defer dir.Close()
 	dctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
+	served := []string{dcName}
 	if rootDSE, err := dir.ReadRootDSE(dctx); err == nil {
 		c.addRootDSEClock("ldap:"+firstNonEmpty(rootDSE.DNSHostName, dcName), rootDSE)
 		d.FunctionalLevel = rootDSE.DomainFunctionality
+		served = append(served, rootDSE.DNSHostName)
 	} else {
 		c.gap("dc:"+dcName, "rootDSE", err)
 	}
-	wait := c.startZoneRead(dctx, dir, dcName, ldapx.DNSZoneContainers(d.DN, ""), zonesRead)
 	started = true
-	c.readDomain(dctx, dir, &d)
-	wait()
+	c.readDomainFailover(ctx, dctx, dir, served, &d, ldapx.DNSZoneContainers(d.DN, ""), zonesRead)
 	c.addDomain(d)
+}
+
+// readDomainFailover reads domain d's zones (in containers), accounts,
+// trusts and AES key marker over dir, the connection to the DC named by
+// served[0] (served also holds the name that DC gives itself, if known),
+// within dctx. If that DC stops answering on the way — the connection is
+// lost or a request times out — and the domain has other DCs, the next one
+// that answers is read instead (fresh timeout): the accounts again from the
+// start if they were not all read, and every zone that was not read; the
+// first DC's partial results are dropped, and a "failover" gap names the DC
+// that failed, why, and the DC the data came from. With no other DC, or
+// when none answers, the first DC's results and gaps are kept, as without
+// failover. zonesDone is called once, when no more zone will be read.
+func (c *collector) readDomainFailover(ctx, dctx context.Context, dir Directory, served []string, d *audit.Domain, containers []string, zonesDone func()) {
+	dcName := served[0]
+	others := otherDCs(d, served)
+	var failedZones []zoneJob
+	released := false
+	wait := c.startZoneRead(dctx, dir, dcName, containers, func(failed []zoneJob) {
+		// Zones the DC failed to deliver are read from another DC, if there
+		// is one; zones it refused (or could not parse) are gaps now.
+		for _, j := range failed {
+			if len(others) > 0 && dcFailed(ctx, j.err) {
+				failedZones = append(failedZones, j)
+			} else {
+				c.zoneFailed(j.dn, j.zone, j.err)
+			}
+		}
+		if len(failedZones) == 0 {
+			released = true
+			zonesDone()
+		}
+	})
+	r := c.readDomainFrom(ctx, dctx, dir, d, len(others) > 0)
+	wait() // failedZones and released are set by now
+	if len(others) == 0 || (r.dcErr == nil && len(failedZones) == 0) {
+		c.keepDomainRead(d, r)
+		return
+	}
+	cause := r.dcErr
+	if cause == nil {
+		cause = failedZones[0].err
+	}
+	what := "the DNS zones not read"
+	if r.dcErr != nil {
+		what = "the domain (accounts, trusts) and the DNS zones not read"
+	}
+	dir2, dc2, err := c.connectAny(ctx, others)
+	if err != nil {
+		c.keepDomainRead(d, r)
+		c.zonesFailed(failedZones)
+		c.gap("dc:"+dcName, "failover", fmt.Errorf("%s stopped answering during the collection (%v); no other DC of %s could be used instead: %v", dcName, cause, d.DNSName, err))
+		if !released {
+			zonesDone()
+		}
+		return
+	}
+	defer dir2.Close()
+	c.gap("dc:"+dcName, "failover", fmt.Errorf("%s stopped answering during the collection (%v); %s of %s were read from %s instead", dcName, cause, what, d.DNSName, dc2))
+	ctx2, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	if r.dcErr != nil {
+		// No partial results of the failed DC: what it delivered before it
+		// failed is read again, whole, from the next one.
+		r = c.readDomainFrom(ctx, ctx2, dir2, d, false)
+	}
+	c.keepDomainRead(d, r)
+	for _, j := range failedZones {
+		if err := c.readZone(ctx2, dir2, dc2, j.container, j.dn, j.zone); err != nil {
+			c.zoneFailed(j.dn, j.zone, err)
+		}
+	}
+	if !released {
+		zonesDone()
+	}
+}
+
+// otherDCs are the DCs of d other than the one read (any of the names in
+// served: the name dialled and the name the DC gives itself), in the order
+// the directory lists them.
+func otherDCs(d *audit.Domain, served []string) []string {
+	var out []string
+	for _, dc := range d.DCs {
+		same := false
+		for _, s := range served {
+			if s != "" && strings.EqualFold(strings.TrimSuffix(dc.FQDN, "."), strings.TrimSuffix(s, ".")) {
+				same = true
+			}
+		}
+		if !same && dc.FQDN != "" {
+			out = append(out, dc.FQDN)
+		}
+	}
+	return out
+}
+
+// dcFailed reports whether err says the DC stopped answering (the
+// connection was lost, a request or the DC's time ran out, a network
+// error, the DC busy or unavailable) rather than answering with a refusal
+// or a limit: another DC of the domain may do better. ctx is the
+// collection's own context: when it is over, no DC is tried.
+func dcFailed(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	var pe *ldapx.PartialError
+	if errors.As(err, &pe) {
+		return pe.LDAPCode == 0 // "connection lost during the search"; limits and referrals are answers
+	}
+	var le *ldap.Error
+	if errors.As(err, &le) {
+		switch le.ResultCode {
+		case ldap.ErrorNetwork, ldap.LDAPResultBusy, ldap.LDAPResultUnavailable:
+			return true
+		}
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.As(err, &ne)
 }
 
 // zoneReaders is how many more connections read one DC's zones while the
@@ -438,13 +561,13 @@ const zoneReaders = 2
 // is skipped; any other failure is a gap, and the names of the zones not
 // read are asked of the DNS server instead. done is called when every zone
 // is read (also when there is none).
-func (c *collector) startZoneRead(ctx context.Context, dir Directory, dcName string, containers []string, done func()) (lendAndWait func()) {
+func (c *collector) startZoneRead(ctx context.Context, dir Directory, dcName string, containers []string, done func(failed []zoneJob)) (lendAndWait func()) {
 	if c.zones == nil {
-		done()
+		done(nil)
 		return func() {}
 	}
 	start := time.Now()
-	type job struct{ container, dn, zone string }
+	type job = zoneJob
 	var jobs []job
 	for _, container := range containers {
 		zones, err := dir.ReadDNSZones(ctx, container)
@@ -457,7 +580,7 @@ func (c *collector) startZoneRead(ctx context.Context, dir Directory, dcName str
 		}
 		for _, z := range zones {
 			if z.Served() {
-				jobs = append(jobs, job{container, z.DN, z.Name})
+				jobs = append(jobs, job{container: container, dn: z.DN, zone: z.Name})
 			}
 		}
 	}
@@ -468,9 +591,16 @@ func (c *collector) startZoneRead(ctx context.Context, dir Directory, dcName str
 	close(queue)
 	var pending sync.WaitGroup // the zones not yet read
 	pending.Add(len(jobs))
+	var failedMu sync.Mutex
+	var failed []job
 	read := func(dir Directory) {
 		for j := range queue {
-			c.readZone(ctx, dir, dcName, j.container, j.dn, j.zone)
+			if err := c.readZone(ctx, dir, dcName, j.container, j.dn, j.zone); err != nil {
+				j.err = err
+				failedMu.Lock()
+				failed = append(failed, j)
+				failedMu.Unlock()
+			}
 			pending.Done()
 		}
 	}
@@ -495,7 +625,10 @@ func (c *collector) startZoneRead(ctx context.Context, dir Directory, dcName str
 		c.mu.Lock()
 		c.zoneTime += time.Since(start)
 		c.mu.Unlock()
-		done()
+		failedMu.Lock()
+		f := failed
+		failedMu.Unlock()
+		done(f)
 		stopDialing()
 		extras.Wait()
 	}()
@@ -505,25 +638,47 @@ func (c *collector) startZoneRead(ctx context.Context, dir Directory, dcName str
 	}
 }
 
-// readZone reads one zone's nodes into the zone store; a zone that cannot
-// be read whole is marked unread, and its names go to the DNS server.
-func (c *collector) readZone(ctx context.Context, dir Directory, dcName, container, dn, zone string) {
+// zoneJob is one zone to read (and, once it failed, why).
+type zoneJob struct {
+	container, dn, zone string
+	err                 error
+}
+
+// readZone reads one zone's nodes into the zone store. A zone that cannot
+// be read whole is not stored and its error returned: the caller marks it
+// unread (zoneFailed) or reads it from another DC.
+func (c *collector) readZone(ctx context.Context, dir Directory, dcName, container, dn, zone string) error {
 	var nodes []ldapx.DNSNode
+	var problems []audit.Gap
 	_, err := dir.ReadDNSNodes(ctx, dn, func(n ldapx.DNSNode) error {
 		nodes = append(nodes, n)
 		for _, p := range n.Problems {
-			c.gap("dns-node:"+n.DN, "attribute "+p.Attribute, errors.New(p.String()))
+			problems = append(problems, audit.Gap{Scope: "dns-node:" + n.DN, What: "attribute " + p.Attribute, Error: p.String()})
 		}
 		return nil
 	})
 	if err != nil {
-		// A partial zone would answer NXDOMAIN for names it did not
-		// deliver: use none of it.
-		c.gap("dns-zone:"+dn, "DNS zone", err)
-		c.zones.unread(zone)
-		return
+		return err
 	}
+	c.mu.Lock()
+	c.snap.Collection.Gaps = append(c.snap.Collection.Gaps, problems...)
+	c.mu.Unlock()
 	c.zones.add(dcName, container, nodes)
+	return nil
+}
+
+// zoneFailed records a zone that could not be read whole: a partial zone
+// would answer NXDOMAIN for names it did not deliver, so none of it is
+// used and its names go to the DNS server.
+func (c *collector) zoneFailed(dn, zone string, err error) {
+	c.gap("dns-zone:"+dn, "DNS zone", err)
+	c.zones.unread(zone)
+}
+
+func (c *collector) zonesFailed(jobs []zoneJob) {
+	for _, j := range jobs {
+		c.zoneFailed(j.dn, j.zone, j.err)
+	}
 }
 
 // waitsForZones reports whether the host name should wait for the zones
@@ -546,47 +701,86 @@ func (c *collector) waitsForZones(name string) bool {
 	return !read || c.zones.holds(name)
 }
 
-// readDomain reads a domain's SPN accounts and trusts over dir.
-func (c *collector) readDomain(ctx context.Context, dir Directory, d *audit.Domain) {
-	var accounts []audit.Account
+// domainRead is what one DC delivered of a domain, kept (keepDomainRead)
+// unless another DC is read instead.
+type domainRead struct {
+	accounts  []audit.Account
+	collected bool // every account was read
+	trusts    []audit.Trust
+	aesSince  *time.Time
+	gaps      []audit.Gap
+	// dcErr is set when the DC stopped answering (dcFailed): another DC of
+	// the domain may deliver what this one did not.
+	dcErr error
+}
+
+// readDomainFrom reads a domain's SPN accounts, trusts and AES key marker
+// over dir. With stopOnDCFailure, a DC that stops answering during the
+// accounts is not asked for the rest (another DC will be).
+// parent is the collection's context (ctx is the DC's, with its deadline).
+func (c *collector) readDomainFrom(parent, ctx context.Context, dir Directory, d *audit.Domain, stopOnDCFailure bool) *domainRead {
+	r := &domainRead{}
+	gap := func(scope, what string, err error) {
+		r.gaps = append(r.gaps, audit.Gap{Scope: scope, What: what, Error: err.Error()})
+	}
+	dcErr := func(what string, err error) {
+		if r.dcErr == nil && dcFailed(parent, err) {
+			r.dcErr = fmt.Errorf("%s: %w", what, err)
+		}
+	}
 	_, err := dir.ReadSPNAccounts(ctx, d.DN, func(a ldapx.SPNAccount) error {
-		accounts = append(accounts, convertAccount(a, d.DNSName))
+		r.accounts = append(r.accounts, convertAccount(a, d.DNSName))
 		for _, raw := range a.SPNs {
 			if s, err := spn.Parse(raw); err == nil && s.NamesAHost() {
 				c.hosts.add(HostQuery{Name: s.Host, Suffix: d.DNSName})
 			}
 		}
 		for _, p := range a.Problems {
-			c.gap("account:"+a.DN, "attribute "+p.Attribute, errors.New(p.String()))
+			gap("account:"+a.DN, "attribute "+p.Attribute, errors.New(p.String()))
 		}
 		return nil
 	})
 	var partial *ldapx.PartialError
 	switch {
 	case err == nil:
-		d.AccountsCollected = true
+		r.collected = true
 	case errors.As(err, &partial):
-		c.gap("domain:"+d.DNSName, "accounts (partial)", err)
+		gap("domain:"+d.DNSName, "accounts (partial)", err)
 	default:
-		c.gap("domain:"+d.DNSName, "accounts", err)
+		gap("domain:"+d.DNSName, "accounts", err)
+	}
+	dcErr("accounts", err)
+	if r.dcErr != nil && stopOnDCFailure {
+		return r
 	}
 	trusts, err := dir.ReadTrusts(ctx, d.DN)
 	if err != nil {
-		c.gap("domain:"+d.DNSName, "trusts", err)
+		gap("domain:"+d.DNSName, "trusts", err)
+		dcErr("trusts", err)
 	}
 	for _, t := range trusts {
-		d.Trusts = append(d.Trusts, convertTrust(t))
+		r.trusts = append(r.trusts, convertTrust(t))
 	}
 	if d.SID != "" {
 		if since, err := dir.ReadAESKeysSince(ctx, d.DN, d.SID); err != nil {
-			c.gap("domain:"+d.DNSName, "AES key marker (Read-only Domain Controllers group)", err)
+			gap("domain:"+d.DNSName, "AES key marker (Read-only Domain Controllers group)", err)
+			dcErr("AES key marker", err)
 		} else {
 			since = since.UTC()
-			d.AESKeysSince = &since
+			r.aesSince = &since
 		}
 	}
+	return r
+}
+
+// keepDomainRead puts what one DC delivered of d into d and the snapshot.
+func (c *collector) keepDomainRead(d *audit.Domain, r *domainRead) {
+	d.AccountsCollected = r.collected
+	d.Trusts = append(d.Trusts[:0], r.trusts...)
+	d.AESKeysSince = r.aesSince
 	c.mu.Lock()
-	c.snap.Accounts = append(c.snap.Accounts, accounts...)
+	c.snap.Accounts = append(c.snap.Accounts, r.accounts...)
+	c.snap.Collection.Gaps = append(c.snap.Collection.Gaps, r.gaps...)
 	c.mu.Unlock()
 }
 

@@ -34,14 +34,22 @@ type fakeDirectory struct {
 	// aesSince is the whenCreated of the domain's Read-only Domain
 	// Controllers group; zero: the group does not exist.
 	aesSince time.Time
+	// self is the DC's own name in its rootDSE (default dc1.<domain>);
+	// dcs are the domain's DCs it lists (default: dc1.<domain> only).
+	self string
+	dcs  []string
 }
 
 func dnOf(domain string) string { return "DC=" + strings.ReplaceAll(domain, ".", ",DC=") }
 
 func (f *fakeDirectory) ReadRootDSE(context.Context) (*ldapx.RootDSE, error) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	self := f.self
+	if self == "" {
+		self = "dc1." + f.domain
+	}
 	return &ldapx.RootDSE{
-		DNSHostName: "dc1." + f.domain, DefaultNamingContext: dnOf(f.domain),
+		DNSHostName: self, DefaultNamingContext: dnOf(f.domain),
 		ConfigurationNamingContext: "CN=Configuration," + dnOf(f.domain), RootDomainNamingContext: dnOf(f.domain),
 		CurrentTime: now, LocalBefore: now, LocalAfter: now.Add(2 * time.Millisecond),
 		DomainFunctionality: 4, ForestFunctionality: 4,
@@ -54,7 +62,16 @@ func (f *fakeDirectory) ReadPartitions(context.Context, string) ([]ldapx.Partiti
 	return []ldapx.Partition{{NCName: dnOf(f.domain), DNSRoot: f.domain, NetBIOSName: strings.ToUpper(strings.Split(f.domain, ".")[0]), DomainSID: "S-1-5-21-1-2-3"}}, nil
 }
 func (f *fakeDirectory) ReadDCs(context.Context, string) ([]ldapx.DomainController, error) {
-	return []ldapx.DomainController{{DNSHostName: "dc1." + f.domain, ServerReference: "CN=DC1,OU=Domain Controllers," + dnOf(f.domain), IsGlobalCatalog: true, BehaviorVersion: 4}}, nil
+	names := f.dcs
+	if len(names) == 0 {
+		names = []string{"dc1." + f.domain}
+	}
+	var out []ldapx.DomainController
+	for _, n := range names {
+		cn := strings.ToUpper(strings.Split(n, ".")[0])
+		out = append(out, ldapx.DomainController{DNSHostName: n, ServerReference: "CN=" + cn + ",OU=Domain Controllers," + dnOf(f.domain), IsGlobalCatalog: true, BehaviorVersion: 4})
+	}
+	return out, nil
 }
 func (f *fakeDirectory) ReadSPNAccounts(_ context.Context, _ string, fn func(ldapx.SPNAccount) error) (ldapx.SearchStats, error) {
 	for _, a := range f.accounts {

@@ -107,12 +107,6 @@ func ProbeTickets(ctx context.Context, s *audit.Snapshot, r TicketRequester, lim
 		targets = targets[:limit]
 	}
 	for _, t := range targets {
-		res := r.Request(ctx, t)
-		p := audit.TicketProbe{SPN: t, ClientRealm: res.ClientRealm, Issued: res.Issued, Realm: res.Realm, Path: res.Path,
-			ErrorCode: int(res.ErrorCode), ErrorName: res.ErrorName, TicketEtype: res.TicketEtype, SessionEtype: res.SessionEtype}
-		if res.Err != nil {
-			p.Error = res.Err.Error()
-		}
-		s.TicketProbes = append(s.TicketProbes, p)
+		s.TicketProbes = append(s.TicketProbes, ticketProbe(t, r.Request(ctx, t)))
 	}
 }

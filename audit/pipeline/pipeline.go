@@ -107,6 +107,7 @@ func (p *Pipeline) Evaluate(ctx context.Context) (*Evaluation, error) {
 	if snap.Collection.Partial() {
 		fmt.Fprintf(p.log(), "spntrust: collection incomplete: %d gap(s); the report lists them\n", len(snap.Collection.Gaps))
 	}
+	list = checks.Applicable(list, snap)
 	return &Evaluation{
 		Snapshot: snap,
 		Origin:   p.Source.Origin(snap),
@@ -133,6 +134,9 @@ func (p *Pipeline) Report(ctx context.Context, ev *Evaluation) (*reports.Report,
 		now = p.Now
 	}
 	rep := reports.New(p.Tool, now(), ev.Snapshot, ev.Checks, ev.Findings)
+	if len(ev.Snapshot.Services) > 0 {
+		rep.Services = Verdicts(ev.Snapshot, rep.Findings)
+	}
 	for _, pr := range p.Processors {
 		if err := pr.Process(ctx, rep); err != nil {
 			return rep, err
@@ -151,6 +155,10 @@ func (p *Pipeline) Report(ctx context.Context, ev *Evaluation) (*reports.Report,
 	// Findings a baseline accepts (not expired) do not count.
 	if p.FailOn != "" && rep.CountFailingAtLeast(p.FailOn) > 0 {
 		return rep, exitcode.ErrFindings
+	}
+	// A probe's exit status is its services' verdicts.
+	if len(rep.Services) > 0 {
+		return rep, verdictExit(rep.Services)
 	}
 	return rep, nil
 }

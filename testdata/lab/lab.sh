@@ -17,11 +17,77 @@
 # the /24 used for seeded host A/PTR records).
 set -euo pipefail
 
+# ---- network namespace mode (LAB_NETNS=name) ----------------------------------
+# A second, independent lab (e.g. a scale lab) must not touch the shared
+# lab's addresses, ports or /etc/hosts: with LAB_NETNS=name the script runs
+# itself inside that Linux network namespace (created if missing, with lo up),
+# where 127.0.0.11+ are private. `ip netns exec` bind-mounts
+# /etc/netns/<name>/{hosts,resolv.conf} over /etc/, so the lab's /etc/hosts
+# block lands in the namespace's own file; it is created from the host's
+# /etc/hosts without any spntrust-lab block. Processes started by the lab
+# (the DCs) stay in the namespace; run clients there too:
+# `ip netns exec <name> ...` (see README, "Network namespace mode").
+LAB_NETNS=${LAB_NETNS:-}
+if [[ -n $LAB_NETNS && ${LAB_IN_NETNS:-} != "$LAB_NETNS" ]]; then
+	[[ $LAB_NETNS =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$ ]] || { echo "lab: ERROR: LAB_NETNS must be a short name ([A-Za-z0-9_.-]), got '$LAB_NETNS'" >&2; exit 1; }
+	case ${1:-} in
+	env)
+		d=${LAB_DIR:-/var/tmp/spntrust-lab}
+		[[ -f $d/lab.env ]] || { echo "lab: ERROR: no $d/lab.env: run 'LAB_NETNS=$LAB_NETNS $0 up' first" >&2; exit 1; }
+		exec cat "$d/lab.env"
+		;;
+	esac
+	[[ $(id -u) -eq 0 ]] || { echo "lab: ERROR: LAB_NETNS needs root (ip netns)" >&2; exit 1; }
+	[[ ${LAB_DIR:-/var/tmp/spntrust-lab} != /var/tmp/spntrust-lab ]] ||
+		{ echo "lab: ERROR: LAB_NETNS=$LAB_NETNS with the shared lab's LAB_DIR: set LAB_DIR to this lab's own directory (e.g. /var/tmp/spntrust-$LAB_NETNS)" >&2; exit 1; }
+	nsdir=/etc/netns/$LAB_NETNS
+	if [[ ! -e /run/netns/$LAB_NETNS ]]; then
+		ip netns add "$LAB_NETNS"
+		echo "$(date -u +%H:%M:%S) lab: created network namespace $LAB_NETNS" >&2
+	fi
+	mkdir -p "$nsdir"
+	if [[ ! -f $nsdir/hosts ]]; then
+		awk '$0 ~ /^# BEGIN spntrust-lab/ {skip = 1; next} $0 ~ /^# END spntrust-lab/ {skip = 0; next} !skip {print}' /etc/hosts >"$nsdir/hosts.tmp"
+		mv "$nsdir/hosts.tmp" "$nsdir/hosts"
+	fi
+	if [[ ! -f $nsdir/resolv.conf ]]; then
+		# only lo exists in the namespace: the host's resolvers are unreachable
+		printf 'nameserver %s\noptions timeout:2 attempts:2\n' "${LAB_BASE:-127.0.0.11}" >"$nsdir/resolv.conf"
+	fi
+	ip netns exec "$LAB_NETNS" ip link set lo up
+	rc=0
+	LAB_IN_NETNS=$LAB_NETNS ip netns exec "$LAB_NETNS" "$0" "$@" || rc=$?
+	if [[ ${1:-} == down && ${2:-} == --purge && $rc == 0 ]]; then
+		if [[ -z $(ip netns pids "$LAB_NETNS" 2>/dev/null) ]]; then
+			ip netns del "$LAB_NETNS" && rm -rf -- "$nsdir"
+			echo "$(date -u +%H:%M:%S) lab: removed network namespace $LAB_NETNS and $nsdir" >&2
+		else
+			echo "$(date -u +%H:%M:%S) lab: network namespace $LAB_NETNS still has processes; kept" >&2
+		fi
+	fi
+	exit $rc
+fi
+
 LAB_DIR=${LAB_DIR:-/var/tmp/spntrust-lab}
 LAB_BASE=${LAB_BASE:-127.0.0.11}
 LAB_HOSTNET=${LAB_HOSTNET:-127.0.1}
 SCALE=${SCALE:-} # up: also seed N scale accounts (see README, "Scale mode")
 SCALE_COMPUTER_PASSWORDS=${SCALE_COMPUTER_PASSWORDS:-} # 1: scale computers get passwords (keys); slower
+# Samba's database backend for the provisioned DCs: tdb (Samba's default, the
+# normal lab) or mdb (LMDB: no 4 GiB file limit, for SCALE beyond ~100,000).
+# Fixed at provisioning (kept in $LAB_DIR/.backend-store, which later
+# commands follow when the variable is not set): changing it needs
+# `down --purge`.
+if [[ -z ${LAB_BACKEND_STORE:-} && -f ${LAB_DIR:-/var/tmp/spntrust-lab}/.backend-store ]]; then
+	LAB_BACKEND_STORE=$(<"${LAB_DIR:-/var/tmp/spntrust-lab}/.backend-store")
+fi
+LAB_BACKEND_STORE=${LAB_BACKEND_STORE:-tdb}
+[[ $LAB_BACKEND_STORE == tdb || $LAB_BACKEND_STORE == mdb ]] || { echo "lab: ERROR: LAB_BACKEND_STORE must be tdb or mdb, got '$LAB_BACKEND_STORE'" >&2; exit 1; }
+# LAB_SECOND_DC=1: a second DC for lab.test, dc4.lab.test on BASE+3, joined
+# with `samba-tool domain join lab.test DC` (it replicates lab.test from DC1).
+# Once joined, the lab keeps it (the marker $LAB_DIR/.second-dc) until
+# `down --purge`: later commands include it without the variable.
+LAB_SECOND_DC=${LAB_SECOND_DC:-}
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_VERSION=1 # bump when provisioning changes incompatibly
 
@@ -51,10 +117,22 @@ base_last=${LAB_BASE##*.}
 [[ $LAB_BASE =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "LAB_BASE must be an IPv4 address"
 ((base_last >= 1 && base_last <= 252)) || die "LAB_BASE last octet must be 1..252"
 [[ $LAB_HOSTNET =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "LAB_HOSTNET must be three octets, e.g. 127.0.1"
+# DCS: the indexes of the lab's DCs; 3 (dc4.lab.test) is the second DC of
+# lab.test when LAB_SECOND_DC=1 or it was joined before.
+DCS=(0 1 2)
+if [[ $LAB_SECOND_DC == 1 || -f ${LAB_DIR:-/var/tmp/spntrust-lab}/.second-dc ]]; then
+	DCS=(0 1 2 3)
+	DOMAIN[3]=${DOMAIN[0]}
+	REALM[3]=${REALM[0]}
+	NETBIOS[3]=${NETBIOS[0]}
+	HOSTNAME_[3]=dc4
+	((base_last <= 251)) || die "LAB_BASE last octet must be 1..251 with LAB_SECOND_DC=1"
+fi
 IP=()
-for i in 0 1 2; do IP[i]="$base_prefix.$((base_last + i))"; done
+for i in "${DCS[@]}"; do IP[i]="$base_prefix.$((base_last + i))"; done
 FQDN=()
-for i in 0 1 2; do FQDN[i]="${HOSTNAME_[i]}.${DOMAIN[i]}"; done
+for i in "${DCS[@]}"; do FQDN[i]="${HOSTNAME_[i]}.${DOMAIN[i]}"; done
+has_dc4() { ((${#DCS[@]} == 4)); }
 
 dc_dir() { echo "$LAB_DIR/dc$(($1 + 1))"; }
 pid_file() { echo "$LAB_DIR/dc$(($1 + 1)).pid"; }
@@ -193,7 +271,7 @@ lo_has() {
 add_addresses() {
 	local i ip
 	touch "$LAB_DIR/added-addresses"
-	for i in 0 1 2; do
+	for i in "${DCS[@]}"; do
 		ip=${IP[i]}
 		if ! lo_has "$ip/"; then
 			ip addr add "$ip/32" dev lo
@@ -227,7 +305,7 @@ write_hosts() {
 	touch "$LAB_DIR/added-hosts" # down removes the block only when this lab wrote it
 	want=$(
 		echo "$HOSTS_BEGIN"
-		for i in 0 1 2; do echo "${IP[i]} ${FQDN[i]} ${HOSTNAME_[i]}"; done
+		for i in "${DCS[@]}"; do echo "${IP[i]} ${FQDN[i]} ${HOSTNAME_[i]}"; done
 		echo "$HOSTS_END"
 	)
 	if awk -v b="$HOSTS_BEGIN" -v e="$HOSTS_END" '$0==b{p=1} p{print} $0==e{p=0}' /etc/hosts | cmp -s - <(echo "$want"); then
@@ -272,7 +350,7 @@ make_tls() {
 		chmod 0644 "$t/ca.pem"
 		rm -f "$t"/dc*.pem "$t"/dc*.key
 	fi
-	for i in 0 1 2; do
+	for i in "${DCS[@]}"; do
 		local n="dc$((i + 1))" ext
 		if [[ -s $t/$n.pem && -s $t/$n.key ]] &&
 			[[ "$(openssl x509 -in "$t/$n.pem" -noout -ext subjectAltName 2>/dev/null)," == *"IP Address:${IP[i]},"* ]] &&
@@ -312,7 +390,7 @@ ensure_password() {
 # ---- provisioning -------------------------------------------------------------
 forwarder_for() {
 	case $1 in
-	0) echo "${IP[1]}" ;; # DC1 -> DC2
+	0 | 3) echo "${IP[1]}" ;; # DC1 (and DC4, its second DC) -> DC2
 	1) echo "${IP[2]}" ;; # DC2 -> DC3
 	2) echo "" ;;         # DC3 -> nothing
 	esac
@@ -322,12 +400,16 @@ provision() {
 	local i=$1 d n fwd
 	d=$(dc_dir "$i")
 	n="dc$((i + 1))"
-	if [[ -f $d/.provisioned && $(<"$d/.provisioned") == "$LAB_VERSION ${IP[i]}" ]]; then
+	if [[ -f $d/.provisioned && $(<"$d/.provisioned") == "$(provision_stamp "$i")" ]]; then
 		return 0
 	fi
 	if lab_pid "$i" >/dev/null; then
 		die "DC $n is running but not provisioned as expected; run '$0 down --purge' first"
 	fi
+	if [[ -f $LAB_DIR/.backend-store && $(<"$LAB_DIR/.backend-store") != "$LAB_BACKEND_STORE" ]]; then
+		die "this lab was provisioned with LAB_BACKEND_STORE=$(<"$LAB_DIR/.backend-store"), not $LAB_BACKEND_STORE: use '$0 down --purge' first to change it"
+	fi
+	echo "$LAB_BACKEND_STORE" >"$LAB_DIR/.backend-store"
 	log "provisioning ${FQDN[i]} (${IP[i]})"
 	rm -rf "$d"
 	mkdir -p "$d"
@@ -337,7 +419,7 @@ provision() {
 	# removed below (no forwarding at all).
 	samba-tool domain provision \
 		--realm="${REALM[i]}" --domain="${NETBIOS[i]}" --server-role=dc \
-		--dns-backend=SAMBA_INTERNAL \
+		--dns-backend=SAMBA_INTERNAL --backend-store="$LAB_BACKEND_STORE" \
 		--host-name="${HOSTNAME_[i]}" --host-ip="${IP[i]}" \
 		--targetdir="$d" \
 		--option="interfaces=${IP[i]}" \
@@ -356,7 +438,17 @@ provision() {
 			die "provisioning ${FQDN[i]} failed (log: $LAB_DIR/$n.provision.log)"
 		}
 	fix_smbconf "$i"
-	echo "$LAB_VERSION ${IP[i]}" >"$d/.provisioned"
+	provision_stamp "$i" >"$d/.provisioned"
+}
+
+# provision_stamp i: what a DC was provisioned with (the normal lab's stamp is
+# unchanged: "VERSION IP"; an mdb lab adds " mdb").
+provision_stamp() {
+	if [[ $LAB_BACKEND_STORE == mdb ]]; then
+		echo "$LAB_VERSION ${IP[$1]} mdb"
+	else
+		echo "$LAB_VERSION ${IP[$1]}"
+	fi
 }
 
 # fix_smbconf i: enforce the [global] settings the lab depends on, whatever
@@ -432,7 +524,7 @@ wait_healthy() {
 	local timeout=${1:-120} i ok
 	shift || true
 	local -a which=("$@")
-	((${#which[@]})) || which=(0 1 2)
+	((${#which[@]})) || which=("${DCS[@]}")
 	local deadline=$((SECONDS + timeout))
 	while :; do
 		ok=1
@@ -453,7 +545,7 @@ wait_healthy() {
 stop_dcs() {
 	local i pid pgid deadline left
 	local -a which=("$@") groups=() singles=()
-	((${#which[@]})) || which=(0 1 2)
+	((${#which[@]})) || which=("${DCS[@]}")
 	for i in "${which[@]}"; do
 		if ! pid=$(lab_pid "$i"); then
 			rm -f "$(pid_file "$i")" "$(pid_file "$i").start"
@@ -511,6 +603,7 @@ write_krb5conf() {
 		for i in 0 1 2; do
 			echo "	${REALM[i]} = {"
 			echo "		kdc = ${IP[i]}"
+			if [[ $i == 0 ]] && has_dc4; then echo "		kdc = ${IP[3]}"; fi
 			echo "		admin_server = ${IP[i]}"
 			echo "		kpasswd_server = ${IP[i]}"
 			echo "	}"
@@ -575,6 +668,132 @@ ensure_trust() { # ensure_trust j type
 	die "creating the $type trust with ${DOMAIN[j]} failed (log: $LAB_DIR/trust.log)"
 }
 
+# ---- the second DC of lab.test (LAB_SECOND_DC=1) ------------------------------------
+# dc4_in_dc1: DC1's directory has a server object for DC4 (a join, finished
+# or not).
+dc4_in_dc1() {
+	ldbsearch -H "$(dc_dir 0)/private/sam.ldb" -b "CN=Sites,CN=Configuration,$(base_dn 0)" \
+		"(&(objectClass=server)(cn=${HOSTNAME_[3]}))" dn 2>/dev/null | grep '^dn:' >/dev/null
+}
+
+# remove_dc4_from_dc1: a DC4 that DC1 knows but that is not (or no longer)
+# this lab's joined DC4 — an interrupted join, or a replica thrown away by
+# unscale — is removed from DC1's directory (its server, nTDSDSA, computer
+# account and DNS records), as for any dead DC.
+remove_dc4_from_dc1() {
+	dc4_in_dc1 || return 0
+	log "removing the old ${FQDN[3]} from ${FQDN[0]}'s directory (samba-tool domain demote --remove-other-dead-server)"
+	nsenter -m -t "$(lab_pid 0)" samba-tool domain demote --remove-other-dead-server="${HOSTNAME_[3]}" \
+		-s "$(dc_dir 0)/etc/smb.conf" >>"$LAB_DIR/dc4.join.log" 2>&1 ||
+		die "removing the old ${FQDN[3]} from ${FQDN[0]} failed (log: $LAB_DIR/dc4.join.log)"
+}
+
+# join_dc4: join dc4.lab.test to lab.test as a DC (samba-tool domain join ...
+# DC: a full replica, replicated from DC1 over DRS), start it and wait until
+# it is healthy. Idempotent: a joined DC4 is only started.
+join_dc4() {
+	local d t0=$SECONDS
+	d=$(dc_dir 3)
+	if [[ -f $d/.provisioned && $(<"$d/.provisioned") == "$(provision_stamp 3) join" ]]; then
+		if ! lab_pid 3 >/dev/null; then
+			fix_smbconf 3
+			start_dc 3
+		fi
+		wait_healthy 180 3
+		touch "$LAB_DIR/.second-dc"
+		return 0
+	fi
+	if lab_pid 3 >/dev/null; then
+		log "stopping ${FQDN[3]}, whose join did not finish"
+		stop_dcs 3
+	fi
+	remove_dc4_from_dc1
+	log "joining ${FQDN[3]} (${IP[3]}) to ${DOMAIN[0]} as a second DC (it replicates the domain from ${FQDN[0]})"
+	touch "$LAB_DIR/.second-dc" # down stops it and removes its address from now on
+	rm -rf "$d"
+	mkdir -p "$d"
+	# In a mount namespace of its own with a private /run/samba, like the DCs,
+	# and the lab's resolver (DC1); the password reaches samba-tool in PASSWD.
+	if ! PASSWD=$LAB_PASSWORD KRB5_CONFIG=$LAB_DIR/krb5.conf unshare -m --propagation private sh -c \
+		'mount -t tmpfs -o mode=0755 tmpfs /run/samba && mount --bind "$0" /etc/resolv.conf && exec samba-tool "$@"' \
+		"$LAB_DIR/resolv.conf" domain join "${DOMAIN[0]}" DC \
+		--server="${FQDN[0]}" -U "Administrator@${REALM[0]}" \
+		--targetdir="$d" --dns-backend=SAMBA_INTERNAL --backend-store="$LAB_BACKEND_STORE" \
+		--option="netbios name=${HOSTNAME_[3]^^}" \
+		--option="interfaces=${IP[3]}" \
+		--option="bind interfaces only=yes" \
+		--option="dns forwarder=$(forwarder_for 3)" \
+		--option="tls enabled=yes" \
+		--option="tls keyfile=$LAB_DIR/tls/dc4.key" \
+		--option="tls certfile=$LAB_DIR/tls/dc4.pem" \
+		--option="tls cafile=$LAB_DIR/tls/ca.pem" \
+		--option="load printers=no" \
+		--option="printcap name=/dev/null" \
+		--option="disable spoolss=yes" </dev/null >>"$LAB_DIR/dc4.join.log" 2>&1 7>&- 8>&- 9>&-; then
+		tail -n 20 "$LAB_DIR/dc4.join.log" >&2
+		die "joining ${FQDN[3]} to ${DOMAIN[0]} failed (log: $LAB_DIR/dc4.join.log); the next 'up' removes the half-joined DC4 and tries again"
+	fi
+	log "${FQDN[3]} joined in $((SECONDS - t0))s"
+	fix_smbconf 3
+	start_dc 3
+	wait_healthy 180 3
+	register_dc4_dns
+	link_dc4
+	echo "$(provision_stamp 3) join" >"$d/.provisioned"
+	log "${FQDN[3]} healthy after $((SECONDS - t0))s"
+}
+
+# register_dc4_dns: the join registers no address for a DC on a loopback
+# address ("No IPv4 address will be assigned"), and neither does the DC's own
+# samba_dnsupdate: run it with DC4's address (its A record and every DC SRV
+# record, as a Windows DC registers them), and add its PTR next to DC1's.
+register_dc4_dns() {
+	local pid o
+	pid=$(lab_pid 3)
+	nsenter -m -t "$pid" samba_dnsupdate -s "$(dc_dir 3)/etc/smb.conf" --current-ip="${IP[3]}" --use-samba-tool \
+		>>"$LAB_DIR/dc4.join.log" 2>&1 || die "registering ${FQDN[3]}'s DNS records failed (log: $LAB_DIR/dc4.join.log)"
+	IFS=. read -r -a o <<<"${IP[3]}"
+	if [[ -z $(dig +short +time=2 +tries=2 "@${IP[0]}" -x "${IP[3]}" 2>/dev/null) ]]; then
+		PASSWD=$LAB_PASSWORD nsenter -m -t "$pid" samba-tool dns add "${IP[0]}" "${o[2]}.${o[1]}.${o[0]}.in-addr.arpa" "${o[3]}" PTR "${FQDN[3]}" \
+			-U "Administrator@${REALM[0]}" >>"$LAB_DIR/dc4.join.log" 2>&1 || die "adding ${FQDN[3]}'s PTR failed (log: $LAB_DIR/dc4.join.log)"
+	fi
+}
+
+# link_dc4: DC4's DNS records (registered on DC4) and its own changes must
+# reach DC1 now, not when DC1's KCC and replication schedule get to it
+# (minutes; until DC1's replication service has loaded the KCC's new inbound
+# links, `drs replicate` over RPC fails with WERR_FILE_NOT_FOUND). So DC1's
+# KCC is run, and DC1 pulls the domain and DNS partitions from DC4 into its
+# own database (`drs replicate --local`, in DC1's namespace); the DNS
+# partitions with --full-sync when DC4's address has not reached DC1's DNS
+# by then.
+link_dc4() {
+	local nc sync
+	PASSWD=$LAB_PASSWORD nsenter -m -t "$(lab_pid 0)" samba-tool drs kcc "${FQDN[0]}" -U "Administrator@${REALM[0]}" \
+		-s "$(dc_dir 0)/etc/smb.conf" >>"$LAB_DIR/dc4.join.log" 2>&1 ||
+		log "WARNING: samba-tool drs kcc on ${FQDN[0]} failed (log: $LAB_DIR/dc4.join.log); its KCC runs again within 5 minutes"
+	for sync in "" --full-sync; do
+		for nc in "$(base_dn 0)" "DC=DomainDnsZones,$(base_dn 0)" "DC=ForestDnsZones,$(base_dn 0)"; do
+			[[ -z $sync || $nc == DC=*DnsZones,* ]] || continue
+			PASSWD=$LAB_PASSWORD nsenter -m -t "$(lab_pid 0)" samba-tool drs replicate "${FQDN[0]}" "${FQDN[3]}" "$nc" --local $sync \
+				-U "Administrator@${REALM[0]}" -s "$(dc_dir 0)/etc/smb.conf" >>"$LAB_DIR/dc4.join.log" 2>&1 ||
+				die "replicating $nc from ${FQDN[3]} to ${FQDN[0]} failed (log: $LAB_DIR/dc4.join.log)"
+		done
+		[[ $(dig +short +time=2 +tries=2 "@${IP[0]}" "${FQDN[3]}" A 2>/dev/null) == "${IP[3]}" ]] && return 0
+	done
+	die "${FQDN[3]}'s A record did not reach ${FQDN[0]}'s DNS (log: $LAB_DIR/dc4.join.log)"
+}
+
+# replicate_dc4: ask DC4 to pull lab.test's changes from DC1 now (after a
+# scale import: DC4 then replicates the imported objects), without waiting.
+replicate_dc4() {
+	local pid
+	pid=$(lab_pid 3) || return 0
+	PASSWD=$LAB_PASSWORD nsenter -m -t "$pid" samba-tool drs replicate "${FQDN[3]}" "${FQDN[0]}" "$(base_dn 0)" \
+		--async-op -U "Administrator@${REALM[0]}" -s "$(dc_dir 3)/etc/smb.conf" >>"$LAB_DIR/dc4.join.log" 2>&1 ||
+		log "WARNING: asking ${FQDN[3]} to replicate from ${FQDN[0]} failed (log: $LAB_DIR/dc4.join.log); it replicates on its own schedule"
+}
+
 # ---- lab.env --------------------------------------------------------------------------
 write_env() {
 	local tmp i n pid
@@ -588,7 +807,9 @@ write_env() {
 		echo "LAB_ADMIN_USER=Administrator"
 		echo "LAB_HOSTNET=$LAB_HOSTNET"
 		echo "LAB_SCRIPT=$SCRIPT_DIR/lab.sh"
-		for i in 0 1 2; do
+		echo "LAB_NETNS=${LAB_IN_NETNS:-}"
+		echo "LAB_BACKEND_STORE=$LAB_BACKEND_STORE"
+		for i in "${DCS[@]}"; do
 			n=$((i + 1))
 			pid=$(lab_pid "$i" || true)
 			echo "LAB_DC${n}_IP=${IP[i]}"
@@ -667,6 +888,15 @@ scale_import() {
 	n=dc$((i + 1))
 	work=$LAB_DIR/scale-work/$n
 	use_lock
+	# DC4 (lab.test's second DC) replicates from DC1: it must not see DC1's
+	# changes between the copy and the swap (they are lost with the swap, and
+	# a replica that saw them would skip the imported objects that reuse their
+	# USNs). It stays stopped until DC1 runs the imported database.
+	local dc4=""
+	if [[ $i == 0 ]] && has_dc4 && lab_pid 3 >/dev/null; then
+		dc4=1
+		stop_dcs 3
+	fi
 	stop_dcs "$i"
 	if [[ ! -d $LAB_DIR/prescale/$n ]]; then
 		rm -rf "$LAB_DIR/prescale/$n.tmp"
@@ -707,6 +937,12 @@ scale_import() {
 	fix_smbconf "$i"
 	start_dc "$i"
 	wait_healthy 180 "$i"
+	if [[ -n $dc4 ]]; then
+		start_dc 3
+		wait_healthy 180 3
+		replicate_dc4
+		log "${FQDN[3]} replicates the imported objects from ${FQDN[0]} in the background"
+	fi
 	use_unlock
 }
 
@@ -739,6 +975,13 @@ scale() {
 # restore_prescale: put back the databases saved before the scale import.
 restore_prescale() {
 	local i n d
+	if has_dc4; then
+		# DC4's replica holds the scale objects: it is thrown away and joined
+		# again by the next up (which first removes it from DC1's directory).
+		stop_dcs 3
+		rm -rf "$(dc_dir 3)"
+		log "removed ${FQDN[3]}'s scaled replica; up joins it again"
+	fi
 	for i in 0 1; do
 		n=dc$((i + 1))
 		[[ -d $LAB_DIR/prescale/$n ]] || continue
@@ -789,7 +1032,8 @@ healthy() {
 	local i
 	[[ -f $LAB_DIR/lab.env && -f $LAB_DIR/.seeded && $(<"$LAB_DIR/.seeded") == "$(seed_stamp)" ]] || return 1
 	grep -qxF "LAB_DC1_IP=${IP[0]}" "$LAB_DIR/lab.env" || return 1
-	for i in 0 1 2; do dc_healthy "$i" || return 1; done
+	if has_dc4; then [[ -f $(dc_dir 3)/.provisioned ]] || return 1; fi
+	for i in "${DCS[@]}"; do dc_healthy "$i" || return 1; done
 	trust_complete 1 forest && trust_complete 2 external || return 1
 	grep -qxF "$HOSTS_BEGIN" /etc/hosts || return 1
 	if [[ -n $SCALE ]]; then
@@ -823,12 +1067,14 @@ cmd_up() {
 	write_resolvconf
 	for i in 0 1 2; do provision "$i"; done
 	for i in 0 1 2; do fix_smbconf "$i"; start_dc "$i"; done
-	wait_healthy 120
+	if has_dc4 && [[ -f $(dc_dir 3)/.provisioned ]]; then fix_smbconf 3; start_dc 3; fi
+	wait_healthy 120 $(for i in "${DCS[@]}"; do [[ -f $(dc_dir "$i")/.provisioned ]] && echo "$i"; done)
 	log "DCs healthy after $((SECONDS - t0))s"
 	ensure_trust 1 forest
 	ensure_trust 2 external
 	seed
 	[[ -z $SCALE ]] || scale
+	! has_dc4 || join_dc4
 	write_env
 	log "lab up in $((SECONDS - t0))s; environment: $LAB_DIR/lab.env"
 }
@@ -857,7 +1103,11 @@ cmd_down() {
 
 # dc_arg N: the index (0..2) of DC number N (1..3), or die.
 dc_arg() {
-	[[ ${1:-} =~ ^[123]$ ]] || die "want a DC number 1, 2 or 3, got '${1:-}' (DC1 lab.test, DC2 partner.test, DC3 extern.test)"
+	if has_dc4; then
+		[[ ${1:-} =~ ^[1234]$ ]] || die "want a DC number 1..4, got '${1:-}' (DC1 lab.test, DC2 partner.test, DC3 extern.test, DC4 lab.test's second DC)"
+	else
+		[[ ${1:-} =~ ^[123]$ ]] || die "want a DC number 1, 2 or 3, got '${1:-}' (DC1 lab.test, DC2 partner.test, DC3 extern.test; DC4 exists with LAB_SECOND_DC=1)"
+	fi
 	echo $(($1 - 1))
 }
 
@@ -897,7 +1147,7 @@ cmd_start_dc() {
 
 cmd_status() {
 	local i rc=0 pid
-	for i in 0 1 2; do
+	for i in "${DCS[@]}"; do
 		if pid=$(lab_pid "$i"); then
 			if dc_healthy "$i"; then
 				echo "DC$((i + 1)) ${FQDN[i]} ${IP[i]} pid $pid: up"

@@ -1,0 +1,63 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spntrust/spntrust/audit"
+)
+
+func TestServiceNoSPN(t *testing.T) {
+	tests := []struct {
+		name      string
+		url       string
+		id        *audit.ServiceIdentity
+		accounts  []audit.Account
+		mappings  bool
+		status    Status
+		wantInFix []string
+		notInFix  []string
+	}{
+		{"nobody holds it: register it on the declared account", "http://mp01.corp.example/", asAccount("svc-x"), []audit.Account{svcX}, true, Fail,
+			[]string{`setspn -S HTTP/mp01.corp.example CORP\svc-x`, "useAppPoolCredentials"}, nil},
+		{"a computer-run service: the computer needs HOST/", "http://mp01.corp.example/", asComputer, nil, true, Fail,
+			[]string{`setspn -S HOST/mp01.corp.example CORP\MP01$`}, []string{"HTTP/mp01.corp.example CORP"}},
+		{"no identity: the command has a placeholder", "http://mp01.corp.example/", nil, nil, true, Fail,
+			[]string{`setspn -S HTTP/mp01.corp.example <DOMAIN\account>`}, nil},
+		{"a CNAME: the canonical name's SPN is nobody's", "http://portal.corp.example/", asAccount("svc-x"), []audit.Account{svcX}, true, Fail,
+			[]string{`setspn -S HTTP/web01.corp.example CORP\svc-x`}, nil},
+		{"the HOST alias holds it", "http://web01.corp.example/", asComputer, []audit.Account{web01}, true, "", nil, nil},
+		{"an explicit holder holds it", "http://mp01.corp.example/", asComputer, []audit.Account{svcWeb}, true, "", nil, nil},
+		{"sPNMappings not read: whether HOST covers it is unknown", "http://mp01.corp.example/", asComputer, nil, false, NotEvaluated, nil, nil},
+		{"no DNS, no SPN: SERVICE-DNS's", "http://ghost.corp.example/", asComputer, nil, true, "", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := probeSnapshot(t, tt.url, tt.id, nil, tt.accounts...)
+			if !tt.mappings {
+				s.Forests[0].SPNMappings = nil
+			}
+			fs := runServiceNoSPN(s, Options{})
+			if tt.status == "" {
+				if len(fs) != 0 {
+					t.Fatalf("want no finding, got %+v", fs)
+				}
+				return
+			}
+			if len(fs) != 1 || statusOf(fs[0]) != tt.status {
+				t.Fatalf("want one %s finding, got %+v", tt.status, fs)
+			}
+			fix := fixText(fs)
+			for _, w := range tt.wantInFix {
+				if !strings.Contains(fix, w) {
+					t.Errorf("remediation lacks %q:\n%s", w, fix)
+				}
+			}
+			for _, w := range tt.notInFix {
+				if strings.Contains(fix, w) {
+					t.Errorf("remediation contains %q:\n%s", w, fix)
+				}
+			}
+		})
+	}
+}
