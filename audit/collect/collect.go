@@ -465,10 +465,14 @@ func (c *collector) readDomainFailover(ctx, dctx context.Context, dir Directory,
 	if cause == nil {
 		cause = failedZones[0].err
 	}
-	what := "the DNS zones not read"
+	var parts []string
 	if r.dcErr != nil {
-		what = "the domain (accounts, trusts) and the DNS zones not read"
+		parts = append(parts, d.DNSName+"'s accounts and trusts")
 	}
+	if len(failedZones) > 0 {
+		parts = append(parts, fmt.Sprintf("the %d DNS zone(s) it had not delivered", len(failedZones)))
+	}
+	what := strings.Join(parts, " and ")
 	dir2, dc2, err := c.connectAny(ctx, others)
 	if err != nil {
 		c.keepDomainRead(d, r)
@@ -480,7 +484,7 @@ func (c *collector) readDomainFailover(ctx, dctx context.Context, dir Directory,
 		return
 	}
 	defer dir2.Close()
-	c.gap("dc:"+dcName, "failover", fmt.Errorf("%s stopped answering during the collection (%v); %s of %s were read from %s instead", dcName, cause, what, d.DNSName, dc2))
+	c.gap("dc:"+dcName, "failover", fmt.Errorf("%s stopped answering during the collection (%v); %s were read from %s instead", dcName, cause, what, dc2))
 	ctx2, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	if r.dcErr != nil {
