@@ -5,17 +5,14 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/spntrust/spntrust/internal/browsertest"
 )
 
 // artifactDir keeps the browser test's screenshot and page (gitignored).
@@ -137,85 +134,28 @@ func TestBrowserCheckSeesBrokenPages(t *testing.T) {
 }
 
 // browse starts headless Chromium on a page holding html and returns the
-// tab's context, the page URL and a func listing the problems seen so far:
-// console errors and warnings, uncaught exceptions, browser log errors,
-// failed loads and requests for anything but the page itself. It skips the
-// test when chromium is missing, unless SPNTRUST_LAB_REQUIRED=1.
+// tab's context, the page URL and a func listing the problems seen so far
+// (internal/browsertest): console errors and warnings, uncaught
+// exceptions, browser log errors, failed loads and requests for anything
+// but the page itself. It skips the test when chromium is missing, unless
+// SPNTRUST_LAB_REQUIRED=1.
 func browse(t *testing.T, html []byte) (context.Context, string, func() []string) {
 	t.Helper()
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		msg := "chromium is not installed: `make deps-browser` (apt-get install chromium) installs it"
-		if os.Getenv("SPNTRUST_LAB_REQUIRED") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg + "; skipping the browser test")
-	}
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
 	if err := os.WriteFile(page, html, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	pageURL := "file://" + page
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.WindowSize(1280, 1000),
-	)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancel)
-	// Start the browser with no deadline (a deadline on the first call
-	// would end the browser), then bound the rest.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	var mu sync.Mutex
-	var problems []string
-	problem := func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		problems = append(problems, fmt.Sprintf(format, args...))
-	}
-	if err := chromedp.Listen(ctx, func(ev any) {
-		switch e := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeAssert || e.Type == runtime.ConsoleAPICalledTypeWarning {
-				var args []string
-				for _, a := range e.Args {
-					args = append(args, string(a.Value)+a.Description)
-				}
-				problem("console.%s: %s", e.Type, strings.Join(args, " "))
+	b := browsertest.Start(t, func(u string) bool { return u == pageURL || strings.HasPrefix(u, "data:") })
+	return b.Ctx, pageURL, func() []string {
+		var out []string
+		for _, p := range b.Problems() {
+			if strings.HasPrefix(p, "the page requested ") {
+				p += ": a self-contained report fetches nothing"
 			}
-		case *runtime.EventExceptionThrown:
-			d := e.ExceptionDetails
-			text := d.Text
-			if d.Exception != nil {
-				text += " " + d.Exception.Description
-			}
-			problem("uncaught exception at line %d: %s", d.LineNumber, text)
-		case *log.EventEntryAdded:
-			if e.Entry.Level == log.EntryLevelError || e.Entry.Level == log.EntryLevelWarning {
-				problem("browser log %s (%s): %s", e.Entry.Level, e.Entry.Source, e.Entry.Text)
-			}
-		case *network.EventRequestWillBeSent:
-			if u := e.Request.URL; u != pageURL && !strings.HasPrefix(u, "data:") {
-				problem("the page requested %s: a self-contained report fetches nothing", u)
-			}
-		case *network.EventLoadingFailed:
-			problem("loading failed: %s", e.ErrorText)
+			out = append(out, p)
 		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return ctx, pageURL, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), problems...)
+		return out
 	}
 }

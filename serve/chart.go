@@ -98,12 +98,17 @@ func newChart(title string, ss []series) chart {
 		v := top * i / 4
 		c.YTicks = append(c.YTicks, tick{Pos: num(yOf(v)), Label: fmt.Sprint(v)})
 	}
+	// Dates, or times of day when the runs lie within two days.
+	layout := "2006-01-02"
+	if span < 48*time.Hour {
+		layout = "01-02 15:04"
+	}
 	if span <= 0 {
-		c.XTicks = append(c.XTicks, tick{Pos: num(xOf(tmin)), Label: tmin.UTC().Format("2006-01-02")})
+		c.XTicks = append(c.XTicks, tick{Pos: num(xOf(tmin)), Label: tmin.UTC().Format(layout)})
 	} else {
 		for i := 0; i <= 4; i++ {
 			t := tmin.Add(span * time.Duration(i) / 4)
-			c.XTicks = append(c.XTicks, tick{Pos: num(xOf(t)), Label: t.UTC().Format("2006-01-02")})
+			c.XTicks = append(c.XTicks, tick{Pos: num(xOf(t)), Label: t.UTC().Format(layout)})
 		}
 	}
 	for i, s := range ss {

@@ -297,3 +297,32 @@ func TestEveryReportFormatCanBeDownloaded(t *testing.T) {
 	}
 	_ = io.Discard
 }
+
+func TestChartScalesAndLabels(t *testing.T) {
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct{ in, want int }{{0, 4}, {3, 4}, {5, 8}, {37, 40}, {101, 200}, {50000, 50000}} {
+		if got := niceMax(tt.in); got != tt.want || got%4 != 0 || got < tt.in {
+			t.Errorf("niceMax(%d) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+	pts := func(step time.Duration) []point {
+		return []point{{T: day, V: 2, RunID: 1}, {T: day.Add(step), V: 9, RunID: 2}}
+	}
+	c := newChart("t", []series{{Name: "a", Class: "line0", Points: pts(72 * time.Hour)}})
+	if c.Empty || len(c.Lines) != 1 || len(c.Lines[0].Dots) != 2 || c.XTicks[0].Label != "2026-11-01" || c.YTicks[4].Label != "12" {
+		t.Errorf("days apart: %+v", c)
+	}
+	// The highest point touches the top of the scale's range, the lowest run is left.
+	if c.Lines[0].Dots[0].X != num(float64(padL)) || c.Lines[0].Dots[1].X != num(float64(chartW-padR)) {
+		t.Errorf("the runs do not span the plot: %+v", c.Lines[0].Dots)
+	}
+	if c := newChart("t", []series{{Points: pts(20 * time.Minute)}}); c.XTicks[0].Label != "11-01 00:00" {
+		t.Errorf("minutes apart: x labels %+v, want times of day", c.XTicks)
+	}
+	if c := newChart("t", []series{{Points: pts(0)}}); len(c.XTicks) != 1 || c.Lines[0].Dots[0].X != c.Lines[0].Dots[1].X {
+		t.Errorf("one instant: %+v", c.XTicks)
+	}
+	if c := newChart("t", nil); !c.Empty {
+		t.Error("no runs, yet a chart")
+	}
+}

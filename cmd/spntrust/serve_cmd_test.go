@@ -95,27 +95,7 @@ func TestServeShowsTheHistoryReadOnly(t *testing.T) {
 	before := sum()
 	t.Setenv(serve.TokenEnv, serveToken)
 
-	var stderr bytes.Buffer
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	sw := &syncWriter{w: &stderr}
-	app := &App{Version: "test", Stdout: io.Discard, Stderr: sw, Now: time.Now}
-	cmd := newCmdServe(app, func(ctx context.Context, o *serveOptions) error {
-		o.ready = func(a net.Addr) { addr <- a }
-		return serveRun(ctx, o)
-	})
-	cmd.SetArgs([]string{"--history", hist, "--listen", "127.0.0.1:0"})
-	go func() { done <- cmd.ExecuteContext(ctx) }()
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a.String()
-	case err := <-done:
-		t.Fatalf("serve ended: %v\n%s", err, stderr.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not listen within 30 s")
-	}
+	base, stop, log := startServe(t, "--history", hist, "--listen", "127.0.0.1:0")
 	client := &http.Client{Timeout: 10 * time.Second}
 	fetch := func(path string, withToken bool) (int, string) {
 		req, _ := http.NewRequest("GET", base+path, nil)
@@ -140,23 +120,14 @@ func TestServeShowsTheHistoryReadOnly(t *testing.T) {
 	if code, body := fetch("/runs/2/report/json", true); code != http.StatusOK || !strings.Contains(body, `"checkId"`) {
 		t.Errorf("report download: status %d", code)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve returned %v after cancel", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop within 30 s of the cancel")
-	}
+	stop()
 	if sum() != before {
 		t.Error("serving changed the history file")
 	}
-	log := stderr.String()
-	if !strings.Contains(log, "dashboard of "+hist+" on http://127.0.0.1:") || !strings.Contains(log, "token from $SPNTRUST_SERVE_TOKEN") {
-		t.Errorf("stderr does not say where the dashboard is and how it is protected: %q", log)
+	if l := log(); !strings.Contains(l, "dashboard of "+hist+" on http://127.0.0.1:") || !strings.Contains(l, "token from $SPNTRUST_SERVE_TOKEN") {
+		t.Errorf("stderr does not say where the dashboard is and how it is protected: %q", l)
 	}
-	if strings.Contains(log, serveToken) {
+	if strings.Contains(log(), serveToken) {
 		t.Error("stderr repeats the token")
 	}
 }
@@ -171,4 +142,57 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// startServe runs `spntrust serve args...` in the background until stop,
+// and returns its base URL (http://ADDR) once it listens, a stop function
+// (which fails the test unless serve then returns nil) and its stderr.
+func startServe(t *testing.T, args ...string) (base string, stop func(), stderr func() string) {
+	t.Helper()
+	var buf bytes.Buffer
+	sw := &syncWriter{w: &buf}
+	stderr = func() string {
+		sw.mu.Lock()
+		defer sw.mu.Unlock()
+		return buf.String()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	app := &App{Version: "test", Stdout: io.Discard, Stderr: sw, Now: time.Now}
+	cmd := newCmdServe(app, func(ctx context.Context, o *serveOptions) error {
+		o.ready = func(a net.Addr) { addr <- a }
+		return serveRun(ctx, o)
+	})
+	cmd.SetArgs(args)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	select {
+	case a := <-addr:
+		base = "http://" + a.String()
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve ended: %v\n%s", err, stderr())
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("serve did not listen within 30 s")
+	}
+	stopped := false
+	stop = func() {
+		t.Helper()
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v after the cancel", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop within 30 s of the cancel")
+		}
+	}
+	t.Cleanup(stop)
+	return base, stop, stderr
 }
