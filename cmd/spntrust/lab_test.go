@@ -358,7 +358,7 @@ func TestLabRefusedCredentialsAreExplained(t *testing.T) {
 		{"wrong password over LDAPS", []string{"--auth", "simple", "--user", admin, "--password-file", wrong, "--ca-file", env.CAFile},
 			[]string{admin, "Invalid Credentials"}},
 		{"wrong password over NTLM", []string{"--auth", "ntlm", "--user", env.DCs[0].NetBIOS + `\` + env.AdminUser, "--password-file", wrong},
-			[]string{"ntlm bind as " + env.AdminUser, "domain " + env.DCs[0].NetBIOS, "wrong password (52e)"}},
+			[]string{"ntlm bind as " + env.AdminUser, "domain " + env.DCs[0].NetBIOS, "(52e, ERROR_LOGON_FAILURE)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
