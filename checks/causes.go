@@ -36,6 +36,13 @@ const (
 	// types are its only reason, and KRB-TICKET when the KDC refused a ticket
 	// for one of the account's SPNs with KDC_ERR_ETYPE_NOSUPP.
 	CauseAccountNoAES CauseKind = "account-no-aes"
+	// CauseShadowedHost: an SPN of a HOST alias class (HTTP, ...) on a
+	// non-computer account shadows a computer's HOST/<host>. Key: the
+	// account's DN and the computer's DN, lower case, joined by " shadows ".
+	// SPN-USER-HOST-ALIAS states it (root); SERVICE-IDENTITY observes it
+	// for a probed service that runs as that computer (its clients get the
+	// account's tickets), and the root's fixes end it.
+	CauseShadowedHost CauseKind = "shadowed-host"
 )
 
 // Cause is the condition a finding comes from, as its check declares it.
@@ -54,6 +61,13 @@ func accountNoAESCause(dn string, root bool) *Cause { return causeOf(CauseAccoun
 // causeOf builds a Cause; the key is compared in lower case.
 func causeOf(kind CauseKind, key string, root bool) *Cause {
 	return &Cause{Kind: kind, Key: strings.ToLower(strings.TrimSpace(key)), Root: root}
+}
+
+// shadowedHostCause is the cause of a finding about the account with DN
+// holder holding an SPN that shadows HOST/<host> of the computer with DN
+// computer.
+func shadowedHostCause(holder, computer string, root bool) *Cause {
+	return causeOf(CauseShadowedHost, strings.TrimSpace(holder)+" shadows "+strings.TrimSpace(computer), root)
 }
 
 // externalTrustCause is the cause of a finding about the external trust

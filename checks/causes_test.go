@@ -176,3 +176,39 @@ func TestTheRootsFixEndsItsConsequences(t *testing.T) {
 		})
 	}
 }
+
+// The probe's seed case is one condition seen twice: SPN-USER-HOST-ALIAS
+// (HTTP/mp01 on the user shadows the computer's HOST) states it, and
+// SERVICE-IDENTITY (the site runs as the computer, its clients get the
+// user's tickets) is linked to it; a site that runs as the user is another
+// problem and stays apart. The root's fix ends the consequence.
+func TestLinkTellsTheShadowedServiceOnce(t *testing.T) {
+	s := probeSnapshot(t, "http://mp01.corp.example/", asComputer, nil, mp01, svcWeb)
+	fs := Run(s, All(), Options{})
+	alias := byCheckSubject(t, fs, "SPN-USER-HOST-ALIAS", "http/mp01,http/mp01.corp.example")
+	identity := byCheckSubject(t, fs, "SERVICE-IDENTITY", "http://mp01.corp.example/")
+	if identity.CausedBy != alias.Fingerprint || alias.CausedBy != "" {
+		t.Fatalf("SERVICE-IDENTITY causedBy %q, SPN-USER-HOST-ALIAS causedBy %q; want the identity linked to %s", identity.CausedBy, alias.CausedBy, alias.Fingerprint)
+	}
+	if !reflect.DeepEqual(alias.Consequences, []string{identity.Fingerprint}) {
+		t.Errorf("SPN-USER-HOST-ALIAS consequences %v, want [%s]", alias.Consequences, identity.Fingerprint)
+	}
+	for _, opt := range alias.Remediation {
+		after, changed := applyOption(t, s, opt)
+		if !changed {
+			t.Fatalf("the model applies nothing of %q", opt.Name)
+		}
+		for _, f := range Run(after, All(), Options{}) {
+			if f.CheckID == "SERVICE-IDENTITY" && f.Status == Fail {
+				t.Errorf("after SPN-USER-HOST-ALIAS's %q, SERVICE-IDENTITY still reports %s", opt.Name, f.Title)
+			}
+		}
+	}
+
+	other := probeSnapshot(t, "http://mp01.corp.example/", asAccount("svc-x"), nil, mp01, svcWeb, svcX)
+	for _, f := range Run(other, All(), Options{}) {
+		if f.CheckID == "SERVICE-IDENTITY" && (f.CausedBy != "" || f.Cause != nil) {
+			t.Errorf("a site running as svc-x is linked to the shadowing (%+v): removing the SPN does not make it work", f.Cause)
+		}
+	}
+}

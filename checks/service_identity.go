@@ -89,6 +89,12 @@ func runServiceIdentity(s *audit.Snapshot, opt Options) []Finding {
 			"back to NTLM.", svc.URL, t.want.Raw, qualifiedName(ix, owner), owner.Kind, declaredLabel(ix, svc))
 		if id.Computer {
 			f.Remediation = computerRunFix(ix, svc, t, owner, opt)
+			// The site runs as the computer and the SPN sits on another
+			// account that shadows the computer's HOST/<host>: the
+			// shadowing, SPN-USER-HOST-ALIAS's finding, is the cause.
+			if computer := hostComputer(ix, t); computer != nil && owner.Kind != audit.KindComputer {
+				f.Cause = shadowedHostCause(owner.DN, computer.DN, false)
+			}
 		} else {
 			f.Remediation = accountRunFix(ix, svc, t, owner)
 		}

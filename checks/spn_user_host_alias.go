@@ -193,5 +193,6 @@ func userHostAliasFinding(ix *view, forest audit.Forest, user *audit.Account, sp
 		Impact: fmt.Sprintf("clients of %s get tickets for %s; a service there running as the computer %s (a site as LocalSystem, a management point) cannot decrypt them",
 			servicesText(names), who, computer.SAMAccountName),
 		Remediation: []Option{move, remove},
+		Cause:       shadowedHostCause(user.DN, computer.DN, true),
 	}
 }
