@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/spntrust/spntrust/audit"
@@ -33,21 +32,7 @@ func TestServiceClientRealm(t *testing.T) {
 				s.Collection.Gaps = []audit.Gap{{Scope: "domain:corp.example", What: "trusts", Error: "timeout"}}
 			}
 			fs := runServiceClientRealm(s, Options{})
-			if tt.status == "" {
-				if len(fs) != 0 {
-					t.Fatalf("want no finding, got %+v", fs)
-				}
-				return
-			}
-			if len(fs) != 1 || statusOf(fs[0]) != tt.status {
-				t.Fatalf("want one %s finding, got %+v", tt.status, fs)
-			}
-			fix := fixText(fs)
-			for _, w := range tt.want {
-				if !strings.Contains(fix, w) {
-					t.Errorf("remediation lacks %q:\n%s", w, fix)
-				}
-			}
+			wantServiceFinding(t, fs, tt.status, tt.want, nil)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -22,21 +21,7 @@ func TestServiceDNS(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := probeSnapshot(t, tt.url, asComputer, nil)
 			fs := runServiceDNS(s, Options{})
-			if tt.status == "" {
-				if len(fs) != 0 {
-					t.Fatalf("want no finding, got %+v", fs)
-				}
-				return
-			}
-			if len(fs) != 1 || statusOf(fs[0]) != tt.status {
-				t.Fatalf("want one %s finding, got %+v", tt.status, fs)
-			}
-			fix := fixText(fs)
-			for _, w := range tt.want {
-				if !strings.Contains(fix, w) {
-					t.Errorf("remediation lacks %q:\n%s", w, fix)
-				}
-			}
+			wantServiceFinding(t, fs, tt.status, tt.want, nil)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/spntrust/spntrust/audit"
@@ -46,28 +45,12 @@ func TestServiceIdentity(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := probeSnapshot(t, tt.url, tt.id, tt.edit, tt.accounts...)
 			fs := runServiceIdentity(s, Options{})
+			wantServiceFinding(t, fs, tt.status, tt.wantInFix, tt.notInFix)
 			if tt.status == "" {
-				if len(fs) != 0 {
-					t.Fatalf("want no finding, got %+v", fs)
-				}
 				return
-			}
-			if len(fs) != 1 || statusOf(fs[0]) != tt.status {
-				t.Fatalf("want one %s finding, got %+v", tt.status, fs)
 			}
 			if step, ok := ServiceStep(Finding{CheckID: "SERVICE-IDENTITY", Affected: fs[0].Affected}, s.Services[0]); !ok || step != StepIdentity {
 				t.Errorf("the finding does not decide the service's identity step: %q %v", step, ok)
-			}
-			fix := fixText(fs)
-			for _, w := range tt.wantInFix {
-				if !strings.Contains(fix, w) {
-					t.Errorf("remediation lacks %q:\n%s", w, fix)
-				}
-			}
-			for _, w := range tt.notInFix {
-				if strings.Contains(fix, w) {
-					t.Errorf("remediation contains %q:\n%s", w, fix)
-				}
 			}
 		})
 	}

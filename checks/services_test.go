@@ -119,3 +119,29 @@ func statusOf(f Finding) Status {
 	}
 	return f.Status
 }
+
+// wantServiceFinding holds fs to one finding of status (none when status
+// is ""), whose remediation names every want and none of notWant.
+func wantServiceFinding(t *testing.T, fs []Finding, status Status, want, notWant []string) {
+	t.Helper()
+	if status == "" {
+		if len(fs) != 0 {
+			t.Fatalf("want no finding, got %+v", fs)
+		}
+		return
+	}
+	if len(fs) != 1 || statusOf(fs[0]) != status {
+		t.Fatalf("want one %s finding, got %+v", status, fs)
+	}
+	fix := fixText(fs)
+	for _, w := range want {
+		if !strings.Contains(fix, w) {
+			t.Errorf("remediation lacks %q:\n%s", w, fix)
+		}
+	}
+	for _, w := range notWant {
+		if strings.Contains(fix, w) {
+			t.Errorf("remediation contains %q:\n%s", w, fix)
+		}
+	}
+}

@@ -20,20 +20,9 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-// engines are the two stores every test in this file runs on: each
-// returns the location of a new, empty history.
-var engines = []struct {
-	name string
-	new  func(t *testing.T) string
-}{
-	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "history.db") }},
-	{"postgres", func(t *testing.T) string { return pgtest.Shared(t).NewDatabase(t) }},
-}
-
+// forEngine runs test on SQLite and on PostgreSQL (internal/pgtest).
 func forEngine(t *testing.T, test func(t *testing.T, location string)) {
-	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) { test(t, e.new(t)) })
-	}
+	pgtest.ForEachEngine(t, test)
 }
 
 func openT(t *testing.T, location string) Store {

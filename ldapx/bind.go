@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
@@ -204,33 +205,28 @@ const simpleCauses = "usual causes: wrong password, wrong user name (give the UP
 var adDataCode = regexp.MustCompile(`\bdata ([0-9a-fA-F]{3,8})\b`)
 
 // adBindDiagnostic explains the "data NNN" sub-code AD puts in the
-// diagnostic message of invalidCredentials (the Win32 error, hex).
+// diagnostic message of invalidCredentials: the Win32 error, in hex, read
+// through the one table of codes (statuscode).
 func adBindDiagnostic(msg string) string {
 	m := adDataCode.FindStringSubmatch(msg)
 	if m == nil {
 		return ""
 	}
-	switch strings.ToLower(m[1]) {
-	case "525":
-		return "AD: no such user (525)"
-	case "52e":
-		return "AD: wrong password (52e); " + usualCauses
-	case "530":
-		return "AD: not permitted to log on at this time (530)"
-	case "531":
-		return "AD: not permitted to log on from this workstation (531)"
-	case "532":
-		return "AD: password expired (532)"
-	case "533":
-		return "AD: account disabled (533)"
-	case "568":
-		return "AD: too many security IDs in the token (568)"
-	case "701":
-		return "AD: account expired (701)"
-	case "773":
-		return "AD: user must reset the password (773)"
-	case "775":
-		return "AD: account locked out (775)"
+	v, err := strconv.ParseUint(m[1], 16, 32)
+	if err != nil {
+		return ""
 	}
-	return ""
+	c, ok := statuscode.Lookup(statuscode.Win32, uint32(v))
+	if !ok {
+		return ""
+	}
+	hint := fmt.Sprintf("AD: %s (%s, %s)", c.ShortCause(), strings.ToLower(m[1]), c.Name)
+	if c.Name == wrongPassword {
+		hint += "; " + usualCauses
+	}
+	return hint
 }
+
+// wrongPassword is the Win32 error AD names for a wrong password (52e):
+// its usual causes depend on the mechanism.
+const wrongPassword = "ERROR_LOGON_FAILURE"

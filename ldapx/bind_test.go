@@ -193,6 +193,27 @@ func TestADBindDiagnostic(t *testing.T) {
 	if got := adBindDiagnostic("Simple Bind Failed: NT_STATUS_LOGON_FAILURE"); got != "" {
 		t.Fatalf("got %q", got)
 	}
+	// Every sub-code AD writes is read through the one table of codes
+	// (statuscode), never a table of its own.
+	for code, want := range map[string]string{
+		"525": "no such user (525, ERROR_NO_SUCH_USER)",
+		"52e": "wrong user name or password (52e, ERROR_LOGON_FAILURE); usual causes",
+		"530": "(530, ERROR_INVALID_LOGON_HOURS)",
+		"531": "(531, ERROR_INVALID_WORKSTATION)",
+		"532": "password expired (532, ERROR_PASSWORD_EXPIRED)",
+		"533": "account disabled (533, ERROR_ACCOUNT_DISABLED)",
+		"568": "too many security IDs in the token (568, ERROR_TOO_MANY_CONTEXT_IDS)",
+		"701": "account expired (701, ERROR_ACCOUNT_EXPIRED)",
+		"773": "user must reset the password (773, ERROR_PASSWORD_MUST_CHANGE)",
+		"775": "account locked out (775, ERROR_ACCOUNT_LOCKED_OUT)",
+	} {
+		if got := adBindDiagnostic("AcceptSecurityContext error, data " + code + ", v4563"); !strings.HasPrefix(got, "AD: ") || !strings.Contains(got, want) {
+			t.Errorf("data %s: %q, want %q", code, got, want)
+		}
+	}
+	if got := adBindDiagnostic("data fffff"); got != "" {
+		t.Errorf("a code the table does not hold: %q, want none", got)
+	}
 }
 
 // A refused simple bind names the causes of a refused password, not the

@@ -42,8 +42,8 @@ func (c *Conn) bindNTLM(ctx context.Context, creds Credentials) error {
 				"use NTLM on plain LDAP (389), where every message is sealed"
 		} else if ae.Hint == usualCauses {
 			ae.Hint = ntlmCauses
-		} else if strings.HasPrefix(ae.Hint, "AD: wrong password (52e); ") {
-			ae.Hint = "AD: wrong password (52e); " + ntlmCauses
+		} else if strings.HasSuffix(ae.Hint, "; "+usualCauses) {
+			ae.Hint = strings.TrimSuffix(ae.Hint, usualCauses) + ntlmCauses
 		}
 		return ae
 	}

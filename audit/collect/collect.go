@@ -128,32 +128,14 @@ func (c *collector) gap(scope, what string, err error) {
 // Snapshot. Whatever cannot be read is recorded as a gap; the error is
 // non-nil only when nothing useful was collected.
 func Collect(ctx context.Context, cfg Config) (*audit.Snapshot, error) {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 30 * time.Second
-	}
-	if cfg.Workers < 1 {
-		cfg.Workers = 4
-	}
-	if cfg.IsNXDomain == nil {
-		cfg.IsNXDomain = func(err error) bool { return errors.Is(err, ldapx.ErrNotFound) }
-	}
+	cfg = cfg.withDefaults()
 	switch cfg.DNSSource {
 	case "", DNSSourceAuto, DNSSourceServer:
 	default:
 		return nil, fmt.Errorf("DNS source %q: use %q (zones from the directory, the DNS server for the rest) or %q (the DNS server for every name)",
 			cfg.DNSSource, DNSSourceAuto, DNSSourceServer)
 	}
-	c := &collector{cfg: cfg, seen: map[string]bool{}, zoneSuffixes: map[string]*forestZones{}, snap: &audit.Snapshot{
-		SchemaVersion: audit.SchemaVersion,
-		Collection: audit.Collection{
-			ToolVersion: cfg.ToolVersion, StartedAt: cfg.Now().UTC(), Host: cfg.Host,
-			Principal: cfg.Principal, AuthMethod: cfg.AuthMethod, Target: firstNonEmpty(cfg.Domain, cfg.Server),
-		},
-		Forests: []audit.Forest{}, Domains: []audit.Domain{}, Accounts: []audit.Account{},
-	}}
+	c := &collector{cfg: cfg, seen: map[string]bool{}, zoneSuffixes: map[string]*forestZones{}, snap: newSnapshot(cfg)}
 	if cfg.DNSSource != DNSSourceServer {
 		c.zones = newZoneStore()
 	}
@@ -217,6 +199,35 @@ func Collect(ctx context.Context, cfg Config) (*audit.Snapshot, error) {
 	}
 	c.finish()
 	return c.snap, nil
+}
+
+// withDefaults fills what the caller left unset.
+func (cfg Config) withDefaults() Config {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.Workers < 1 {
+		cfg.Workers = 4
+	}
+	if cfg.IsNXDomain == nil {
+		cfg.IsNXDomain = func(err error) bool { return errors.Is(err, ldapx.ErrNotFound) }
+	}
+	return cfg
+}
+
+// newSnapshot is the empty snapshot of a collection with cfg.
+func newSnapshot(cfg Config) *audit.Snapshot {
+	return &audit.Snapshot{
+		SchemaVersion: audit.SchemaVersion,
+		Collection: audit.Collection{
+			ToolVersion: cfg.ToolVersion, StartedAt: cfg.Now().UTC(), Host: cfg.Host,
+			Principal: cfg.Principal, AuthMethod: cfg.AuthMethod, Target: firstNonEmpty(cfg.Domain, cfg.Server),
+		},
+		Forests: []audit.Forest{}, Domains: []audit.Domain{}, Accounts: []audit.Account{},
+	}
 }
 
 // session is the directory session over cfg.Connect: the DCs tried in

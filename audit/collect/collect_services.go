@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"time"
 
 	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/ldapx"
@@ -70,27 +69,9 @@ var ErrNoManagementPoint = errors.New("no management point published")
 // "service:<URL>", what = the step). The error is non-nil only when no DC
 // could be read, or --configmgr found no management point.
 func CollectServices(ctx context.Context, cfg Config, q ServiceQuery) (*audit.Snapshot, error) {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 30 * time.Second
-	}
-	if cfg.Workers < 1 {
-		cfg.Workers = 4
-	}
-	if cfg.IsNXDomain == nil {
-		cfg.IsNXDomain = func(err error) bool { return errors.Is(err, ldapx.ErrNotFound) }
-	}
-	c := &collector{cfg: cfg, seen: map[string]bool{}, snap: &audit.Snapshot{
-		SchemaVersion: audit.SchemaVersion,
-		Collection: audit.Collection{
-			ToolVersion: cfg.ToolVersion, StartedAt: cfg.Now().UTC(), Host: cfg.Host,
-			Principal: cfg.Principal, AuthMethod: cfg.AuthMethod, Target: firstNonEmpty(cfg.Domain, cfg.Server),
-			Mode: audit.ModeServices,
-		},
-		Forests: []audit.Forest{}, Domains: []audit.Domain{}, Accounts: []audit.Account{},
-	}}
+	cfg = cfg.withDefaults()
+	c := &collector{cfg: cfg, seen: map[string]bool{}, snap: newSnapshot(cfg)}
+	c.snap.Collection.Mode = audit.ModeServices
 	candidates := []string{cfg.Server}
 	if cfg.Server == "" {
 		dcs, err := c.discover(ctx, cfg.Domain)

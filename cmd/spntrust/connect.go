@@ -15,7 +15,6 @@ import (
 	"github.com/spntrust/spntrust/audit/pipeline"
 	"github.com/spntrust/spntrust/krbprobe"
 	"github.com/spntrust/spntrust/ldapx"
-	"github.com/spntrust/spntrust/probe"
 	"github.com/spntrust/spntrust/remediate"
 )
 
@@ -189,8 +188,9 @@ type Connector interface {
 	// FixDirectory connects to a DC to change SPNs (fix --apply, --rollback);
 	// it returns the DC's name and a function closing the connection.
 	FixDirectory(ctx context.Context, t *targetOptions) (remediate.Directory, string, func(), error)
-	// ProbeDeps connects to the directory and KDC for probe.
-	ProbeDeps(ctx context.Context, o *probeOptions) (probe.Deps, func(), error)
+	// ServiceCollector is the live source of probe: a targeted collection
+	// of the declared services (and the ConfigMgr management points q asks for).
+	ServiceCollector(t *targetOptions, q collect.ServiceQuery) pipeline.Collector
 }
 
 // ldapConnector is the Connector over LDAP, DNS and Kerberos.

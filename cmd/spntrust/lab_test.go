@@ -19,6 +19,7 @@ import (
 	"github.com/spntrust/spntrust/audit"
 	"github.com/spntrust/spntrust/internal/exitcode"
 	"github.com/spntrust/spntrust/internal/labenv"
+	"github.com/spntrust/spntrust/reports"
 )
 
 // dcSPNs reads every SPN holder of a lab DC straight from its database:
@@ -357,7 +358,7 @@ func TestLabRefusedCredentialsAreExplained(t *testing.T) {
 		{"wrong password over LDAPS", []string{"--auth", "simple", "--user", admin, "--password-file", wrong, "--ca-file", env.CAFile},
 			[]string{admin, "Invalid Credentials"}},
 		{"wrong password over NTLM", []string{"--auth", "ntlm", "--user", env.DCs[0].NetBIOS + `\` + env.AdminUser, "--password-file", wrong},
-			[]string{"ntlm bind as " + env.AdminUser, "domain " + env.DCs[0].NetBIOS, "wrong password (52e)"}},
+			[]string{"ntlm bind as " + env.AdminUser, "domain " + env.DCs[0].NetBIOS, "(52e, ERROR_LOGON_FAILURE)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -381,6 +382,72 @@ func TestLabRefusedCredentialsAreExplained(t *testing.T) {
 	}
 }
 
+// probe --format json is the audit's JSON report: the findings records of
+// an audit (check, fingerprint, typed actions) and the verdicts. The seed
+// is NOT READY through SERVICE-IDENTITY, whose fix takes both HTTP forms
+// off svc-mpweb; a healthy service is READY; clients behind the external
+// trust are never READY.
+func TestLabProbeJSONIsTheAuditSchema(t *testing.T) {
+	env := labenv.Require(t)
+	t.Setenv("KRB5_CONFIG", "")
+	creds := []string{"--dns-server", env.DCs[0].IP, "--user", env.AdminUser + "@" + env.DCs[0].Realm, "--password-file", env.AdminPasswordFile, "--format", "json"}
+	probe := func(args ...string) (reports.Report, int) {
+		t.Helper()
+		code, out, stderr := runLive(t, append(append([]string{"probe"}, args...), creds...)...)
+		var rep reports.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("probe %v: %v\n%s%s", args, err, out, stderr)
+		}
+		if len(rep.Services) != 1 {
+			t.Fatalf("probe %v: %d verdicts, want 1", args, len(rep.Services))
+		}
+		return rep, code
+	}
+
+	rep, code := probe("http://mp01.lab.test/", "--runs-as-computer")
+	if code != ExitFindings || rep.Services[0].Verdict != reports.NotReady {
+		t.Errorf("seed: exit %d, verdict %s (%s); want NOT READY", code, rep.Services[0].Verdict, rep.Services[0].Reason)
+	}
+	removed := map[string]map[string]bool{}
+	for _, f := range rep.Findings {
+		if f.Fingerprint == "" || f.Meaning == "" {
+			t.Errorf("finding %s %q lacks the audit record's fingerprint or meaning", f.CheckID, f.Subject)
+		}
+		for _, o := range f.Remediation {
+			if o.Name != "remove" {
+				continue
+			}
+			for _, a := range o.Actions {
+				if a.Type == "remove-spn" && a.Account == `LAB\svc-mpweb` {
+					if removed[f.CheckID] == nil {
+						removed[f.CheckID] = map[string]bool{}
+					}
+					removed[f.CheckID][a.SPN] = true
+				}
+			}
+		}
+	}
+	both := map[string]bool{"HTTP/mp01.lab.test": true, "HTTP/mp01": true}
+	for _, id := range []string{"SERVICE-IDENTITY", "SPN-USER-HOST-ALIAS"} {
+		if !reflect.DeepEqual(removed[id], both) {
+			t.Errorf("%s: remove-spn actions on svc-mpweb = %v, want both forms %v", id, removed[id], both)
+		}
+	}
+
+	if rep, code := probe("http://web01.lab.test/", "--runs-as-computer"); code != ExitOK || rep.Services[0].Verdict != reports.Ready {
+		t.Errorf("healthy web01: exit %d, verdict %s (%s); want READY", code, rep.Services[0].Verdict, rep.Services[0].Reason)
+	}
+	for _, realm := range []string{"EXTERN.TEST", "PARTNER.TEST", "NOWHERE.TEST"} {
+		rep, code := probe("http://web01.lab.test/", "--runs-as-computer", "--client-realm", realm)
+		if v := rep.Services[0]; v.Verdict == reports.Ready || code == ExitOK {
+			t.Errorf("--client-realm %s: READY (exit %d), but the path of its clients was not proven: %+v", realm, code, v.Steps)
+		}
+		if realm == "EXTERN.TEST" && (code != ExitFindings || rep.Services[0].Verdict != reports.NotReady) {
+			t.Errorf("--client-realm EXTERN.TEST (external trust): exit %d, verdict %s; want NOT READY", code, rep.Services[0].Verdict)
+		}
+	}
+}
+
 func TestLabProbeConfigMgrManagementPoints(t *testing.T) {
 	env := labenv.Require(t)
 	t.Setenv("KRB5_CONFIG", "")
@@ -389,18 +456,16 @@ func TestLabProbeConfigMgrManagementPoints(t *testing.T) {
 	if code != ExitFindings {
 		t.Fatalf("exit %d, want %d (mp01 is the seed's broken host): %s%s", code, ExitFindings, out, stderr)
 	}
-	var results []struct {
-		URL     string
-		Ready   bool
-		Verdict string
-	}
-	if err := json.Unmarshal([]byte(out), &results); err != nil {
+	var rep reports.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	got := map[string]bool{}
-	for _, r := range results {
-		host := strings.TrimPrefix(strings.SplitN(r.URL, "/ ", 2)[0], "http://")
-		got[host] = r.Ready
+	for _, v := range rep.Services {
+		if !strings.Contains(v.Note, "ConfigMgr site LAB management point") {
+			t.Errorf("%s: note %q does not say which site published it", v.URL, v.Note)
+		}
+		got[strings.TrimSuffix(strings.TrimPrefix(v.URL, "http://"), "/")] = v.Ready()
 	}
 	want := map[string]bool{"mp01.lab.test": false, "mp02.lab.test": true}
 	if !reflect.DeepEqual(got, want) {

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/spntrust/spntrust/audit"
+	"github.com/spntrust/spntrust/audit/collect"
 	"github.com/spntrust/spntrust/audit/pipeline"
-	"github.com/spntrust/spntrust/probe"
 	"github.com/spntrust/spntrust/remediate"
 )
 
@@ -146,6 +146,7 @@ type fakeConnector struct {
 	snap    *audit.Snapshot
 	dir     *memDirectory
 	targets []string // the --domain/--server of each connection asked for
+	queries []collect.ServiceQuery
 }
 
 func (f *fakeConnector) Collector(t *targetOptions) pipeline.Collector {
@@ -163,8 +164,11 @@ func (f *fakeConnector) FixDirectory(_ context.Context, t *targetOptions) (remed
 	return f.dir, "dc1.corp.example", func() {}, nil
 }
 
-func (f *fakeConnector) ProbeDeps(context.Context, *probeOptions) (probe.Deps, func(), error) {
-	return probe.Deps{}, nil, errors.New("the fake directory does not probe")
+// ServiceCollector returns the fixed snapshot too: a probe's, with its
+// declared services (the query is recorded for the test to read).
+func (f *fakeConnector) ServiceCollector(t *targetOptions, q collect.ServiceQuery) pipeline.Collector {
+	f.queries = append(f.queries, q)
+	return f.Collector(t)
 }
 
 // memDirectory holds servicePrincipalName by DN.
