@@ -99,20 +99,21 @@ func parseKeyProbeReply(keys *AccountKeys, reply []byte) error {
 		return fmt.Errorf("key probe %s: the KDC's reply is neither AS-REP nor KRB-ERROR: %w", keys.Principal, err)
 	}
 	keys.ErrorCode = kerr.ErrorCode
-	switch kerr.ErrorCode {
-	case errorcode.KDC_ERR_PREAUTH_REQUIRED, errorcode.KDC_ERR_PREAUTH_FAILED:
-	case errorcode.KDC_ERR_C_PRINCIPAL_UNKNOWN:
-		keys.Outcome = KeysUnknown
+	// Pre-authentication required (or failed) carries the hints read below;
+	// any other answer is read through the one table of codes.
+	if kerr.ErrorCode != errorcode.KDC_ERR_PREAUTH_REQUIRED && kerr.ErrorCode != errorcode.KDC_ERR_PREAUTH_FAILED {
+		switch c := statuscode.ClassifyKerberos(kerr.ErrorCode); c.Problem {
+		case statuscode.KerberosUnknownClient:
+			keys.Outcome = KeysUnknown
+		case statuscode.KerberosEncType:
+			keys.Outcome = KeysNone
+		case statuscode.KerberosAccountLocked:
+			keys.Outcome = KeysRevoked
+		default:
+			keys.Outcome = KeysError
+			return fmt.Errorf("key probe %s: KDC answered %s", keys.Principal, c.Label())
+		}
 		return nil
-	case errorcode.KDC_ERR_ETYPE_NOSUPP:
-		keys.Outcome = KeysNone
-		return nil
-	case errorcode.KDC_ERR_CLIENT_REVOKED:
-		keys.Outcome = KeysRevoked
-		return nil
-	default:
-		keys.Outcome = KeysError
-		return fmt.Errorf("key probe %s: KDC answered %s", keys.Principal, statuscode.ClassifyKerberos(kerr.ErrorCode).Label())
 	}
 	var pas types.PADataSequence
 	if err := pas.Unmarshal(kerr.EData); err != nil {

@@ -61,6 +61,9 @@ func TestParseKeyProbeReply(t *testing.T) {
 		{"unknown principal", krbErrorWith(t, errorcode.KDC_ERR_C_PRINCIPAL_UNKNOWN, nil), KeysUnknown, nil, false},
 		{"no key of the offered types", krbErrorWith(t, errorcode.KDC_ERR_ETYPE_NOSUPP, nil), KeysNone, nil, false},
 		{"revoked", krbErrorWith(t, errorcode.KDC_ERR_CLIENT_REVOKED, nil), KeysRevoked, nil, false},
+		// Read through the one table of codes: its classes, not a list here.
+		{"the account's entry expired: revoked", krbErrorWith(t, errorcode.KDC_ERR_NAME_EXP, nil), KeysRevoked, nil, false},
+		{"a null key: no keys", krbErrorWith(t, errorcode.KDC_ERR_NULL_KEY, nil), KeysNone, nil, false},
 		{"other error", krbErrorWith(t, errorcode.KDC_ERR_BADOPTION, nil), KeysError, nil, true},
 		{"garbage e-data", krbErrorWith(t, errorcode.KDC_ERR_PREAUTH_REQUIRED, []byte{0x30, 0x05, 1}), KeysError, nil, true},
 		{"not Kerberos", []byte("hello"), KeysError, nil, true},

@@ -46,6 +46,11 @@ type Pipeline struct {
 	// counts (failed, not accepted by a baseline) has this severity or
 	// higher; "" never fails.
 	FailOn checks.Severity
+	// Verdicts makes the services' verdicts the exit status (probe): NOT
+	// READY is exitcode.ErrFindings, UNKNOWN exitcode.ErrUnknown. Without
+	// it (audit --from a probe's snapshot) the verdicts are reported and
+	// FailOn alone decides.
+	Verdicts bool
 
 	Stdout io.Writer // reports without a path
 	Log    io.Writer // what was done and warnings (stderr); nil discards
@@ -157,7 +162,7 @@ func (p *Pipeline) Report(ctx context.Context, ev *Evaluation) (*reports.Report,
 		return rep, exitcode.ErrFindings
 	}
 	// A probe's exit status is its services' verdicts.
-	if len(rep.Services) > 0 {
+	if p.Verdicts {
 		return rep, verdictExit(rep.Services)
 	}
 	return rep, nil

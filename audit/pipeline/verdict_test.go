@@ -212,7 +212,7 @@ func runProbe(t *testing.T, pc probeCase) (*reports.Report, string, int) {
 	set := DefaultSettings()
 	set.Include = checks.IDs(checks.ForServices())
 	var out bytes.Buffer
-	p := &Pipeline{Source: src, Settings: set, Tool: "test", Now: cfg.Now, Stdout: &out,
+	p := &Pipeline{Source: src, Settings: set, Tool: "test", Now: cfg.Now, Stdout: &out, Verdicts: true,
 		Outputs: []Output{{Writer: reports.Text{}, Format: "text"}}}
 	rep, err := p.Run(context.Background())
 	code, _ := exitcode.Of(err)

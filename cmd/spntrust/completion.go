@@ -38,7 +38,7 @@ func flagValues() map[string][]string {
 // formatValues are the --format values of cmd (its path, e.g. "spntrust audit").
 func formatValues(cmd *cobra.Command) []string {
 	switch cmd.CommandPath() {
-	case "spntrust audit", "spntrust baseline create":
+	case "spntrust audit", "spntrust baseline create", "spntrust probe":
 		return reports.FormatNames()
 	case "spntrust remediate":
 		return remediate.FormatNames()

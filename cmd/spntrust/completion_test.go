@@ -40,6 +40,8 @@ func TestShellCompletionOfFlagValues(t *testing.T) {
 		{"--security on fix", []string{"fix", "--security", ""}, []string{"plain", "ldaps", "starttls"}},
 		{"--dns-source", []string{"audit", "--dns-source", ""}, []string{"auto", "dns"}},
 		{"--paging on probe", []string{"probe", "--paging", ""}, []string{"auto", "always"}},
+		{"probe --format: the report formats, as audit's", []string{"probe", "--format", ""},
+			[]string{"csv", "html", "json", "junit", "markdown", "prometheus", "sarif", "text"}},
 		{"--strategy", []string{"remediate", "--strategy", ""}, []string{"move-port", "remove", "aes"}},
 		{"--checks completes check IDs", []string{"audit", "--checks", "DNS-SRV-"}, []string{"DNS-SRV-MISSING", "DNS-SRV-TARGET"}},
 		{"--skip completes the item after a comma", []string{"audit", "--skip", "TIME-SKEW,DNS-SRV-M"}, []string{"TIME-SKEW,DNS-SRV-MISSING"}},

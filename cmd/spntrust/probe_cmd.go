@@ -27,6 +27,7 @@ type probeOptions struct {
 	includePort    bool
 	configMgr      bool
 	configMgrSite  string
+	saveSnapshot   string
 }
 
 func newCmdProbe(f *App, runF func(context.Context, *probeOptions, []string) error) *cobra.Command {
@@ -80,6 +81,7 @@ reached.`,
 	fl.BoolVar(&opts.includePort, "include-port", false, "clients put non-default ports in the SPN (FEATURE_INCLUDE_PORT_IN_SPN_KB908209 / EnableAuthNegotiatePort)")
 	fl.BoolVar(&opts.configMgr, "configmgr", false, "probe every Configuration Manager management point published in the domain (--domain)")
 	fl.StringVar(&opts.configMgrSite, "configmgr-site", "", "probe the management points of this ConfigMgr site code")
+	fl.StringVar(&opts.saveSnapshot, "save-snapshot", "", "save the probe's narrow snapshot to this file (atomically, mode 0600, no secrets); spntrust audit --from FILE replays it")
 	return cmd
 }
 
@@ -135,12 +137,13 @@ func probeRun(ctx context.Context, o *probeOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkPaths(append(outputPathChecks(stage.outputs), pathCheck{flag: "--history", path: o.report.historyPath})...); err != nil {
+	if err := checkPaths(append(outputPathChecks(stage.outputs), pathCheck{flag: "--history", path: o.report.historyPath},
+		pathCheck{flag: "--save-snapshot", path: o.saveSnapshot})...); err != nil {
 		return err
 	}
 	p := &pipeline.Pipeline{
 		Source: pipeline.Live{Collector: o.Connector.ServiceCollector(&o.target, q)}, Settings: set,
-		Tool: o.Version, Now: o.Now,
+		SaveSnapshot: o.saveSnapshot, Verdicts: true, Tool: o.Version, Now: o.Now,
 		Processors: stage.processors, Outputs: stage.outputs, Recorders: stage.recorders, FailOn: stage.failOn,
 		Stdout: o.Stdout, Log: o.Stderr,
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +82,20 @@ func TestProbeCommandRunsThePipeline(t *testing.T) {
 		code, stdout, _ := runWith(t, &fakeConnector{snap: probeSeedSnapshot(&audit.ServiceIdentity{Account: `CORP\svc-web`})}, "probe", "http://mp01.corp.example/", "--service-account", `CORP\svc-web`)
 		if code != ExitOK || !strings.HasPrefix(stdout, "READY: ") {
 			t.Errorf("exit %d\n%s", code, stdout)
+		}
+	})
+	t.Run("the saved narrow snapshot replays with audit --from, whose exit is --fail-on's", func(t *testing.T) {
+		snap := filepath.Join(t.TempDir(), "probe.json")
+		code, _, stderr := runWith(t, &fakeConnector{snap: probeSeedSnapshot(computer)}, "probe", "http://mp01.corp.example/", "--runs-as-computer", "--save-snapshot", snap)
+		if code != ExitFindings {
+			t.Fatalf("probe --save-snapshot: exit %d: %s", code, stderr)
+		}
+		code, stdout, stderr := runWith(t, &fakeConnector{}, "audit", "--from", snap)
+		if code != ExitOK || !strings.HasPrefix(stdout, "NOT READY: http://mp01.corp.example/") || !strings.Contains(stdout, "[SERVICE-IDENTITY]") {
+			t.Errorf("audit --from the probe's snapshot: exit %d (want 0: no --fail-on)\n%s%s", code, stdout, stderr)
+		}
+		if code, _, _ := runWith(t, &fakeConnector{}, "audit", "--from", snap, "--fail-on", "high"); code != ExitFindings {
+			t.Errorf("audit --from --fail-on high: exit %d, want %d", code, ExitFindings)
 		}
 	})
 	t.Run("a directory that cannot be reached is exit 3", func(t *testing.T) {
