@@ -38,16 +38,7 @@ func TestRemediationCreatesNoNewFinding(t *testing.T) {
 	}
 	// The RC4-only account without AES keys: allowing only AES must come
 	// with the password reset, or the fix leaves it with no ticket.
-	noKeys, err := audit.Load("../testdata/snapshots/lab-rc4.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range noKeys.Accounts {
-		if strings.EqualFold(noKeys.Accounts[i].SAMAccountName, "svc-rc4") {
-			noKeys.Accounts[i].Keys = &audit.AccountKeys{Outcome: audit.KeysListed, Etypes: []int32{audit.EtypeRC4}}
-		}
-	}
-	fixtures["lab-rc4.json, svc-rc4 without AES keys"] = noKeys
+	fixtures["lab-rc4.json, svc-rc4 without AES keys"] = labRC4WithoutAESKeys(t)
 	gen, _ := synth.Generate(synth.Config{Accounts: 2_000, SPNs: 6_000})
 	fixtures["generated 2000 accounts"] = gen
 	// A probe's narrow snapshots: the service checks' fixes must not create

@@ -158,6 +158,7 @@ func dcPTRFinding(s *audit.Snapshot, d audit.Domain, dc audit.DC, ev []Evidence,
 	return Finding{
 		Severity:    Medium,
 		Title:       title,
+		Impact:      dcPTRImpact(d.DNSName, fqdn, wrong),
 		Domain:      d.DNSName,
 		Subject:     fqdn,
 		Affected:    []Object{{Kind: "dc", Name: fqdn, Domain: d.DNSName}},

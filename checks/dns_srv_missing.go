@@ -184,6 +184,7 @@ func srvMissingFinding(s *audit.Snapshot, req requiredSRV, answer string) Findin
 	return Finding{
 		Severity: High,
 		Title:    fmt.Sprintf("SRV record %s is missing (%s)", req.name, answer),
+		Impact:   fmt.Sprintf("clients of %s that look its DCs and KDCs up through %s find none (%s)", req.domain, req.name, answer),
 		Domain:   req.domain,
 		Subject:  req.name,
 		Affected: []Object{{Kind: "dns-name", Name: req.name, Domain: req.domain}},

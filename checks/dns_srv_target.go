@@ -130,6 +130,7 @@ func srvTargetFinding(s *audit.Snapshot, u *srvTargetUse, h audit.HostLookup) Fi
 	return Finding{
 		Severity: High,
 		Title:    fmt.Sprintf("SRV target %s does not resolve (%s)", u.target, answer),
+		Impact:   fmt.Sprintf("clients of %s that pick %s from %s cannot reach it: its name does not resolve (%s)", dom, u.target, strings.Join(u.ports, ", "), answer),
 		Domain:   dom,
 		Subject:  u.target,
 		Affected: []Object{{Kind: "dns-name", Name: u.target, Domain: dom}},

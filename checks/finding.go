@@ -113,6 +113,17 @@ type Finding struct {
 	Evidence    []Evidence `json:"evidence"`
 	Explanation string     `json:"explanation"`
 	Remediation []Option   `json:"remediation,omitempty"`
+	// Impact says, for a finding of an outage check, which service fails
+	// for whom, in one sentence built from the evidence (impact.go); the
+	// reports' list of outages prints it.
+	Impact string `json:"impact,omitempty"`
+	// Cause is the condition the finding comes from, declared by its check
+	// when other checks can observe the same one (causes.go); Link sets
+	// CausedBy (the root finding's fingerprint) on the others of its group
+	// and Consequences (their fingerprints) on the root.
+	Cause        *Cause   `json:"cause,omitempty"`
+	CausedBy     string   `json:"causedBy,omitempty"`
+	Consequences []string `json:"consequences,omitempty"`
 }
 
 // fingerprint is derived from what identifies the problem, not from its

@@ -70,6 +70,26 @@ func probeExternalTrust(ix *view, p audit.TicketProbe) (audit.Domain, audit.Trus
 	return audit.Domain{}, audit.Trust{}, false
 }
 
+// ticketRefusalCause is the condition behind a refused ticket that another
+// check states: a duplicate SPN (KDC_ERR_PRINCIPAL_NOT_UNIQUE), or an
+// account that gets no AES ticket (KDC_ERR_ETYPE_NOSUPP for its SPN); nil
+// for the other refusals.
+func ticketRefusalCause(ix *view, p audit.TicketProbe) *Cause {
+	v, err := spn.Parse(p.SPN)
+	if err != nil {
+		return nil
+	}
+	switch statuscode.ClassifyKerberos(int32(p.ErrorCode)).Problem {
+	case statuscode.KerberosDuplicateService:
+		return causeOf(CauseDuplicateSPN, v.Key(), false)
+	case statuscode.KerberosEncType:
+		if h := ix.Holders(v.Key()).All(); len(h) == 1 {
+			return accountNoAESCause(h[0].DN, false)
+		}
+	}
+	return nil
+}
+
 // noTicketProbesSubject is the subject of KRB-TICKET's finding that no
 // ticket was requested: every service's ticket step is then not tested.
 const noTicketProbesSubject = "ticket probes"

@@ -39,6 +39,9 @@ How to fix it
   keys from the new password. Then update the service's configured password. For
   a computer, reset its machine password (Reset-ComputerMachinePassword on it, or
   rejoin); a (group) managed service account rotates its own password.
+  Where the account's encryption types themselves exclude AES, the finding is
+  linked to KRB-ETYPES-NO-AES or KRB-DES-ONLY (one root cause): their fix resets
+  the password too, so reports and plans do it once.
 
 Sources
   KB5073381 (CVE-2026-20833, RC4 service tickets); [MS-KILE] 2.2.7, 3.3.5.7;
@@ -61,14 +64,17 @@ func runAESKeysMissing(s *audit.Snapshot, opt Options) []Finding {
 		}
 		who := qualifiedName(ix, a)
 		sev, now := High, ""
+		impact := fmt.Sprintf("clients of %s get no ticket for %s from DCs patched for CVE-2026-20833: it has no AES key", servicesText(a.SPNs), who)
 		switch {
 		case etypesUnset(a):
 			now = "On a DC patched for CVE-2026-20833 (April 2026 updates) clients get no ticket for these services (KDC_ERR_ETYPE_NOSUPP): " +
 				"Kerberos fails now wherever a patched DC answers; an unpatched DC still issues an RC4 ticket."
 		case etypesAllowAES(a) && *a.SupportedEncryptionTypes&audit.EncRC4 == 0:
 			now = "Its encryption types allow AES, but it has no AES key: no DC can issue a ticket for it (KDC_ERR_ETYPE_NOSUPP), patched or not."
+			impact = fmt.Sprintf("clients of %s get no ticket for %s from any DC: it allows only AES and has no AES key", servicesText(a.SPNs), who)
 		default:
 			sev = Medium
+			impact = fmt.Sprintf("clients of %s get only RC4 tickets for %s, and none once RC4 is disabled or removed: it has no AES key", servicesText(a.SPNs), who)
 			now = "Its encryption types explicitly allow RC4 and it has no AES key, so DCs still issue RC4 tickets (patched or not); it stops working when RC4 is disabled " +
 				"by policy or removed, and its RC4 tickets are easy to crack (KRB-ETYPES-NO-AES)."
 		}
@@ -76,8 +82,12 @@ func runAESKeysMissing(s *audit.Snapshot, opt Options) []Finding {
 			now += " (Judged from the password's age: the key probe was not run for this account.)"
 		}
 		out = append(out, Finding{
+			// Where the encryption types exclude AES, KRB-ETYPES-NO-AES or
+			// KRB-DES-ONLY states the condition (their fix resets too).
+			Cause:    accountNoAESCause(a.DN, (etypesUnset(a) || etypesAllowAES(a)) && a.UserAccountControl&audit.UACUseDESKeyOnly == 0),
 			Severity: sev,
 			Title:    fmt.Sprintf("%s has no AES keys: %s", who, serviceList(a)),
+			Impact:   impact,
 			Domain:   a.Domain,
 			Subject:  accountSubject(a),
 			Affected: []Object{accountObject(a)},

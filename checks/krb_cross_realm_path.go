@@ -34,6 +34,8 @@ How to fix it
   (see TRUST-EXTERNAL-KERBEROS for the requirements and steps). Clients that can
   be configured (MIT krb5.conf [domain_realm] or [capaths], ksetup
   /addhosttorealmmap on Windows) can be pointed at the other realm meanwhile.
+  Reports link this finding to the trust's TRUST-EXTERNAL-KERBEROS finding (one
+  root cause) and tell the fix there, once.
 
 Sources
   [MS-KILE] 3.3.5.7.5 (referrals across trusts); RFC 6806 (Kerberos referrals);
@@ -140,6 +142,8 @@ func crossRealmFinding(d audit.Domain, t audit.Trust, realm string, probes []aud
 		Explanation: fmt.Sprintf("Clients of %s asked their KDC for services in %s (%s) and got no referral: the trust to %s is external "+
 			"and publishes no name suffixes, so the KDC cannot route the names. Windows clients fall back to NTLM.",
 			realm, t.Partner, strings.Join(spns, ", "), t.Partner),
+		Cause:  externalTrustCause(d.DNSName, t.Partner, false),
+		Impact: fmt.Sprintf("clients of %s get no referral for %s behind the external trust and fall back to NTLM", realm, servicesText(spns)),
 		Remediation: []Option{{
 			Name:    "forest-trust",
 			Summary: fmt.Sprintf("Replace the external trust %s <-> %s with a forest trust (see TRUST-EXTERNAL-KERBEROS).", d.DNSName, t.Partner),

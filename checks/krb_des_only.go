@@ -70,6 +70,8 @@ func runDESOnly(s *audit.Snapshot, opt Options) []Finding {
 		fix.Actions = append(fix.Actions, Action{Type: ActionSetEncTypes, AccountDN: a.DN, Account: who, Domain: a.Domain, Value: "24", Note: "AES128 + AES256",
 			Say: setEncTypesSay(a, 24)})
 		out = append(out, Finding{
+			Cause:       accountNoAESCause(a.DN, true),
+			Impact:      fmt.Sprintf("clients of %s get no ticket for %s: no current DC issues DES tickets", servicesText(a.SPNs), who),
 			Title:       fmt.Sprintf("%s is restricted to DES: %s", who, serviceList(a)),
 			Domain:      a.Domain,
 			Subject:     accountSubject(a),

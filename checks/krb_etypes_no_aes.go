@@ -78,6 +78,7 @@ func runEtypesNoAES(s *audit.Snapshot, opt Options) []Finding {
 			options = []Option{aes, transitional}
 		}
 		out = append(out, Finding{
+			Cause:    accountNoAESCause(a.DN, true),
 			Title:    fmt.Sprintf("%s allows no AES (msDS-SupportedEncryptionTypes 0x%x): %s", who, et, serviceList(a)),
 			Domain:   a.Domain,
 			Subject:  accountSubject(a),

@@ -38,6 +38,10 @@ How to fix it
   account AES keys (msDS-SupportedEncryptionTypes and a password reset), fix time
   (TIME-SKEW). The KDC's Security log records each refusal as event 4769 with the
   failure code.
+  A refusal another check explains is linked to that finding (one root cause),
+  which tells the fix: KDC_ERR_PRINCIPAL_NOT_UNIQUE to the SPN's SPN-DUPLICATE,
+  KDC_ERR_ETYPE_NOSUPP to the holder's KRB-AES-KEYS, KRB-ETYPES-NO-AES or
+  KRB-DES-ONLY.
 
 Sources
   RFC 4120 7.5.9 (error codes); [MS-KILE] 3.3.5.7 (TGS exchange); setspn
@@ -112,8 +116,10 @@ func krbTicketFinding(ix *view, p audit.TicketProbe) Finding {
 	}
 	steps, why := krbErrorAdvice(p)
 	return Finding{
+		Cause:       ticketRefusalCause(ix, p),
 		Severity:    High,
 		Title:       fmt.Sprintf("No service ticket for %s: %s", p.SPN, label),
+		Impact:      fmt.Sprintf("clients of %s (realm %s) get no ticket: the KDC answers %s", servicesText([]string{p.SPN}), strings.ToUpper(p.ClientRealm), label),
 		Domain:      probeDomain(ix, p),
 		Subject:     strings.ToLower(p.SPN),
 		Affected:    []Object{{Kind: "spn", Name: p.SPN, Domain: probeDomain(ix, p)}},

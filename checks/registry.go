@@ -183,7 +183,8 @@ func Filter(include, skip []string) ([]Check, error) {
 }
 
 // Run runs the given checks over the snapshot and returns their findings,
-// each completed with its check ID, fingerprint and default severity, sorted.
+// each completed with its check ID, fingerprint and default severity, sorted,
+// and those sharing a root cause linked (Link).
 //
 // Checks are pure functions of the snapshot, so they run concurrently
 // (issue 10: on a million SPNs the SPN checks' work is CPU-bound). All start
@@ -223,6 +224,7 @@ func Run(s *audit.Snapshot, list []Check, opt Options) []Finding {
 		}
 	}
 	SortFindings(all)
+	Link(all)
 	return all
 }
 

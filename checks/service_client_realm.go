@@ -80,6 +80,7 @@ func runServiceClientRealm(s *audit.Snapshot, opt Options) []Finding {
 			f.Evidence = append(f.Evidence, Evidence{Key: "trust", Value: fmt.Sprintf("%s -> %s: external (trustType %d, attributes %s): no forest-trust name suffixes",
 				d.DNSName, t.Partner, t.Type, attributesText(t.Attributes))})
 			f.Title = fmt.Sprintf("Clients of %s reach %s through an external trust: real clients get no referral and fall back to NTLM", strings.ToUpper(client), svc.URL)
+		f.Impact = fmt.Sprintf("clients of %s get no referral for %s across the external trust and fall back to NTLM", strings.ToUpper(client), svc.URL)
 			f.Explanation = fmt.Sprintf("%s and %s are joined by an external trust, which publishes no name suffixes: the KDC of %s routes no "+
 				"names across it, so real clients of %s get no referral for %s and fall back to NTLM (TRUST-EXTERNAL-KERBEROS). This is "+
 				"judged from the trust's attributes, not from a KDC's answer: a Samba KDC may refer anyway, a Windows KDC does not.",

@@ -62,6 +62,7 @@ func runServiceDNS(s *audit.Snapshot, opt Options) []Finding {
 			asked = fmt.Sprintf("%s (asked as %s, with the domain's DNS suffixes)", svc.Host, strings.Join(askedAs(s, svc), ", "))
 		}
 		f.Title = fmt.Sprintf("%s does not resolve (%s): clients cannot reach it and no SPN can be derived", svc.Host, h.Status)
+		f.Impact = fmt.Sprintf("clients of %s cannot resolve %s (%s): they reach no service and ask for no ticket", svc.URL, svc.Host, h.Status)
 		f.Evidence = append(f.Evidence, Evidence{Key: "DNS name", Value: asked}, Evidence{Key: "DNS answer", Value: h.Status})
 		if h.Error != "" {
 			f.Evidence = append(f.Evidence, Evidence{Key: "DNS error", Value: h.Error})

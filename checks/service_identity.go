@@ -83,6 +83,7 @@ func runServiceIdentity(s *audit.Snapshot, opt Options) []Finding {
 			f.Affected = append(f.Affected, accountObject(a))
 		}
 		f.Title = fmt.Sprintf("%s runs as %s, but tickets for %s are encrypted for %s", svc.URL, declaredLabel(ix, svc), t.want.Raw, owner.SAMAccountName)
+		f.Impact = fmt.Sprintf("clients of %s get tickets for %s; the service runs as %s and cannot decrypt them", svc.URL, qualifiedName(ix, owner), declaredLabel(ix, svc))
 		f.Explanation = fmt.Sprintf("Clients of %s request %s; the KDC encrypts that ticket for %s (%s). The service runs as %s, so it "+
 			"cannot decrypt it and rejects it (KRB_AP_ERR_MODIFIED, SEC_E_WRONG_PRINCIPAL): Kerberos fails for every client, which falls "+
 			"back to NTLM.", svc.URL, t.want.Raw, qualifiedName(ix, owner), owner.Kind, declaredLabel(ix, svc))

@@ -62,6 +62,7 @@ func runServiceNoSPN(s *audit.Snapshot, opt Options) []Finding {
 		}
 		host := "HOST/" + t.want.Host
 		f.Title = fmt.Sprintf("No account holds %s or %s: the KDC answers KDC_ERR_S_PRINCIPAL_UNKNOWN", t.want.Raw, host)
+		f.Impact = fmt.Sprintf("clients of %s ask for %s and get no ticket (KDC_ERR_S_PRINCIPAL_UNKNOWN): they fall back to NTLM", svc.URL, t.want.Raw)
 		f.Evidence = append(f.Evidence, Evidence{Key: "holders", Value: fmt.Sprintf("none of %s or %s in forest %s", t.want.Raw, host, t.forest.RootDomain)})
 		why := fmt.Sprintf("No account of forest %s holds %s, and none holds %s, which sPNMappings would map it to. The KDC answers "+
 			"KDC_ERR_S_PRINCIPAL_UNKNOWN: clients of %s get no ticket and fall back to NTLM.", t.forest.RootDomain, t.want.Raw, host, svc.URL)

@@ -189,6 +189,8 @@ func cnameFinding(s *audit.Snapshot, ix *view, k cnameKey, aliases []parsedSPN, 
 		Evidence: ev,
 		Explanation: fmt.Sprintf("%s is a CNAME for %s. Clients resolve it and ask the KDC for the SPN of the canonical name, "+
 			"so %s on %s is never used. Today: %s.", alias, k.canonical, strings.Join(aliasNames, ", "), who, strings.Join(now, "; ")),
+		Impact: fmt.Sprintf("clients of %s ask for %s, not for %s on %s: %s", servicesText(aliasNames), withHost(aliases[0].SPN, k.canonical).Raw,
+			strings.Join(aliasNames, ", "), who, strings.Join(now, "; ")),
 		Remediation: []Option{register, aRecord},
 	}
 }

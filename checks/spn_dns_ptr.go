@@ -162,6 +162,8 @@ func dnsPTRFinding(ix *view, p *ptrHost) Finding {
 			"(MIT Kerberos and Heimdal with rdns = true, Java, SSSD, GSSAPI on Linux and macOS) ask for %s instead of the SPNs "+
 			"registered (%s): the ticket is for another account, or there is none. Windows clients are not affected.",
 			p.canonical, joinAddrs(p.wrong), strings.Join(others, ", "), strings.Join(asks, ", "), spnList(ix, p.spns)),
+		Impact: fmt.Sprintf("clients of %s that canonicalise through reverse DNS (MIT Kerberos, Heimdal, Java, SSSD) ask for %s instead: a ticket for another account, or none",
+			p.canonical, strings.Join(asks, ", ")),
 		Remediation: []Option{
 			{
 				Name:    "fix-ptr",

@@ -218,5 +218,8 @@ func duplicateFinding(s *audit.Snapshot, ix *view, g *spnGroup) Finding {
 		Evidence:    ev,
 		Explanation: strings.TrimSpace(why.String()),
 		Remediation: options,
+		Cause:       causeOf(CauseDuplicateSPN, g.key, true),
+		Impact: fmt.Sprintf("clients of %s get a ticket for one of %d accounts (%s), or none: the service fails Kerberos unless it runs as that one",
+			servicesText([]string{first}), len(g.accounts), strings.Join(holders, ", ")),
 	}
 }

@@ -44,6 +44,9 @@ How to fix it
   password to a long random one (25+ characters) so AES keys exist (a password
   last set before the domain reached the Windows Server 2008 functional level has
   no AES keys). Keep service accounts out of privileged groups.
+  When an account's encryption types (no AES, or DES only) are its only reason,
+  the finding is linked to KRB-ETYPES-NO-AES or KRB-DES-ONLY (one root cause):
+  their fix, AES only, ends both.
 
 Sources
   [MS-KILE] 2.2.7 (supported encryption types), 3.3.5.7; [MS-ADTS] 2.2.16;
@@ -121,7 +124,13 @@ func runKerberoastable(s *audit.Snapshot, opt Options) []Finding {
 		case rc4:
 			sev = High
 		}
-		out = append(out, kerberoastFinding(ix, a, sev, rc4, reasons, ev))
+		f := kerberoastFinding(ix, a, sev, rc4, reasons, ev)
+		if !old && !privileged && (!etypesUnset(a) && !etypesAllowAES(a) || a.UserAccountControl&audit.UACUseDESKeyOnly != 0) {
+			// Its only reason is what KRB-ETYPES-NO-AES or KRB-DES-ONLY
+			// reports; their fix (AES only) ends this one too.
+			f.Cause = accountNoAESCause(a.DN, false)
+		}
+		out = append(out, f)
 	}
 	return out
 }

@@ -183,6 +183,7 @@ func shortnameFinding(ix *view, g pairGap) Finding {
 		Evidence: ev,
 		Explanation: fmt.Sprintf("%s resolves to the same host as %s, so clients reach the site by both names. Those who use %s "+
 			"ask for %s: %s.", g.want.Host, g.have.Host, g.want.Host, g.want.Raw, today),
+		Impact:      fmt.Sprintf("clients of %s ask for %s, which %s does not hold: %s", servicesText([]string{g.want.Raw}), g.want.Raw, who, today),
 		Remediation: []Option{add, oneName},
 	}
 }

@@ -190,6 +190,8 @@ func userHostAliasFinding(ix *view, forest audit.Forest, user *audit.Account, sp
 			"A service on that host running as the computer (IIS as LocalSystem, a ConfigMgr management point) "+
 			"cannot decrypt it and rejects it, so Kerberos fails and clients fall back to NTLM or stay unauthenticated.",
 			names[0], who, computer.SAMAccountName),
+		Impact: fmt.Sprintf("clients of %s get tickets for %s; a service there running as the computer %s (a site as LocalSystem, a management point) cannot decrypt them",
+			servicesText(names), who, computer.SAMAccountName),
 		Remediation: []Option{move, remove},
 	}
 }

@@ -24,8 +24,8 @@ import (
 //	SPNTRUST_FINDINGS_OUT=/tmp/new go test ./checks -run TestRunAllFindingsOnGeneratedEstates   # after
 //	diff -r /tmp/old /tmp/new
 var synthFindingsSHA256 = map[int]string{
-	10_000: "f256bb121223ff3f796583d4b9aa5c341edd76da4eb0897a92118080ed3f2bda",
-	30_000: "de43a1a3b5893f148e93460a913ab76b14d7f54e5917d4db0459e3d2de05585c",
+	10_000: "a0a02d8d59d6b9b368e2d3d4284425ce51d3fd8f7edaef922080c1a1d237acfa",
+	30_000: "48e9c24623762161dacaf146d7ae0cee27d2b7adf9e573d6ee0d3adb59ea8362",
 }
 
 func TestRunAllFindingsOnGeneratedEstatesAreUnchanged(t *testing.T) {

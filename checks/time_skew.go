@@ -142,6 +142,8 @@ func runTimeSkew(s *audit.Snapshot, opt Options) []Finding {
 		out = append(out, Finding{
 			Severity: sev,
 			Title:    fmt.Sprintf("Clock of %s is %s %s the audit machine", what, fmtAbs(c.Skew()), aheadBehind(c.Skew())),
+			Impact: fmt.Sprintf("clients whose clocks agree with the audit machine's are %s off %s: beyond %s the KDC refuses their requests (KRB_AP_ERR_SKEW)",
+				fmtAbs(c.Skew()), what, opt.MaxSkew),
 			Domain:   domainOfName(s, host),
 			Subject:  "clock " + kind + ":" + host + " vs local",
 			Affected: []Object{{Kind: "clock", Name: c.Source, Domain: domainOfName(s, host)}},
@@ -200,8 +202,10 @@ func dcPairSkew(s *audit.Snapshot, opt Options) []Finding {
 			out = append(out, Finding{
 				Severity: sev,
 				Title:    fmt.Sprintf("DC clocks disagree: %s is %s %s %s", hosts[i], fmtAbs(diff), aheadBehind(diff), hosts[j]),
-				Domain:   domainOfName(s, hosts[i]),
-				Subject:  "clock " + hosts[i] + " vs " + hosts[j],
+				Impact: fmt.Sprintf("a client in time with %s is %s off %s: beyond %s tickets one issues are refused by services that check against the other (KRB_AP_ERR_SKEW)",
+					hosts[j], fmtAbs(diff), hosts[i], opt.MaxSkew),
+				Domain:  domainOfName(s, hosts[i]),
+				Subject: "clock " + hosts[i] + " vs " + hosts[j],
 				Affected: []Object{
 					{Kind: "clock", Name: a.Source, Domain: domainOfName(s, hosts[i])},
 					{Kind: "clock", Name: b.Source, Domain: domainOfName(s, hosts[j])},

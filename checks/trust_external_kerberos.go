@@ -184,6 +184,8 @@ func externalKerberosFinding(ix *view, p *externalPair) Finding {
 		Affected:    affected,
 		Evidence:    ev,
 		Explanation: why,
+		Cause:       externalTrustCause(a, b, true),
+		Impact:      fmt.Sprintf("clients of %s get no Kerberos referral for services in %s (nor the other way): they fall back to NTLM, or fail where NTLM is blocked", a, b),
 		Remediation: []Option{{
 			Name:    "forest-trust",
 			Summary: fmt.Sprintf("Replace the external trust with a forest trust between the forest roots %s and %s.", orPlaceholder(rootA, a), orPlaceholder(rootB, b)),

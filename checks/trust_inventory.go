@@ -35,6 +35,8 @@ How to fix it
   Nothing to fix here; review the list. Trusts you do not recognise should be
   removed (netdom trust <trusting> /domain:<trusted> /remove), external trusts
   that must carry Kerberos replaced by forest trusts (TRUST-EXTERNAL-KERBEROS).
+  An external trust's entries are linked to its TRUST-EXTERNAL-KERBEROS finding
+  (one root cause): reports tell the trust there, once.
 
 Sources
   [MS-ADTS] 6.1.6.7 (trustedDomain: trustType, trustDirection, trustAttributes);
@@ -56,7 +58,12 @@ func runTrustInventory(s *audit.Snapshot, _ Options) []Finding {
 			ev = append(ev, Evidence{Key: "partner NetBIOS name", Value: t.FlatName})
 		}
 		ev = append(ev, Evidence{Key: "msDS-SupportedEncryptionTypes", Value: encTypesText(t.SupportedEncryptionTypes)})
+		var cause *Cause
+		if kind == TrustExternal && t.Direction != 0 {
+			cause = externalTrustCause(d.DNSName, t.Partner, false) // TRUST-EXTERNAL-KERBEROS tells it
+		}
 		out = append(out, Finding{
+			Cause:    cause,
 			Severity: Info,
 			Title:    fmt.Sprintf("%s trust %s -> %s (%s, %s)", kind, d.DNSName, t.Partner, audit.TrustDirectionName(t.Direction), transitive),
 			Domain:   d.DNSName,

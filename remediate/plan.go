@@ -202,36 +202,73 @@ func Build(s *audit.Snapshot, findings []checks.Finding, opt Options) (*Plan, er
 		}
 	}
 	b := &builder{snap: s, plan: p, byDN: map[string]*accountState{}}
+	// A finding linked to a root cause (checks.Link) that is also to be
+	// planned waits for it: when the root's steps are planned they fix it
+	// too, and the plan does not do the same thing twice (a second password
+	// reset, say); when the root is not planned, the finding is planned on
+	// its own.
+	inPlan := map[string]bool{}
 	for _, f := range findings {
-		ref := FindingRef{ID: f.CheckID, Fingerprint: f.Fingerprint, Title: f.Title}
-		if f.Status != checks.Fail {
-			p.Skipped = append(p.Skipped, Skipped{ref, "not evaluated: the snapshot lacks the data to decide (see the report)"})
+		inPlan[f.Fingerprint] = f.Status == checks.Fail
+	}
+	var linked []checks.Finding
+	planned := map[string]bool{}
+	for _, f := range findings {
+		if f.Status == checks.Fail && f.CausedBy != "" && inPlan[f.CausedBy] {
+			linked = append(linked, f)
 			continue
 		}
-		option := strategyOption(f, opt.Strategy)
-		if option == nil || len(option.Actions) == 0 {
-			reason := fmt.Sprintf("no %s remediation for this finding; follow the report's steps", opt.Strategy)
-			var offered []string
-			for _, o := range f.Remediation {
-				offered = append(offered, o.Name)
-			}
-			if len(offered) > 0 {
-				reason = fmt.Sprintf("no %s remediation for this finding (it offers: %s); follow the report's steps", opt.Strategy, strings.Join(offered, ", "))
-			}
-			p.Skipped = append(p.Skipped, Skipped{ref, reason})
+		if ok, err := b.plan1(f, opt); err != nil {
+			return nil, err
+		} else if ok {
+			planned[f.Fingerprint] = true
+		}
+	}
+	for _, f := range linked {
+		if planned[f.CausedBy] {
+			root, _ := checks.RootOf(findings, f)
+			p.Skipped = append(p.Skipped, Skipped{FindingRef{ID: f.CheckID, Fingerprint: f.Fingerprint, Title: f.Title},
+				fmt.Sprintf("same cause as %s %s (%s): the steps planned for it fix this too", root.CheckID, root.Fingerprint, root.Subject)})
 			continue
 		}
-		if err := b.addFinding(ref, f, option); err != nil {
-			var sk *skipError
-			if asSkip(err, &sk) {
-				p.Skipped = append(p.Skipped, Skipped{ref, sk.reason})
-				continue
-			}
+		if _, err := b.plan1(f, opt); err != nil {
 			return nil, err
 		}
 	}
 	b.finish()
 	return p, nil
+}
+
+// plan1 plans one finding, or lists it in Skipped; ok says it was planned.
+func (b *builder) plan1(f checks.Finding, opt Options) (ok bool, err error) {
+	p := b.plan
+	ref := FindingRef{ID: f.CheckID, Fingerprint: f.Fingerprint, Title: f.Title}
+	if f.Status != checks.Fail {
+		p.Skipped = append(p.Skipped, Skipped{ref, "not evaluated: the snapshot lacks the data to decide (see the report)"})
+		return false, nil
+	}
+	option := strategyOption(f, opt.Strategy)
+	if option == nil || len(option.Actions) == 0 {
+		reason := fmt.Sprintf("no %s remediation for this finding; follow the report's steps", opt.Strategy)
+		var offered []string
+		for _, o := range f.Remediation {
+			offered = append(offered, o.Name)
+		}
+		if len(offered) > 0 {
+			reason = fmt.Sprintf("no %s remediation for this finding (it offers: %s); follow the report's steps", opt.Strategy, strings.Join(offered, ", "))
+		}
+		p.Skipped = append(p.Skipped, Skipped{ref, reason})
+		return false, nil
+	}
+	if err := b.addFinding(ref, f, option); err != nil {
+		var sk *skipError
+		if asSkip(err, &sk) {
+			p.Skipped = append(p.Skipped, Skipped{ref, sk.reason})
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }
 
 // accountState tracks one account's SPNs while steps are applied in order.

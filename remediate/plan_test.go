@@ -290,3 +290,41 @@ func TestParseStrategy(t *testing.T) {
 		t.Errorf("bad strategy: err = %v", err)
 	}
 }
+
+// svc-rc4 allowing RC4 only and holding no AES keys is one condition seen by
+// KRB-ETYPES-NO-AES (its allow-aes fix resets the password, then allows AES
+// only) and KRB-AES-KEYS (a reset): linked, so the plan resets the password
+// once, under the root's finding, and lists the other as fixed by it.
+func TestPlanDoesNotFixOneRootCauseTwice(t *testing.T) {
+	snap, err := audit.Load("../testdata/snapshots/lab-rc4.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range snap.Accounts {
+		if strings.EqualFold(snap.Accounts[i].SAMAccountName, "svc-rc4") {
+			snap.Accounts[i].Keys = &audit.AccountKeys{Outcome: audit.KeysListed, Etypes: []int32{audit.EtypeRC4}}
+		}
+	}
+	p := planRC4(t, snap)
+	resets := 0
+	for _, s := range p.Steps {
+		if s.Type == checks.ActionResetPassword && strings.EqualFold(s.AccountDN, "CN=svc-rc4,CN=Users,DC=lab,DC=test") {
+			resets++
+			if s.Finding.ID != "KRB-ETYPES-NO-AES" {
+				t.Errorf("the reset is planned for %s, want the root KRB-ETYPES-NO-AES", s.Finding)
+			}
+		}
+	}
+	if resets != 1 {
+		t.Errorf("%d password resets of svc-rc4 planned, want 1", resets)
+	}
+	found := false
+	for _, sk := range p.Skipped {
+		if sk.Finding.ID == "KRB-AES-KEYS" && strings.Contains(sk.Reason, "same cause as KRB-ETYPES-NO-AES") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("KRB-AES-KEYS of svc-rc4 not listed as fixed by its root: %+v", p.Skipped)
+	}
+}

@@ -23,7 +23,7 @@ type HTML struct{}
 //go:embed html.tmpl
 var htmlSource string
 
-var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }}).Parse(htmlSource))
 
 func (HTML) Write(out io.Writer, r *Report) error {
 	return htmlTemplate.Execute(out, newHTMLView(r))
@@ -40,8 +40,11 @@ type htmlView struct {
 	CheckIDs   []string
 	DomainOpts []string
 	Findings   []htmlFinding
-	Accepted   int
-	Drawing    svgDrawing
+	// Blocks are the findings as the page shows them: one article per
+	// finding, or per check with many findings of one severity.
+	Blocks   []htmlBlock
+	Accepted int
+	Drawing  svgDrawing
 }
 
 type htmlSevCount struct {
@@ -57,6 +60,30 @@ type htmlFinding struct {
 	Accept    *Acceptance
 	CheckText string // the check's full explanation
 	Fixes     []htmlFix
+	// Root is the finding this one is linked to (same root cause): the
+	// article refers to it instead of repeating why and how to fix; Linked
+	// are the findings linked to this one.
+	Root   *htmlRef
+	Linked []htmlRef
+}
+
+// htmlBlock is one finding (Single) or many of one check (Rows).
+type htmlBlock struct {
+	Single     *htmlFinding
+	Rows       []htmlFinding
+	CheckID    string
+	Title      string
+	Severity   string
+	Meaning    checks.Meaning
+	Why        string
+	FixPattern string
+}
+
+// htmlRef links to another finding of the page.
+type htmlRef struct {
+	Anchor      string
+	Ref         string // check ID and subject
+	Fingerprint string
 }
 
 type htmlFix struct {
@@ -110,6 +137,31 @@ func newHTMLView(r *Report) htmlView {
 			})
 		}
 		v.Findings = append(v.Findings, hf)
+	}
+	anchors := map[string]string{}
+	for _, hf := range v.Findings {
+		anchors[hf.F.Fingerprint] = hf.Anchor
+	}
+	for i := range v.Findings {
+		hf := &v.Findings[i]
+		if root, ok := r.RootOf(hf.F); ok {
+			hf.Root = &htmlRef{Anchor: anchors[root.Fingerprint], Ref: causeRef(root), Fingerprint: root.Fingerprint}
+		}
+		for _, g := range r.ConsequencesOf(hf.F) {
+			hf.Linked = append(hf.Linked, htmlRef{Anchor: anchors[g.Fingerprint], Ref: causeRef(g), Fingerprint: g.Fingerprint})
+		}
+	}
+	at := 0
+	for _, block := range blocksOf(r.Findings) {
+		rows := v.Findings[at : at+len(block)]
+		at += len(block)
+		if len(block) == 1 {
+			v.Blocks = append(v.Blocks, htmlBlock{Single: &rows[0]})
+			continue
+		}
+		first := block[0]
+		v.Blocks = append(v.Blocks, htmlBlock{Rows: rows, CheckID: first.CheckID, Title: orDash(checkInfo(first.CheckID).Title),
+			Severity: severityLabel(first), Meaning: first.Meaning, Why: blockWhy(first), FixPattern: blockFix(first)})
 	}
 	v.CheckIDs = sortedKeys(checkSet)
 	v.DomainOpts = sortedKeys(domainSet)

@@ -74,43 +74,21 @@ func (Markdown) Write(out io.Writer, r *Report) error {
 	writeRC4Text(w, r.RC4Removal, func(h string) string { return "\n## " + mdEscape(h) + "\n\n" }, "- ", mdEscape)
 	if len(r.Findings) == 0 {
 		fmt.Fprintf(w, "\nNo findings.\n")
+		writeChecksMarkdown(w, r)
 		return bw.Flush()
 	}
 	fmt.Fprintf(w, "\n## Findings\n\n| severity | check | domain | subject | baseline |\n|---|---|---|---|---|\n")
 	for _, f := range r.Findings {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", severityLabel(f), mdEscape(f.CheckID), mdEscape(orDash(f.Domain)), mdEscape(f.Subject), orDash(r.BaselineState(f)))
 	}
-	for _, f := range r.Findings {
-		fmt.Fprintf(w, "\n### %s %s: %s\n\n", strings.ToUpper(severityLabel(f)), mdEscape(f.CheckID), mdEscape(f.Title))
-		if f.Domain != "" {
-			fmt.Fprintf(w, "- Domain: %s\n", mdEscape(f.Domain))
+	for _, block := range blocksOf(r.Findings) {
+		if len(block) == 1 {
+			writeMarkdownFinding(w, r, block[0])
+			continue
 		}
-		for _, o := range f.Affected {
-			fmt.Fprintf(w, "- Affected: %s %s", mdEscape(o.Kind), mdEscape(o.Name))
-			if o.DN != "" {
-				fmt.Fprintf(w, " (%s)", mdCode(o.DN))
-			}
-			fmt.Fprintln(w)
-		}
-		if st := r.BaselineState(f); st != "" && st != BaselineNew {
-			a := r.Baseline.Entries[f.Fingerprint]
-			fmt.Fprintf(w, "- Baseline: %s by %s until %s: %s\n", st, mdEscape(a.Owner), orDash(a.Expires), mdEscape(a.Reason))
-		}
-		fmt.Fprintf(w, "- Fingerprint: `%s`\n", f.Fingerprint)
-		if len(f.Evidence) > 0 {
-			fmt.Fprintf(w, "\n| evidence | value |\n|---|---|\n")
-			for _, e := range f.Evidence {
-				fmt.Fprintf(w, "| %s | %s |\n", mdEscape(e.Key), mdEscape(e.Value))
-			}
-		}
-		fmt.Fprintf(w, "\n%s\n", mdEscape(f.Explanation))
-		for _, o := range f.Remediation {
-			fmt.Fprintf(w, "\n**Fix (%s):** %s\n\n", mdEscape(o.Name), mdEscape(o.Summary))
-			body := strings.Join(o.Steps(), "\n")
-			fence := mdFence(body)
-			fmt.Fprintf(w, "%s\n%s\n%s\n", fence, body, fence)
-		}
+		writeMarkdownBlock(w, r, block)
 	}
+	writeChecksMarkdown(w, r)
 	return bw.Flush()
 }
 
@@ -205,4 +183,104 @@ func longestRun(s string, c rune) int {
 		}
 	}
 	return best
+}
+
+// mdAnchor is the link target of a finding: its fingerprint, which is hex.
+func mdAnchor(f checks.Finding) string {
+	return "finding-" + strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' {
+			return r
+		}
+		return -1
+	}, strings.ToLower(f.Fingerprint))
+}
+
+// writeMarkdownFinding writes one finding in full (or, linked to a root
+// cause, with a reference to it instead of its story).
+func writeMarkdownFinding(w io.Writer, r *Report, f checks.Finding) {
+	fmt.Fprintf(w, "\n<a id=\"%s\"></a>\n\n### %s %s: %s\n\n", mdAnchor(f), strings.ToUpper(severityLabel(f)), mdEscape(f.CheckID), mdEscape(f.Title))
+	if f.Domain != "" {
+		fmt.Fprintf(w, "- Domain: %s\n", mdEscape(f.Domain))
+	}
+	for _, o := range f.Affected {
+		fmt.Fprintf(w, "- Affected: %s %s", mdEscape(o.Kind), mdEscape(o.Name))
+		if o.DN != "" {
+			fmt.Fprintf(w, " (%s)", mdCode(o.DN))
+		}
+		fmt.Fprintln(w)
+	}
+	if st := r.BaselineState(f); st != "" && st != BaselineNew {
+		a := r.Baseline.Entries[f.Fingerprint]
+		fmt.Fprintf(w, "- Baseline: %s by %s until %s: %s\n", st, mdEscape(a.Owner), orDash(a.Expires), mdEscape(a.Reason))
+	}
+	fmt.Fprintf(w, "- Fingerprint: `%s`\n", f.Fingerprint)
+	if len(f.Evidence) > 0 {
+		fmt.Fprintf(w, "\n| evidence | value |\n|---|---|\n")
+		for _, e := range f.Evidence {
+			fmt.Fprintf(w, "| %s | %s |\n", mdEscape(e.Key), mdEscape(e.Value))
+		}
+	}
+	if root, ok := r.RootOf(f); ok {
+		// Told once: the root says why and how to fix.
+		fmt.Fprintf(w, "\n**Cause:** same cause as [%s](#%s) (fingerprint `%s`): see it for why and how to fix.\n", mdEscape(causeRef(root)), mdAnchor(root), root.Fingerprint)
+		return
+	}
+	if linked := r.ConsequencesOf(f); len(linked) > 0 {
+		fmt.Fprintf(w, "- Also reported (same cause, told here once): %s\n", mdEscape(alsoReported(linked)))
+	}
+	fmt.Fprintf(w, "\n%s\n", mdEscape(f.Explanation))
+	for _, o := range f.Remediation {
+		fmt.Fprintf(w, "\n**Fix (%s):** %s\n\n", mdEscape(o.Name), mdEscape(o.Summary))
+		body := strings.Join(o.Steps(), "\n")
+		fence := mdFence(body)
+		fmt.Fprintf(w, "%s\n%s\n%s\n", fence, body, fence)
+	}
+}
+
+// writeMarkdownBlock writes many findings of one check as one block: the
+// check's title, meaning, why and fix pattern once, then a table with each
+// object's subject, evidence and fix.
+func writeMarkdownBlock(w io.Writer, r *Report, block []checks.Finding) {
+	first := block[0]
+	chk := checkInfo(first.CheckID)
+	fmt.Fprintf(w, "\n### %s %s: %s (%d findings)\n\n", strings.ToUpper(severityLabel(first)), mdEscape(first.CheckID), mdEscape(orDash(chk.Title)), len(block))
+	if first.Meaning != "" {
+		fmt.Fprintf(w, "- Meaning: %s\n", mdEscape(string(first.Meaning)))
+	}
+	fmt.Fprintf(w, "- Why: %s\n- Fix pattern: %s\n", mdEscape(blockWhy(first)), mdEscape(blockFix(first)))
+	fmt.Fprintf(w, "\n| # | subject | finding | evidence | fix | fingerprint |\n|---:|---|---|---|---|---|\n")
+	for i, f := range block {
+		finding := mdEscape(f.Title)
+		if st := r.BaselineState(f); st == BaselineAccepted || st == BaselineExpired {
+			a := r.Baseline.Entries[f.Fingerprint]
+			finding += "<br>baseline " + mdEscape(st) + " by " + mdEscape(a.Owner) + " until " + mdEscape(orDash(a.Expires)) + ": " + mdEscape(a.Reason)
+		}
+		var ev []string
+		for _, e := range f.Evidence {
+			ev = append(ev, mdEscape(e.Key)+": "+mdEscape(e.Value))
+		}
+		var fix []string
+		if root, ok := r.RootOf(f); ok {
+			fix = append(fix, "same cause as ["+mdEscape(causeRef(root))+"](#"+mdAnchor(root)+"): see it")
+		} else {
+			for _, o := range f.Remediation {
+				line := "**" + mdEscape(o.Name) + "**:"
+				for _, st := range o.Steps() {
+					line += "<br>" + mdCellCode(st)
+				}
+				fix = append(fix, line)
+			}
+			if linked := r.ConsequencesOf(f); len(linked) > 0 {
+				fix = append(fix, "also reported (same cause): "+mdEscape(alsoReported(linked)))
+			}
+		}
+		fmt.Fprintf(w, "| %d | <a id=\"%s\"></a>%s | %s | %s | %s | `%s` |\n", i+1, mdAnchor(f), mdEscape(f.Subject), finding,
+			orDash(strings.Join(ev, "<br>")), orDash(strings.Join(fix, "<br>")), f.Fingerprint)
+	}
+}
+
+// mdCellCode renders s as inline code inside a table cell, where a pipe
+// ends the cell even in code unless escaped.
+func mdCellCode(s string) string {
+	return strings.ReplaceAll(mdCode(s), "|", "\\|")
 }

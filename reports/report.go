@@ -31,6 +31,9 @@ type Report struct {
 	Baseline *BaselineMarks `json:"baseline,omitempty"`
 	// RC4Removal gathers the RC4-removal findings (rc4.go); nil without any.
 	RC4Removal *RC4Removal `json:"rc4Removal,omitempty"`
+	// Checks is every check run with its status (passed, failed, info, not
+	// evaluated), so a report shows what was checked (checkstatus.go).
+	Checks []CheckResult `json:"checks"`
 	// Services are the verdicts of the services a probe declared
 	// (verdict.go), derived by audit/pipeline from the findings and gaps;
 	// nil for an audit.
@@ -87,6 +90,7 @@ func New(version string, now time.Time, s *audit.Snapshot, ran []checks.Check, f
 	r.Scope.ChecksRun = checks.IDs(ran)
 	r.Topology = NewTopology(s)
 	r.RC4Removal = newRC4Removal(s.Collection.KeyProbes, r.Findings)
+	r.Checks = checkResults(r)
 	for _, sev := range checks.Severities {
 		r.Summary.BySeverity[string(sev)] = 0
 	}

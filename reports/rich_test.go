@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -334,9 +335,10 @@ func TestReportsOpenWithTheOutages(t *testing.T) {
 		t.Fatalf("outages %+v, want the seed's SPN-USER-HOST-ALIAS alone", got)
 	}
 	for format, want := range map[string]string{
-		"text":     "OUTAGES: Kerberos fails now (1)\n  - HIGH [SPN-USER-HOST-ALIAS] http/mp01,http/mp01.corp.example: ",
-		"markdown": "## Outages: Kerberos fails now (1)\n\n- HIGH [SPN-USER-HOST-ALIAS] http/mp01,http/mp01.corp.example: ",
-		"html":     `<h2 id="outages">Outages: Kerberos fails now (1)</h2>`,
+		// The service named in prose (the finding's Impact), not its subject.
+		"text":     "OUTAGES: Kerberos fails now (1)\n  - HIGH [SPN-USER-HOST-ALIAS] clients of http://mp01 and http://mp01.corp.example get tickets for CORP\\svc-appweb; a service there running as the computer MP01$",
+		"markdown": "## Outages: Kerberos fails now (1)\n\n- HIGH [SPN-USER-HOST-ALIAS] clients of http://mp01 and http://mp01.corp.example get tickets for CORP\\\\svc-appweb; a service there running as the computer MP01$",
+		"html":     "<h2 id=\"outages\">Outages: Kerberos fails now (1)</h2>\n<ul class=\"outages\"><li><span class=\"badge sev-high\">high</span> SPN-USER-HOST-ALIAS clients of http://mp01 and http://mp01.corp.example get tickets for CORP\\svc-appweb;",
 	} {
 		w, err := ForFormat(format)
 		if err != nil {
@@ -356,6 +358,214 @@ func TestReportsOpenWithTheOutages(t *testing.T) {
 		// Markdown ones list the checks in their filters and tables).
 		if j := strings.Index(out, "SPN-KERBEROASTABLE"); format == "text" && j >= 0 && j < i {
 			t.Errorf("%s report names a finding before the outages", format)
+		}
+	}
+}
+
+// The lab's external trust is told once (issue 17): TRUST-EXTERNAL-KERBEROS
+// in full, naming the three findings linked to it; KRB-CROSS-REALM-PATH and
+// the two TRUST-INVENTORY sides refer to it instead of repeating why and
+// how to fix, and the outages list it once.
+func TestLinkedFindingsAreToldOnce(t *testing.T) {
+	r := labRC4Report(t)
+	linked := 0
+	for _, f := range r.Findings {
+		if f.CausedBy == "5c3de756b8f6727c" {
+			linked++
+		}
+	}
+	if linked != 3 {
+		t.Fatalf("%d findings linked to the external trust, want 3", linked)
+	}
+	for _, o := range r.Outages() {
+		if o.CheckID == "KRB-CROSS-REALM-PATH" {
+			t.Errorf("outages repeat the external trust as %s", o.CheckID)
+		}
+		if o.CheckID == "TRUST-EXTERNAL-KERBEROS" && !reflect.DeepEqual(o.Also, []string{"KRB-CROSS-REALM-PATH"}) {
+			t.Errorf("the trust's outage names %v as also reported, want KRB-CROSS-REALM-PATH", o.Also)
+		}
+	}
+	for _, format := range []string{"text", "markdown", "html"} {
+		w, _ := ForFormat(format)
+		var b bytes.Buffer
+		if err := w.Write(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		// The cross-realm finding's own story and fix are not told.
+		for _, own := range []string{"Clients of LAB.TEST asked their KDC", "ksetup /addhosttorealmmap dc3.extern.test"} {
+			if strings.Contains(out, own) {
+				t.Errorf("%s tells the linked finding's story (%q)", format, own)
+			}
+		}
+		if n := strings.Count(strings.ToLower(out), "same cause as"); n < 4 { // the trust's three and svc-rc4's Kerberoasting
+			t.Errorf("%s: %d references to a root cause, want at least 4", format, n)
+		}
+		if !strings.Contains(out, "The external trust already joins the two forest roots") {
+			t.Errorf("%s lacks the root's fix", format)
+		}
+	}
+}
+
+// A report shows what was checked (issue 17): every check run is listed as
+// passed, failed, info only or not evaluated, in JSON and in the text,
+// Markdown and HTML reports; "not evaluated" (KRB-TICKET without probes, a
+// check blind on an unread domain) is never "passed"; and JUnit agrees:
+// a passed check is a testcase without failure or skip.
+func TestReportsListEveryCheckWithItsStatus(t *testing.T) {
+	r := labRC4Report(t)
+	if len(r.Checks) != len(r.Scope.ChecksRun) {
+		t.Fatalf("%d check results for %d checks run", len(r.Checks), len(r.Scope.ChecksRun))
+	}
+	status := map[string]CheckStatus{}
+	for _, c := range r.Checks {
+		status[c.ID] = c.Status
+	}
+	for id, want := range map[string]CheckStatus{
+		"SPN-USER-HOST-ALIAS": CheckFailed, "TRUST-INVENTORY": CheckInfo, "TIME-SKEW": CheckPassed, "LEVEL-FOREST": CheckPassed,
+	} {
+		if status[id] != want {
+			t.Errorf("%s: %s, want %s", id, status[id], want)
+		}
+	}
+	snap, err := audit.Load("../testdata/snapshots/seed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.TicketProbes = nil // no ticket probes: KRB-TICKET could not run
+	seed := New("test", fixedNow, snap, checks.All(), checks.Run(snap, checks.All(), checks.DefaultOptions()))
+	for _, c := range seed.Checks {
+		if c.ID == "KRB-TICKET" && c.Status != CheckNotEvaluated {
+			t.Errorf("seed KRB-TICKET %s, want not-evaluated", c.Status)
+		}
+	}
+	un := unreadDomainReport(t)
+	for _, c := range un.Checks {
+		if c.Status == CheckPassed && c.NotEvaluated > 0 {
+			t.Errorf("%s passed with %d not-evaluated findings", c.ID, c.NotEvaluated)
+		}
+	}
+	var js bytes.Buffer
+	if err := (JSON{}).Write(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"id": "TIME-SKEW",`) || !strings.Contains(js.String(), `"status": "passed"`) {
+		t.Error("JSON report lacks the checks run with their status")
+	}
+	for format, want := range map[string]string{
+		"text":     "  PASS          TIME-SKEW                Clock skew beyond the Kerberos tolerance\n",
+		"markdown": "| PASS | TIME-SKEW | Clock skew beyond the Kerberos tolerance | - |\n",
+		"html":     `<tr class="check-passed"><td>PASS</td><td>TIME-SKEW</td>`,
+	} {
+		w, _ := ForFormat(format)
+		var b bytes.Buffer
+		if err := w.Write(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s report lacks %q", format, want)
+		}
+	}
+	var ju bytes.Buffer
+	if err := (JUnit{}).Write(&ju, seed); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitTestsuites
+	if err := xml.Unmarshal(ju.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range doc.Suites[0].Cases {
+		id, _, _ := strings.Cut(tc.Name, ": ")
+		switch st := statusOf(seed, id); st {
+		case CheckPassed, CheckInfo:
+			if len(tc.Failures) > 0 || tc.Skipped != nil {
+				t.Errorf("JUnit: %s %s but its testcase fails or is skipped", id, st)
+			}
+		case CheckNotEvaluated:
+			if tc.Skipped == nil {
+				t.Errorf("JUnit: %s not evaluated but not skipped", id)
+			}
+		case CheckFailed:
+			if len(tc.Failures) == 0 {
+				t.Errorf("JUnit: %s failed but its testcase passes", id)
+			}
+		default:
+			t.Errorf("JUnit testcase %s is no check of the report", id)
+		}
+	}
+}
+
+func statusOf(r *Report, id string) CheckStatus {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c.Status
+		}
+	}
+	return ""
+}
+
+// Many findings of one check are one block (issue 17): the lab's four
+// Kerberoastable service users are told under one title, with the check's
+// why and fix pattern once and a row (subject, evidence, fix, fingerprint)
+// per account; JSON, CSV and SARIF keep one record per finding.
+func TestManyFindingsOfOneCheckAreOneBlock(t *testing.T) {
+	r := labRC4Report(t)
+	var fps []string
+	for _, f := range r.Findings {
+		if f.CheckID == "SPN-KERBEROASTABLE" {
+			fps = append(fps, f.Fingerprint)
+		}
+	}
+	if len(fps) != 4 {
+		t.Fatalf("%d Kerberoastable findings in the lab, want 4", len(fps))
+	}
+	why := "The ticket is encrypted with the service account's key" // from the check's "Why it breaks Kerberos"
+	for format, title := range map[string]string{
+		"text":     "[SPN-KERBEROASTABLE] Service user can be Kerberoasted (RC4, old password or privileged): 4 findings",
+		"markdown": "### HIGH SPN-KERBEROASTABLE: Service user can be Kerberoasted (RC4, old password or privileged) (4 findings)",
+		"html":     "SPN-KERBEROASTABLE: Service user can be Kerberoasted (RC4, old password or privileged) (4 findings)</h3>",
+	} {
+		w, _ := ForFormat(format)
+		var b bytes.Buffer
+		if err := w.Write(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if format == "html" {
+			out = html.UnescapeString(out)
+		}
+		out = strings.Join(strings.Fields(out), " ") // the text report wraps lines
+		if strings.Count(out, title) != 1 {
+			t.Errorf("%s: block title %q appears %d times, want once", format, title, strings.Count(out, title))
+		}
+		if n := strings.Count(out, why); n != 1 {
+			t.Errorf("%s: the check's why is told %d times, want once", format, n)
+		}
+		if n := strings.Count(out, "Any authenticated user can request a ticket for"); n != 0 {
+			t.Errorf("%s: the findings' own explanation is repeated %d times in the block", format, n)
+		}
+		for _, fp := range fps {
+			if !strings.Contains(out, fp) {
+				t.Errorf("%s: row of %s missing", format, fp)
+			}
+		}
+		// Every account keeps its own fix (svc-aeskeys' commands are not svc-sql's).
+		for _, cmd := range []string{"Set-ADUser -Identity 'svc-aeskeys'", "Set-ADUser -Identity 'svc-sql'"} {
+			if !strings.Contains(out, cmd) {
+				t.Errorf("%s: fix %q missing from the block", format, cmd)
+			}
+		}
+	}
+	for _, format := range []string{"json", "csv", "sarif"} {
+		w, _ := ForFormat(format)
+		var b bytes.Buffer
+		if err := w.Write(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		for _, fp := range fps {
+			if n := strings.Count(b.String(), fp); n < 1 {
+				t.Errorf("%s: finding %s has no record", format, fp)
+			}
 		}
 	}
 }

@@ -16,6 +16,8 @@ import (
 // are results of kind "open" (the tool could not decide). Rules and results
 // carry the check's meaning (outage, will-fail, exposure, hygiene) as the
 // property "meaning"; a rule also as a tag, for code-scanning filters.
+// Results that share a root cause carry "causedBy" (the root's fingerprint)
+// and "rootCause", and the root "consequences" (theirs).
 type SARIF struct{}
 
 const (
@@ -217,6 +219,15 @@ func (SARIF) Write(out io.Writer, r *Report) error {
 			res.Properties["domain"] = f.Domain
 		}
 		setMeaning(res.Properties, f.Meaning, false)
+		// Findings sharing a root cause (checks.Link): the linked result
+		// names its root's fingerprint, the root those linked to it.
+		if root, ok := r.RootOf(f); ok {
+			res.Properties["causedBy"] = root.Fingerprint
+			res.Properties["rootCause"] = map[string]string{"ruleId": root.CheckID, "subject": root.Subject, "fingerprint": root.Fingerprint}
+		}
+		if len(f.Consequences) > 0 {
+			res.Properties["consequences"] = f.Consequences
+		}
 		if f.Status == checks.NotEvaluated {
 			// SARIF §3.27.9: a kind other than "fail" has level "none".
 			res.Kind, res.Level = "open", "none"

@@ -54,7 +54,11 @@ func TestSARIFValidatesAgainstTheOfficialSchema(t *testing.T) {
 						}
 					}
 					Results []struct {
-						Properties   struct{ Meaning string }
+						Properties struct {
+							Meaning      string
+							CausedBy     string
+							Consequences []string
+						}
 						RuleID       string
 						RuleIndex    int
 						Kind, Level  string
@@ -76,6 +80,11 @@ func TestSARIFValidatesAgainstTheOfficialSchema(t *testing.T) {
 				f := rep.Findings[i]
 				if run.Tool.Driver.Rules[res.RuleIndex].ID != res.RuleID || res.RuleID != f.CheckID {
 					t.Errorf("result %d: rule %s at index %d, finding of %s", i, res.RuleID, res.RuleIndex, f.CheckID)
+				}
+				// Root causes (issue 17): as the findings link them.
+				if res.Properties.CausedBy != f.CausedBy || len(res.Properties.Consequences) != len(f.Consequences) {
+					t.Errorf("result %d (%s): caused by %q with %d consequences, the finding by %q with %d",
+						i, f.CheckID, res.Properties.CausedBy, len(res.Properties.Consequences), f.CausedBy, len(f.Consequences))
 				}
 				// The check's meaning (issue 17), on the result and its rule.
 				if res.Properties.Meaning != string(f.Meaning) {

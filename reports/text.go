@@ -62,8 +62,12 @@ func (Text) Write(out io.Writer, r *Report) error {
 			continue
 		}
 		fmt.Fprintf(w, "\n%s (%d)\n", strings.ToUpper(string(sev)), len(group))
-		for _, f := range group {
-			writeTextFinding(w, r, f)
+		for _, block := range blocksOf(group) {
+			if len(block) == 1 {
+				writeTextFinding(w, r, block[0])
+				continue
+			}
+			writeTextBlock(w, r, block)
 		}
 	}
 	var unknown []checks.Finding
@@ -85,6 +89,7 @@ func (Text) Write(out io.Writer, r *Report) error {
 	if r.Summary.Total == 0 && r.Summary.NotEvaluated == 0 {
 		fmt.Fprintf(w, "\nNo findings.\n")
 	}
+	writeChecksText(w, r)
 	return bw.Flush()
 }
 
@@ -94,7 +99,16 @@ func writeTextFinding(w io.Writer, r *Report, f checks.Finding) {
 		a := r.Baseline.Entries[f.Fingerprint]
 		fmt.Fprintf(w, "    Baseline: %s (owner %s, until %s): %s\n", st, a.Owner, orDash(a.Expires), a.Reason)
 	}
-	writeTextBody(w, f)
+	if root, ok := r.RootOf(f); ok {
+		// Told once: the root says why and how to fix.
+		fmt.Fprintf(w, "    Cause: %s\n", wrap(seeRoot(root), len("    Cause: "), 6, 96))
+		writeTextFacts(w, f)
+	} else {
+		writeTextBody(w, f)
+		if linked := r.ConsequencesOf(f); len(linked) > 0 {
+			fmt.Fprintf(w, "    Also reported (same cause, told here once): %s\n", wrap(alsoReported(linked), len("    Also reported (same cause, told here once): "), 6, 96))
+		}
+	}
 	fmt.Fprintf(w, "    Fingerprint: %s\n", f.Fingerprint)
 }
 
@@ -137,6 +151,12 @@ func sameCause(r *Report, fs []checks.Finding) [][]checks.Finding {
 
 // writeTextBody writes what a finding says beyond its title.
 func writeTextBody(w io.Writer, f checks.Finding) {
+	writeTextFacts(w, f)
+	writeTextStory(w, f)
+}
+
+// writeTextFacts writes a finding's domain, objects and evidence.
+func writeTextFacts(w io.Writer, f checks.Finding) {
 	if f.Domain != "" {
 		fmt.Fprintf(w, "    Domain:   %s\n", f.Domain)
 	}
@@ -157,6 +177,10 @@ func writeTextBody(w io.Writer, f checks.Finding) {
 			fmt.Fprintf(w, "      %s: %s\n", e.Key, e.Value)
 		}
 	}
+}
+
+// writeTextStory writes why a finding matters and how to fix it.
+func writeTextStory(w io.Writer, f checks.Finding) {
 	fmt.Fprintf(w, "    Why: %s\n", wrap(f.Explanation, len("    Why: "), 6, 96))
 	for _, o := range f.Remediation {
 		prefix := fmt.Sprintf("    Fix (%s): ", o.Name)
@@ -193,4 +217,44 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// writeTextBlock writes many findings of one check as one block: the
+// check's title, meaning, why and fix pattern once, then each object with
+// its title, evidence, fix steps and fingerprint.
+func writeTextBlock(w io.Writer, r *Report, block []checks.Finding) {
+	first := block[0]
+	chk := checkInfo(first.CheckID)
+	fmt.Fprintf(w, "\n  [%s] %s: %d findings\n", first.CheckID, orDash(chk.Title), len(block))
+	if first.Meaning != "" {
+		fmt.Fprintf(w, "    Meaning: %s\n", first.Meaning)
+	}
+	fmt.Fprintf(w, "    Why: %s\n", wrap(blockWhy(first), len("    Why: "), 6, 96))
+	fmt.Fprintf(w, "    Fix pattern: %s\n", wrap(blockFix(first), len("    Fix pattern: "), 6, 96))
+	fmt.Fprintf(w, "    Objects:\n")
+	for i, f := range block {
+		fmt.Fprintf(w, "      %d. %s  (%s)\n", i+1, f.Subject, orDash(f.Domain))
+		fmt.Fprintf(w, "         %s\n", wrap(f.Title, 9, 9, 96))
+		if st := r.BaselineState(f); st == BaselineAccepted || st == BaselineExpired {
+			a := r.Baseline.Entries[f.Fingerprint]
+			fmt.Fprintf(w, "         Baseline: %s (owner %s, until %s): %s\n", st, a.Owner, orDash(a.Expires), a.Reason)
+		}
+		if len(f.Evidence) > 0 {
+			fmt.Fprintf(w, "         Evidence: %s\n", wrap(evidenceText(f), len("         Evidence: "), 11, 96))
+		}
+		if root, ok := r.RootOf(f); ok {
+			fmt.Fprintf(w, "         Cause: %s\n", wrap(seeRoot(root), len("         Cause: "), 11, 96))
+		} else {
+			for _, o := range f.Remediation {
+				fmt.Fprintf(w, "         Fix (%s):\n", o.Name)
+				for _, s := range o.Steps() {
+					fmt.Fprintf(w, "           %s\n", s)
+				}
+			}
+			if linked := r.ConsequencesOf(f); len(linked) > 0 {
+				fmt.Fprintf(w, "         Also reported (same cause, told here once): %s\n", wrap(alsoReported(linked), len("         Also reported (same cause, told here once): "), 11, 96))
+			}
+		}
+		fmt.Fprintf(w, "         Fingerprint: %s\n", f.Fingerprint)
+	}
 }
