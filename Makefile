@@ -163,6 +163,13 @@ lab-down:
 bench:
 	REPEAT="$(or $(REPEAT),3)" bench/bench.sh
 
+# Issue 22: each dashboard page's time against the store's size (10, 50 and
+# 100 runs of a 50,000-account estate, SQLite and PostgreSQL), with ratios;
+# bench/RESULTS.md. BENCHTIME=Nx iterations a page (default 5x).
+.PHONY: bench-dashboard
+bench-dashboard: deps-postgres
+	GO=$(GO) BENCHTIME="$(or $(BENCHTIME),5x)" bench/dashboard.sh
+
 lab-status:
 	$(LAB) status
 

@@ -32,6 +32,11 @@ type Store interface {
 	Runs(ctx context.Context) ([]Run, error)
 	// Run returns one run with its findings (ErrNoRun when absent).
 	Run(ctx context.Context, id int64) (Run, error)
+	// RunInfo returns one run without its findings (ErrNoRun when absent).
+	RunInfo(ctx context.Context, id int64) (Run, error)
+	// RecordedFinding returns what a run keeps of one finding: its row,
+	// with the baseline state and acceptance (ErrNoFinding when absent).
+	RecordedFinding(ctx context.Context, runID int64, fingerprint string) (Finding, error)
 	// LastTwo returns the last run and the one before it of the same scope.
 	LastTwo(ctx context.Context) (prev, last int64, err error)
 	// Finding returns a recorded finding in full: evidence, explanation and

@@ -33,6 +33,10 @@ func openSQLiteReadOnly(ctx context.Context, path string) (Store, error) {
 	q.Set("mode", "ro")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "query_only(1)")
+	// A page cache that holds a large run's findings (SQLite's default is
+	// 2 MiB a connection): the dashboard reads the same runs again and
+	// again (bench/RESULTS.md, "Dashboard").
+	q.Add("_pragma", "cache_size(-65536)")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("history %s: %w", path, err)

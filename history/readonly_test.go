@@ -2,10 +2,13 @@ package history
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spntrust/spntrust/reports"
 )
 
 func TestReadOnlyStoreReadsButNeverWrites(t *testing.T) {
@@ -68,6 +71,41 @@ func TestReadOnlyOpenCreatesAndMigratesNothing(t *testing.T) {
 		w := openT(t, loc)
 		if runs, err := w.Runs(ctx); err != nil || len(runs) != 0 {
 			t.Errorf("Runs = %v, %v", runs, err)
+		}
+	})
+}
+
+func TestRunInfoAndRecordedFindingReadOneRow(t *testing.T) {
+	forEngine(t, func(t *testing.T, loc string) {
+		ctx := context.Background()
+		rep := seedReport(t, 3, nil)
+		fp := rep.Findings[0].Fingerprint
+		rep.Baseline = &reports.BaselineMarks{File: "b.json", Entries: map[string]reports.Acceptance{fp: {Owner: "web team", Reason: "CHG-1", Expires: "2027-01-31"}}}
+		s := openT(t, loc)
+		id, err := s.Record(ctx, FromReport(rep))
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := s.Run(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := s.RunInfo(ctx, id)
+		if err != nil || info.Findings != nil || info.Target != full.Target || info.Summary.Failed != full.Summary.Failed {
+			t.Errorf("RunInfo = %+v, %v; want run %d without findings", info, err, id)
+		}
+		row, err := s.RecordedFinding(ctx, id, fp)
+		if err != nil || row.Fingerprint != fp || row.Acceptance == nil || row.Acceptance.Owner != "web team" || row.Baseline != reports.BaselineAccepted {
+			t.Errorf("RecordedFinding = %+v, %v", row, err)
+		}
+		if _, err := s.RecordedFinding(ctx, id, "nope"); !errors.Is(err, ErrNoFinding) {
+			t.Errorf("absent finding: %v", err)
+		}
+		if _, err := s.RunInfo(ctx, id+5); !errors.Is(err, ErrNoRun) {
+			t.Errorf("absent run: %v", err)
+		}
+		if _, err := s.RecordedFinding(ctx, id+5, fp); !errors.Is(err, ErrNoRun) {
+			t.Errorf("finding of an absent run: %v", err)
 		}
 	})
 }

@@ -422,7 +422,7 @@ func (s *server) run(w http.ResponseWriter, r *http.Request) {
 	for _, name := range append(severityNames(), string(checks.NotEvaluated)) {
 		p.Counts = append(p.Counts, filterLink{Name: name, N: counts[name], Href: base + "?severity=" + url.QueryEscape(name) + "#findings", Current: p.Filter == name})
 	}
-	sortFindings(list)
+	history.SortFindings(list)
 	p.Shown = len(list)
 	p.Pages = (len(list) + findingsPerPage - 1) / findingsPerPage
 	if p.Pages == 0 {
@@ -480,23 +480,22 @@ func (s *server) finding(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	run, err := s.Store.Run(ctx, id)
+	// The run's header and this finding's row only: a run has thousands.
+	run, err := s.Store.RunInfo(ctx, id)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	p := findingPage{page: s.newPage(f.CheckID + " " + f.Subject), Run: run, Scope: run.Scope(), Finding: f}
-	for i := range run.Findings {
-		if run.Findings[i].Fingerprint == fp {
-			p.Recorded = &run.Findings[i]
-		}
+	row, err := s.Store.RecordedFinding(ctx, id, fp)
+	if err != nil {
+		s.fail(w, err)
+		return
 	}
-	for _, e := range s.exceptions(run) {
-		if e.Finding.Fingerprint == fp {
-			p.Exception = &e
-		}
+	p := findingPage{page: s.newPage(f.CheckID + " " + f.Subject), Run: run, Scope: run.Scope(), Finding: f, Recorded: &row}
+	run.Findings = []history.Finding{row}
+	if ex := s.exceptions(run); len(ex) == 1 {
+		p.Exception = &ex[0]
 	}
-	run.Findings = nil
 	s.render(w, http.StatusOK, "finding", p)
 }
 
@@ -506,24 +505,6 @@ func severityNames() []string {
 		out[i] = string(s)
 	}
 	return out
-}
-
-// sortFindings orders as every report does: severity, check, domain, subject.
-func sortFindings(fs []history.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		ra, rb := checks.Severity(a.Severity).Rank(), checks.Severity(b.Severity).Rank()
-		if ra != rb {
-			return ra > rb
-		}
-		if a.CheckID != b.CheckID {
-			return a.CheckID < b.CheckID
-		}
-		if a.Domain != b.Domain {
-			return a.Domain < b.Domain
-		}
-		return a.Subject < b.Subject
-	})
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
