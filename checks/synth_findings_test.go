@@ -24,8 +24,8 @@ import (
 //	SPNTRUST_FINDINGS_OUT=/tmp/new go test ./checks -run TestRunAllFindingsOnGeneratedEstates   # after
 //	diff -r /tmp/old /tmp/new
 var synthFindingsSHA256 = map[int]string{
-	10_000: "a0a02d8d59d6b9b368e2d3d4284425ce51d3fd8f7edaef922080c1a1d237acfa",
-	30_000: "48e9c24623762161dacaf146d7ae0cee27d2b7adf9e573d6ee0d3adb59ea8362",
+	10_000: "b3102ca4026998d36642a174af0394766bfb022b4dbabc5311fe29ea4e6e263d",
+	30_000: "4ef648ca579bd5cfe526d965cdfef90d6184fd755df8b1dfe701d00e4c82b284",
 }
 
 func TestRunAllFindingsOnGeneratedEstatesAreUnchanged(t *testing.T) {
