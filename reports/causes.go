@@ -50,3 +50,38 @@ func alsoReported(linked []checks.Finding) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// ownFixes are the options of a linked finding that the root's fix does
+// not already hold: a command of its own (KRB-CROSS-REALM-PATH's interim
+// host-to-realm mapping beside the trust's conversion) is still told; an
+// option whose every command the root's options hold is not repeated
+// (options without commands are compared by their steps).
+func (r *Report) ownFixes(f checks.Finding) []checks.Option {
+	root, ok := r.RootOf(f)
+	if !ok {
+		return f.Remediation
+	}
+	have := map[string]bool{}
+	for _, o := range root.Remediation {
+		for _, s := range append(o.Commands(), o.Steps()...) {
+			have[s] = true
+		}
+	}
+	var out []checks.Option
+	for _, o := range f.Remediation {
+		lines := o.Commands()
+		if len(lines) == 0 {
+			lines = o.Steps()
+		}
+		for _, s := range lines {
+			if !have[s] {
+				out = append(out, o)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// ownFixLabel introduces a linked finding's own option.
+func ownFixLabel(name string) string { return "Own fix (" + name + "), not in the root's" }

@@ -130,7 +130,7 @@ func newHTMLView(r *Report) htmlView {
 				hf.Accept = &a
 			}
 		}
-		for j, o := range f.Remediation {
+		for j, o := range r.ownFixes(f) { // a linked finding: only what its root's fix lacks
 			hf.Fixes = append(hf.Fixes, htmlFix{
 				ID: fmt.Sprintf("fix-%d-%d", i+1, j+1), Name: o.Name, Summary: o.Summary,
 				Script: strings.Join(o.Steps(), "\n"), Commands: strings.Join(o.Commands(), "\n"),

@@ -223,6 +223,9 @@ func writeMarkdownFinding(w io.Writer, r *Report, f checks.Finding) {
 	if root, ok := r.RootOf(f); ok {
 		// Told once: the root says why and how to fix.
 		fmt.Fprintf(w, "\n**Cause:** same cause as [%s](#%s) (fingerprint `%s`): see it for why and how to fix.\n", mdEscape(causeRef(root)), mdAnchor(root), root.Fingerprint)
+		for _, o := range r.ownFixes(f) {
+			writeMarkdownFix(w, ownFixLabel(o.Name), o)
+		}
 		return
 	}
 	if linked := r.ConsequencesOf(f); len(linked) > 0 {
@@ -230,11 +233,17 @@ func writeMarkdownFinding(w io.Writer, r *Report, f checks.Finding) {
 	}
 	fmt.Fprintf(w, "\n%s\n", mdEscape(f.Explanation))
 	for _, o := range f.Remediation {
-		fmt.Fprintf(w, "\n**Fix (%s):** %s\n\n", mdEscape(o.Name), mdEscape(o.Summary))
-		body := strings.Join(o.Steps(), "\n")
-		fence := mdFence(body)
-		fmt.Fprintf(w, "%s\n%s\n%s\n", fence, body, fence)
+		writeMarkdownFix(w, "Fix ("+o.Name+")", o)
 	}
+}
+
+// writeMarkdownFix writes one option: its label and summary, then its steps
+// fenced.
+func writeMarkdownFix(w io.Writer, label string, o checks.Option) {
+	fmt.Fprintf(w, "\n**%s:** %s\n\n", mdEscape(label), mdEscape(o.Summary))
+	body := strings.Join(o.Steps(), "\n")
+	fence := mdFence(body)
+	fmt.Fprintf(w, "%s\n%s\n%s\n", fence, body, fence)
 }
 
 // writeMarkdownBlock writes many findings of one check as one block: the
@@ -260,19 +269,22 @@ func writeMarkdownBlock(w io.Writer, r *Report, block []checks.Finding) {
 			ev = append(ev, mdEscape(e.Key)+": "+mdEscape(e.Value))
 		}
 		var fix []string
-		if root, ok := r.RootOf(f); ok {
+		root, isLinked := r.RootOf(f)
+		if isLinked {
 			fix = append(fix, "same cause as ["+mdEscape(causeRef(root))+"](#"+mdAnchor(root)+"): see it")
-		} else {
-			for _, o := range f.Remediation {
-				line := "**" + mdEscape(o.Name) + "**:"
-				for _, st := range o.Steps() {
-					line += "<br>" + mdCellCode(st)
-				}
-				fix = append(fix, line)
+		}
+		for _, o := range r.ownFixes(f) { // a linked finding: only what the root's fix lacks
+			line := "**" + mdEscape(o.Name) + "**:"
+			if isLinked {
+				line = "**" + mdEscape(ownFixLabel(o.Name)) + "**:"
 			}
-			if linked := r.ConsequencesOf(f); len(linked) > 0 {
-				fix = append(fix, "also reported (same cause): "+mdEscape(alsoReported(linked)))
+			for _, st := range o.Steps() {
+				line += "<br>" + mdCellCode(st)
 			}
+			fix = append(fix, line)
+		}
+		if linked := r.ConsequencesOf(f); len(linked) > 0 {
+			fix = append(fix, "also reported (same cause): "+mdEscape(alsoReported(linked)))
 		}
 		fmt.Fprintf(w, "| %d | <a id=\"%s\"></a>%s | %s | %s | %s | `%s` |\n", i+1, mdAnchor(f), mdEscape(f.Subject), finding,
 			orDash(strings.Join(ev, "<br>")), orDash(strings.Join(fix, "<br>")), f.Fingerprint)

@@ -103,6 +103,13 @@ func writeTextFinding(w io.Writer, r *Report, f checks.Finding) {
 		// Told once: the root says why and how to fix.
 		fmt.Fprintf(w, "    Cause: %s\n", wrap(seeRoot(root), len("    Cause: "), 6, 96))
 		writeTextFacts(w, f)
+		for _, o := range r.ownFixes(f) {
+			prefix := "    " + ownFixLabel(o.Name) + ": "
+			fmt.Fprintf(w, "%s%s\n", prefix, wrap(o.Summary, len(prefix), 6, 96))
+			for _, s := range o.Steps() {
+				fmt.Fprintf(w, "      %s\n", s)
+			}
+		}
 	} else {
 		writeTextBody(w, f)
 		if linked := r.ConsequencesOf(f); len(linked) > 0 {
@@ -244,6 +251,12 @@ func writeTextBlock(w io.Writer, r *Report, block []checks.Finding) {
 		}
 		if root, ok := r.RootOf(f); ok {
 			fmt.Fprintf(w, "         Cause: %s\n", wrap(seeRoot(root), len("         Cause: "), 11, 96))
+			for _, o := range r.ownFixes(f) {
+				fmt.Fprintf(w, "         %s:\n", ownFixLabel(o.Name))
+				for _, s := range o.Steps() {
+					fmt.Fprintf(w, "           %s\n", s)
+				}
+			}
 		} else {
 			for _, o := range f.Remediation {
 				fmt.Fprintf(w, "         Fix (%s):\n", o.Name)
