@@ -2,10 +2,8 @@ package history
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 )
 
@@ -29,17 +27,14 @@ func openSQLiteReadOnly(ctx context.Context, path string) (Store, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("history %s: %w (record runs with `spntrust audit --history %s`)", path, err, path)
 	}
-	q := url.Values{}
-	q.Set("mode", "ro")
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "query_only(1)")
 	// A page cache that holds a large run's findings (SQLite's default is
 	// 2 MiB a connection): the dashboard reads the same runs again and
 	// again (bench/RESULTS.md, "Dashboard").
-	q.Add("_pragma", "cache_size(-65536)")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	q := sqliteParams("query_only(1)", "cache_size(-65536)")
+	q.Set("mode", "ro")
+	db, err := openSQLiteFile(path, q)
 	if err != nil {
-		return nil, fmt.Errorf("history %s: %w", path, err)
+		return nil, err
 	}
 	s := &sqlStore{db: db, d: sqliteDialect(path)}
 	if err := s.checkSchema(ctx); err != nil {

@@ -78,13 +78,11 @@ func openSQLite(ctx context.Context, path string, create bool) (Store, error) {
 			return nil, fmt.Errorf("history %s: %w", path, err)
 		}
 	}
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "foreign_keys(1)")
+	q := sqliteParams("foreign_keys(1)")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := openSQLiteFile(path, q)
 	if err != nil {
-		return nil, fmt.Errorf("history %s: %w", path, err)
+		return nil, err
 	}
 	db.SetMaxOpenConns(1)
 	s := &sqlStore{db: db, d: sqliteDialect(path)}
@@ -93,6 +91,25 @@ func openSQLite(ctx context.Context, path string, create bool) (Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// sqliteParams are the connection parameters every SQLite history uses (a
+// writer busy elsewhere is waited for, up to 10 s), plus the given pragmas.
+func sqliteParams(pragmas ...string) url.Values {
+	q := url.Values{}
+	for _, p := range append([]string{"busy_timeout(10000)"}, pragmas...) {
+		q.Add("_pragma", p)
+	}
+	return q
+}
+
+// openSQLiteFile opens the SQLite history at path with the parameters q.
+func openSQLiteFile(path string, q url.Values) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("history %s: %w", path, err)
+	}
+	return db, nil
 }
 
 // sqliteDialect is how SQLite keeps the schema version (PRAGMA user_version)
