@@ -189,14 +189,14 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 	p := overviewPage{page: s.newPage("Dashboard"), Severities: severityNames(), Total: len(runs)}
 	groups := byScope(runs)
 	cats := map[string]bool{}
-	latestOf := map[string]history.Run{} // scope → latest, with findings
+	read := map[int64]history.Run{} // runs read for this page, with findings: each once
 	for _, sr := range groups {
 		st, latest, err := s.state(ctx, sr)
 		if err != nil {
 			s.fail(w, err)
 			return
 		}
-		latestOf[sr.Scope] = latest
+		read[latest.ID] = latest
 		p.Scopes = append(p.Scopes, st)
 		for c := range st.Latest.Summary.ByCategory {
 			cats[c] = true
@@ -226,14 +226,15 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 		p.Forests = append(p.Forests, f)
 	}
 	for key, d := range domains {
-		// The domain's findings in that run, when it is its scope's latest
-		// (the findings already read); else from the run itself.
-		run, ok := latestOf[d.Scope]
-		if !ok || run.ID != d.Run.ID {
+		// The domain's findings in its latest run: read once for the page,
+		// however many domains that run covers.
+		run, ok := read[d.Run.ID]
+		if !ok {
 			if run, err = s.Store.Run(ctx, d.Run.ID); err != nil {
 				s.fail(w, err)
 				return
 			}
+			read[d.Run.ID] = run
 		}
 		for _, f := range run.Findings {
 			if f.Status == string(checks.Fail) && strings.EqualFold(f.Domain, key) {
