@@ -441,8 +441,9 @@ func (c *collector) collectOtherDomain(ctx context.Context, d audit.Domain, zone
 // within dctx. If that DC stops answering on the way — the connection is
 // lost or a request times out — and the domain has other DCs, the next one
 // that answers is read instead (fresh timeout): the accounts again from the
-// start if they were not all read, and every zone that was not read; the
-// first DC's partial results are dropped, and a "failover" gap names the DC
+// start if they were not all read (else only the trusts and the AES marker),
+// and every zone that was not read; the first DC's partial results are
+// dropped, and a "failover" gap names the DC
 // that failed, why, and the DC the data came from. With no other DC, or
 // when none answers, the first DC's results and gaps are kept, as without
 // failover. zonesDone is called once, when no more zone will be read.
@@ -498,7 +499,13 @@ func (c *collector) readDomainFailover(ctx, dctx context.Context, dir Directory,
 	c.gap("dc:"+dcName, "failover", fmt.Errorf("%s stopped answering during the collection (%v); %s were read from %s instead", dcName, cause, what, dc2))
 	ctx2, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	if r.dcErr != nil {
+	switch {
+	case r.dcErr != nil && r.collected:
+		// Every account came from the failed DC before it stopped (on the
+		// trusts or the AES marker): keep them, read only the rest.
+		r = r.withAccounts()
+		c.readDomainRest(ctx, ctx2, dir2, d, r, false)
+	case r.dcErr != nil:
 		// No partial results of the failed DC: what it delivered before it
 		// failed is read again, whole, from the next one.
 		r = c.readDomainFrom(ctx, ctx2, dir2, d, false)
@@ -724,9 +731,18 @@ type domainRead struct {
 	trusts    []audit.Trust
 	aesSince  *time.Time
 	gaps      []audit.Gap
+	// accountGaps is how many of gaps came with the accounts (the rest
+	// with the trusts and the AES marker).
+	accountGaps int
 	// dcErr is set when the DC stopped answering (dcFailed): another DC of
 	// the domain may deliver what this one did not.
 	dcErr error
+}
+
+// withAccounts is what of r another DC need not read again: the accounts,
+// when every one was read, with their gaps.
+func (r *domainRead) withAccounts() *domainRead {
+	return &domainRead{accounts: r.accounts, collected: true, gaps: append([]audit.Gap(nil), r.gaps[:r.accountGaps]...), accountGaps: r.accountGaps}
 }
 
 // readDomainFrom reads a domain's SPN accounts, trusts and AES key marker
@@ -735,14 +751,7 @@ type domainRead struct {
 // parent is the collection's context (ctx is the DC's, with its deadline).
 func (c *collector) readDomainFrom(parent, ctx context.Context, dir Directory, d *audit.Domain, stopOnDCFailure bool) *domainRead {
 	r := &domainRead{}
-	gap := func(scope, what string, err error) {
-		r.gaps = append(r.gaps, audit.Gap{Scope: scope, What: what, Error: err.Error()})
-	}
-	dcErr := func(what string, err error) {
-		if r.dcErr == nil && dcFailed(parent, err) {
-			r.dcErr = fmt.Errorf("%s: %w", what, err)
-		}
-	}
+	gap, dcErr := r.recorders(parent)
 	_, err := dir.ReadSPNAccounts(ctx, d.DN, func(a ldapx.SPNAccount) error {
 		r.accounts = append(r.accounts, convertAccount(a, d.DNSName))
 		for _, raw := range a.SPNs {
@@ -765,13 +774,40 @@ func (c *collector) readDomainFrom(parent, ctx context.Context, dir Directory, d
 		gap("domain:"+d.DNSName, "accounts", err)
 	}
 	dcErr("accounts", err)
+	r.accountGaps = len(r.gaps)
 	if r.dcErr != nil && stopOnDCFailure {
 		return r
 	}
+	c.readDomainRest(parent, ctx, dir, d, r, stopOnDCFailure)
+	return r
+}
+
+// recorders are how a read of a domain notes a gap, and a DC that stopped
+// answering (the first such error only).
+func (r *domainRead) recorders(parent context.Context) (gap func(scope, what string, err error), dcErr func(what string, err error)) {
+	gap = func(scope, what string, err error) {
+		r.gaps = append(r.gaps, audit.Gap{Scope: scope, What: what, Error: err.Error()})
+	}
+	dcErr = func(what string, err error) {
+		if r.dcErr == nil && dcFailed(parent, err) {
+			r.dcErr = fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	return gap, dcErr
+}
+
+// readDomainRest reads what of d follows its accounts — the trusts and the
+// AES key marker — over dir into r; with stopOnDCFailure, not past a DC
+// that stopped answering.
+func (c *collector) readDomainRest(parent, ctx context.Context, dir Directory, d *audit.Domain, r *domainRead, stopOnDCFailure bool) {
+	gap, dcErr := r.recorders(parent)
 	trusts, err := dir.ReadTrusts(ctx, d.DN)
 	if err != nil {
 		gap("domain:"+d.DNSName, "trusts", err)
 		dcErr("trusts", err)
+		if r.dcErr != nil && stopOnDCFailure {
+			return
+		}
 	}
 	for _, t := range trusts {
 		r.trusts = append(r.trusts, convertTrust(t))
@@ -785,7 +821,6 @@ func (c *collector) readDomainFrom(parent, ctx context.Context, dir Directory, d
 			r.aesSince = &since
 		}
 	}
-	return r
 }
 
 // keepDomainRead puts what one DC delivered of d into d and the snapshot.

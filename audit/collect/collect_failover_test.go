@@ -172,3 +172,30 @@ func TestFailoverWithOneDCBehavesAsBefore(t *testing.T) {
 		t.Errorf("a failover gap with no other DC known: %+v", snap.Collection.Gaps)
 	}
 }
+
+// A DC that stops answering after it delivered every account (on the
+// trusts): the next DC is asked only for what is missing, not for the
+// accounts again, the largest search of the collection.
+func TestFailoverAfterTheAccountsReadsOnlyWhatIsMissing(t *testing.T) {
+	dcs := []string{"dc1." + failDomain, "dc2." + failDomain}
+	trust := []ldapx.Trust{{DN: "CN=partner.example,CN=System,DC=corp,DC=example", TrustPartner: "partner.example", TrustType: 2, TrustDirection: 3, TrustAttributes: 8}}
+	fc := failoverCase{
+		first: &fakeDirectory{domain: failDomain, dcs: dcs, accounts: failAccounts(3), zones: failZone("web0"),
+			trustsErr: fmt.Errorf("search trusts: %w", context.DeadlineExceeded)},
+		second: &fakeDirectory{domain: failDomain, self: "dc2." + failDomain, dcs: dcs, accounts: failAccounts(3), trusts: trust, zones: failZone("web0")},
+	}
+	snap, _ := fc.collect(t)
+	if fc.second.accountReads != 0 {
+		t.Errorf("dc2 was asked for the accounts %d time(s) although dc1 delivered them all", fc.second.accountReads)
+	}
+	d, _ := snap.DomainByName(failDomain)
+	if len(snap.Accounts) != 3 || !d.AccountsCollected || len(d.Trusts) != 1 {
+		t.Errorf("%d accounts (collected %v), trusts %+v; want dc1's 3 accounts and dc2's trust", len(snap.Accounts), d.AccountsCollected, d.Trusts)
+	}
+	if g := gapsOf(snap, "domain:"+failDomain, "trusts"); len(g) != 0 {
+		t.Errorf("dc1's failed trust read is still a gap although dc2 delivered them: %+v", g)
+	}
+	if fo := gapsOf(snap, "dc:dc1."+failDomain, "failover"); len(fo) != 1 {
+		t.Errorf("failover gaps %+v, want one", fo)
+	}
+}

@@ -38,6 +38,9 @@ type fakeDirectory struct {
 	// dcs are the domain's DCs it lists (default: dc1.<domain> only).
 	self string
 	dcs  []string
+	// trustsErr fails the trust read; accountReads counts account searches.
+	trustsErr    error
+	accountReads int
 }
 
 func dnOf(domain string) string { return "DC=" + strings.ReplaceAll(domain, ".", ",DC=") }
@@ -74,6 +77,7 @@ func (f *fakeDirectory) ReadDCs(context.Context, string) ([]ldapx.DomainControll
 	return out, nil
 }
 func (f *fakeDirectory) ReadSPNAccounts(_ context.Context, _ string, fn func(ldapx.SPNAccount) error) (ldapx.SearchStats, error) {
+	f.accountReads++
 	for _, a := range f.accounts {
 		if err := fn(a); err != nil {
 			return ldapx.SearchStats{}, err
@@ -85,6 +89,9 @@ func (f *fakeDirectory) ReadSPNAccounts(_ context.Context, _ string, fn func(lda
 	return ldapx.SearchStats{Entries: len(f.accounts)}, f.accountsErr
 }
 func (f *fakeDirectory) ReadTrusts(context.Context, string) ([]ldapx.Trust, error) {
+	if f.trustsErr != nil {
+		return nil, f.trustsErr
+	}
 	return f.trusts, nil
 }
 func (f *fakeDirectory) ReadAESKeysSince(context.Context, string, string) (time.Time, error) {
