@@ -46,6 +46,18 @@ func ServiceSteps(svc audit.Service) []string {
 // readiness: SPN-USER-HOST-ALIAS, for one, is an outage of the host's
 // services that run as the computer, which SERVICE-IDENTITY decides from
 // the identity the service declared.
+// StepChecks are the checks whose findings decide each step (those
+// ServiceStep maps to it): a step whose check did not run (--checks,
+// --skip) was not tested, whatever the snapshot holds.
+var StepChecks = map[string][]string{
+	StepDNS:         {"SERVICE-DNS"},
+	StepHolder:      {"SERVICE-NO-SPN", "SPN-DUPLICATE"},
+	StepIdentity:    {"SERVICE-IDENTITY"},
+	StepTicket:      {"KRB-TICKET"},
+	StepClientRealm: {"SERVICE-CLIENT-REALM"},
+	StepClock:       {"TIME-SKEW"},
+}
+
 func ServiceStep(f Finding, svc audit.Service) (string, bool) {
 	for _, o := range f.Affected {
 		if o.Kind == serviceKind && o.Name == svc.URL {

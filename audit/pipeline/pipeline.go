@@ -140,7 +140,7 @@ func (p *Pipeline) Report(ctx context.Context, ev *Evaluation) (*reports.Report,
 	}
 	rep := reports.New(p.Tool, now(), ev.Snapshot, ev.Checks, ev.Findings)
 	if len(ev.Snapshot.Services) > 0 {
-		rep.Services = Verdicts(ev.Snapshot, rep.Findings)
+		rep.Services = Verdicts(ev.Snapshot, ev.Checks, rep.Findings)
 	}
 	for _, pr := range p.Processors {
 		if err := pr.Process(ctx, rep); err != nil {

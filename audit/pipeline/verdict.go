@@ -27,13 +27,20 @@ import (
 //     (from the declared client realm's KDC when it differs from the
 //     credentials'), a clock was read.
 //
+// A step whose deciding check (checks.StepChecks) is not among ran (left
+// out by --checks or --skip) is not tested: no finding could have failed it.
+//
 // The verdict is NOT READY when a step failed, else UNKNOWN when one was
 // not tested, else READY.
-func Verdicts(s *audit.Snapshot, findings []checks.Finding) []reports.ServiceVerdict {
+func Verdicts(s *audit.Snapshot, ran []checks.Check, findings []checks.Finding) []reports.ServiceVerdict {
 	var out []reports.ServiceVerdict
 	v := audit.NewView(s)
+	didRun := map[string]bool{}
+	for _, c := range ran {
+		didRun[c.ID] = true
+	}
 	for _, svc := range s.Services {
-		out = append(out, verdict(s, v, svc, findings))
+		out = append(out, verdict(s, v, svc, didRun, findings))
 	}
 	return out
 }
@@ -48,7 +55,7 @@ var gapSteps = map[string]string{
 	"clock":             checks.StepClock,
 }
 
-func verdict(s *audit.Snapshot, v *audit.View, svc audit.Service, findings []checks.Finding) reports.ServiceVerdict {
+func verdict(s *audit.Snapshot, v *audit.View, svc audit.Service, didRun map[string]bool, findings []checks.Finding) reports.ServiceVerdict {
 	steps := map[string]*reports.ServiceStep{}
 	order := checks.ServiceSteps(svc)
 	for _, name := range order {
@@ -77,6 +84,13 @@ func verdict(s *audit.Snapshot, v *audit.View, svc audit.Service, findings []che
 			set(name, reports.StepNotTested, f.Title, f.Fingerprint)
 		case f.Meaning == checks.Outage && f.Severity.AtLeast(checks.High):
 			set(name, reports.StepFail, fmt.Sprintf("%s (%s)", f.Title, f.CheckID), f.Fingerprint)
+		}
+	}
+	for _, name := range order {
+		for _, id := range checks.StepChecks[name] {
+			if !didRun[id] {
+				set(name, reports.StepNotTested, fmt.Sprintf("not tested: %s was not run (--checks, --skip)", id), "")
+			}
 		}
 	}
 	for _, g := range s.Collection.Gaps {

@@ -174,6 +174,7 @@ type probeSetup struct {
 	svc     audit.Service
 	dc      *fakeDC
 	tickets collect.TicketRequester // nil: no Kerberos credentials
+	skip    []string                // --skip
 }
 
 // runProbe collects, evaluates and reports one service as spntrust probe
@@ -211,6 +212,7 @@ func runProbe(t *testing.T, pc probeCase) (*reports.Report, string, int) {
 	})}
 	set := DefaultSettings()
 	set.Include = checks.IDs(checks.ForServices())
+	set.Skip = ps.skip
 	var out bytes.Buffer
 	p := &Pipeline{Source: src, Settings: set, Tool: "test", Now: cfg.Now, Stdout: &out, Verdicts: true,
 		Outputs: []Output{{Writer: reports.Text{}, Format: "text"}}}
@@ -342,6 +344,41 @@ func TestProbeVerdicts(t *testing.T) {
 			for _, w := range tt.notInFix {
 				if strings.Contains(text, w) {
 					t.Errorf("report contains %q:\n%s", w, text)
+				}
+			}
+		})
+	}
+}
+
+// A step whose deciding check was left out (--skip, --checks) is not
+// tested: the seed case with SERVICE-IDENTITY skipped is UNKNOWN, never
+// READY, and so is a healthy service without TIME-SKEW or SPN-DUPLICATE.
+func TestProbeVerdictIsNeverReadyWithADecidingCheckLeftOut(t *testing.T) {
+	mp01 := computerAcct("mp01", "HOST/mp01.corp.example", "HOST/mp01")
+	web01 := computerAcct("web01", "HOST/web01.corp.example")
+	svcWeb := userAcct("svc-web", "HTTP/mp01.corp.example", "HTTP/mp01")
+	computerID := &audit.ServiceIdentity{Computer: true}
+	for _, tt := range []struct {
+		name string
+		pc   probeCase
+		skip []string
+		step string
+	}{
+		{"the seed case, SERVICE-IDENTITY skipped", probeCase{"http://mp01.corp.example/", computerID, []ldapx.SPNAccount{mp01, svcWeb}, nil}, []string{"SERVICE-IDENTITY"}, checks.StepIdentity},
+		{"a healthy service, TIME-SKEW skipped", probeCase{"http://web01.corp.example/", computerID, []ldapx.SPNAccount{web01}, nil}, []string{"TIME-SKEW"}, checks.StepClock},
+		{"a healthy service, SPN-DUPLICATE skipped", probeCase{"http://web01.corp.example/", computerID, []ldapx.SPNAccount{web01}, nil}, []string{"SPN-DUPLICATE"}, checks.StepHolder},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pc := tt.pc
+			pc.edit = func(p *probeSetup) { p.skip = tt.skip }
+			rep, text, code := runProbe(t, pc)
+			v := rep.Services[0]
+			if v.Verdict != reports.Unknown || code != exitcode.Unknown {
+				t.Fatalf("verdict %s, exit %d; want UNKNOWN, exit %d\n%s", v.Verdict, code, exitcode.Unknown, text)
+			}
+			for _, st := range v.Steps {
+				if st.Name == tt.step && st.Status != reports.StepNotTested {
+					t.Errorf("step %s is %q, want not tested", st.Name, st.Status)
 				}
 			}
 		})
