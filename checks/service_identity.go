@@ -74,8 +74,8 @@ func runServiceIdentity(s *audit.Snapshot, opt Options) []Finding {
 				"(--service-account or --runs-as-computer), so whether it can decrypt them is unknown.", t.want.Raw, qualifiedName(ix, owner))
 			out = append(out, f)
 			continue
-		case id.Computer && owner.Kind == audit.KindComputer:
-			continue
+		case id.Computer && owner.Kind == audit.KindComputer && sameAccount(owner, hostComputer(ix, t)):
+			continue // the computer serving the host (or the only computer there is)
 		case !id.Computer && (strings.EqualFold(owner.SAMAccountName, id.AccountName()) || strings.EqualFold(owner.SAMAccountName, id.AccountName()+"$")):
 			continue
 		}
@@ -200,4 +200,11 @@ func accountRunFix(ix *view, svc audit.Service, t serviceTicket, owner *audit.Ac
 		Actions: append(append([]Action{never}, take...), Action{Type: ActionManual, Host: t.want.Host,
 			Note: fmt.Sprintf("run the site on port 80 as the computer (ApplicationPoolIdentity or NetworkService); %s's HOST/%s then covers it", hostName, t.want.Host)})})
 	return opts
+}
+
+// sameAccount reports whether a is b, or b is unknown (no computer of the
+// snapshot holds the host's HOST SPN, so a computer holding the service's
+// SPN is the only one it can be).
+func sameAccount(a, b *audit.Account) bool {
+	return b == nil || strings.EqualFold(a.DN, b.DN)
 }

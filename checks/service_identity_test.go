@@ -39,6 +39,9 @@ func TestServiceIdentity(t *testing.T) {
 			[]string{"setspn -S HTTP/mp01.corp.example CORP", `setspn -D HTTP/mp01.corp.example CORP\MP01$`}},
 		{"a port-qualified SPN held by the service's account, for port-including clients", "http://web01.corp.example:81/", asAccount("svc-x"),
 			func(s *audit.Service) { s.IncludePort = true }, []audit.Account{web01, user("svc-x", "HTTP/web01.corp.example:81")}, "", nil, nil},
+		{"another computer holds HTTP/<host>: tickets for it, not for the computer serving the host", "http://mp01.corp.example/", asComputer, nil,
+			[]audit.Account{mp01, computer("web02", "HTTP/mp01.corp.example", "HTTP/mp01")}, Fail,
+			[]string{`setspn -D HTTP/mp01.corp.example CORP\WEB02$`}, nil},
 		{"nobody holds it: SERVICE-NO-SPN's, not this check's", "http://mp01.corp.example/", asAccount("svc-x"), nil, nil, "", nil, nil},
 	}
 	for _, tt := range tests {
