@@ -175,6 +175,9 @@ func accountRunFix(ix *view, svc audit.Service, t serviceTicket, owner *audit.Ac
 		}
 		take = removeForms(ix, owner, forms)
 	}
+	if opts := disabledIdentity(ix, svc); opts != nil {
+		return opts
+	}
 	svcName := declaredName(ix, svc)
 	computer := hostComputer(ix, t)
 	if computer == nil || strings.HasSuffix(svc.Identity.AccountName(), "$") {

@@ -42,6 +42,8 @@ func TestServiceIdentity(t *testing.T) {
 		{"another computer holds HTTP/<host>: tickets for it, not for the computer serving the host", "http://mp01.corp.example/", asComputer, nil,
 			[]audit.Account{mp01, computer("web02", "HTTP/mp01.corp.example", "HTTP/mp01")}, Fail,
 			[]string{`setspn -D HTTP/mp01.corp.example CORP\WEB02$`}, nil},
+		{"the declared account is disabled: no SPN on it, find the real identity", "http://web01.corp.example/", asAccount("svc-x"), nil,
+			[]audit.Account{web01, disabledUser("svc-x")}, Fail, []string{"is disabled", "real identity"}, []string{"setspn -S"}},
 		{"nobody holds it: SERVICE-NO-SPN's, not this check's", "http://mp01.corp.example/", asAccount("svc-x"), nil, nil, "", nil, nil},
 	}
 	for _, tt := range tests {

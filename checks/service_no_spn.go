@@ -70,7 +70,10 @@ func runServiceNoSPN(s *audit.Snapshot, opt Options) []Finding {
 			why += fmt.Sprintf(" %s is an alias (CNAME) of %s: clients request the SPN of the canonical name.", svc.Host, h.Canonical)
 		}
 		f.Explanation = why
-		f.Remediation = []Option{noSPNFix(ix, svc, t)}
+		f.Remediation = disabledIdentity(ix, svc)
+		if f.Remediation == nil {
+			f.Remediation = []Option{noSPNFix(ix, svc, t)}
+		}
 		out = append(out, f)
 	}
 	return out

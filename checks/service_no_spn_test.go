@@ -19,6 +19,8 @@ func TestServiceNoSPN(t *testing.T) {
 	}{
 		{"nobody holds it: register it on the declared account", "http://mp01.corp.example/", asAccount("svc-x"), []audit.Account{svcX}, true, Fail,
 			[]string{`setspn -S HTTP/mp01.corp.example CORP\svc-x`, "useAppPoolCredentials"}, nil},
+		{"the declared account is disabled: no SPN on it, find the real identity", "http://mp01.corp.example/", asAccount("svc-x"), []audit.Account{disabledUser("svc-x")}, true, Fail,
+			[]string{"is disabled", "real identity"}, []string{"setspn -S"}},
 		{"a computer-run service: the computer needs HOST/", "http://mp01.corp.example/", asComputer, nil, true, Fail,
 			[]string{`setspn -S HOST/mp01.corp.example CORP\MP01$`}, []string{"HTTP/mp01.corp.example CORP"}},
 		{"no identity: the command has a placeholder", "http://mp01.corp.example/", nil, nil, true, Fail,
@@ -40,4 +42,12 @@ func TestServiceNoSPN(t *testing.T) {
 			wantServiceFinding(t, fs, tt.status, tt.wantInFix, tt.notInFix)
 		})
 	}
+}
+
+// disabledUser is a user account that is disabled.
+func disabledUser(name string, spns ...string) audit.Account {
+	a := user(name, spns...)
+	a.Enabled = false
+	a.UserAccountControl |= audit.UACAccountDisable
+	return a
 }

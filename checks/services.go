@@ -288,6 +288,22 @@ func hardenServiceUser(ix *view, svc audit.Service) []Action {
 	}
 }
 
+// disabledIdentity is, when the declared account exists but is disabled,
+// the one option to offer instead of registering an SPN on it: a disabled
+// account cannot log on, so the site does not run as it, and an SPN there is
+// what SPN-ACCOUNT-DISABLED reports. nil when the account is not disabled.
+func disabledIdentity(ix *view, svc audit.Service) []Option {
+	a := declaredAccount(ix, svc)
+	if a == nil || !isDisabled(a) {
+		return nil
+	}
+	who := qualifiedName(ix, a)
+	return []Option{{Name: "check-identity",
+		Summary: fmt.Sprintf("%s is disabled, so %s cannot run as it: find the identity the site really runs as, then probe again with it.", who, svc.URL),
+		Actions: []Action{{Type: ActionManual, AccountDN: a.DN, Account: who, Domain: a.Domain,
+			Note: fmt.Sprintf("%s is disabled: find the site's real identity (IIS: its application pool's identity) and probe again with --service-account or --runs-as-computer; register no SPN on a disabled account", who)}}}}
+}
+
 // registerForms are the add-spn actions registering v on the declared
 // account, with its short form beside a fully qualified one without a port
 // (clients using either name request their own, SPN-SHORTNAME-PAIR).
