@@ -52,6 +52,17 @@ func runServiceNoSPN(s *audit.Snapshot, opt Options) []Finding {
 			Affected: []Object{serviceObject(svc)},
 			Evidence: serviceEvidence(svc),
 		}
+		if g, partial := findGap(s, svc.GapScope(), "holders"); partial {
+			// Not every account that could hold it was read (another domain
+			// of the forest, a failed search): "nobody" is not proven, and
+			// registering the SPN could duplicate it or shadow a computer.
+			f.Severity, f.Status = Info, NotEvaluated
+			f.Title = fmt.Sprintf("No holder of %s found, but not every domain was searched: whether anybody holds it is unknown", t.want.Raw)
+			f.Explanation = fmt.Sprintf("No account read holds %s or HOST/%s, but %s. Probe from a DC of the other domains too, "+
+				"or run spntrust audit of the forest.", t.want.Raw, t.want.Host, g.Error)
+			out = append(out, f)
+			continue
+		}
 		if !t.mappings {
 			f.Severity, f.Status = Info, NotEvaluated
 			f.Title = fmt.Sprintf("No account holds %s explicitly; sPNMappings not read, so whether a HOST SPN covers it is unknown", t.want.Raw)

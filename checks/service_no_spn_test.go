@@ -51,3 +51,14 @@ func disabledUser(name string, spns ...string) audit.Account {
 	a.UserAccountControl |= audit.UACAccountDisable
 	return a
 }
+
+// Holders searched in one domain of several (the probe reads its DC's
+// domain): nobody holding the SPN is not proven, so the finding is not
+// evaluated and registers nothing (it could duplicate the SPN or shadow the
+// computer of another domain holding HOST/<host>).
+func TestServiceNoSPNWithHoldersNotAllSearched(t *testing.T) {
+	s := probeSnapshot(t, "http://mp01.corp.example/", asAccount("svc-x"), nil, svcX)
+	s.Collection.Gaps = append(s.Collection.Gaps, audit.Gap{Scope: s.Services[0].GapScope(), What: "holders",
+		Error: "the holders of HTTP/mp01.corp.example were searched in corp.example only; the forest's other domains (eu.corp.example) were not searched"})
+	wantServiceFinding(t, runServiceNoSPN(s, Options{}), NotEvaluated, nil, []string{"setspn"})
+}

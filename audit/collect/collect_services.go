@@ -91,7 +91,7 @@ func CollectServices(ctx context.Context, cfg Config, q ServiceQuery) (*audit.Sn
 	}
 	dctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	d, err := c.readServiceDomain(dctx, dir, dcName)
+	d, siblings, err := c.readServiceDomain(dctx, dir, dcName)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNothingCollected, err)
 	}
@@ -110,6 +110,7 @@ func CollectServices(ctx context.Context, cfg Config, q ServiceQuery) (*audit.Sn
 	}
 	c.resolveServices(ctx, services)
 	c.readHolders(dctx, sd, d, services)
+	c.siblingsNotSearched(d, siblings, services)
 	c.snap.Services = services
 	c.resolveHolderHosts(ctx, d)
 	c.serviceClocks(ctx, q, d)
@@ -119,11 +120,12 @@ func CollectServices(ctx context.Context, cfg Config, q ServiceQuery) (*audit.Sn
 }
 
 // readServiceDomain reads the DC's domain and forest: sPNMappings,
-// NetBIOS name, trusts.
-func (c *collector) readServiceDomain(ctx context.Context, dir Directory, dcName string) (audit.Domain, error) {
+// NetBIOS name, trusts; and names the forest's other domains (siblings),
+// whose accounts the probe does not search.
+func (c *collector) readServiceDomain(ctx context.Context, dir Directory, dcName string) (d audit.Domain, siblings []string, err error) {
 	dse, err := dir.ReadRootDSE(ctx)
 	if err != nil {
-		return audit.Domain{}, fmt.Errorf("%s: %w", dcName, err)
+		return audit.Domain{}, nil, fmt.Errorf("%s: %w", dcName, err)
 	}
 	c.addRootDSEClock("ldap:"+firstNonEmpty(dse.DNSHostName, dcName), dse)
 	domain := ldapx.DNToDomain(dse.DefaultNamingContext)
@@ -140,14 +142,17 @@ func (c *collector) readServiceDomain(ctx context.Context, dir Directory, dcName
 	// Only the accounts holding the services' SPNs are read, but every
 	// holder of them: those accounts are collected (Collection.Mode says
 	// the rest of the domain was not).
-	d := audit.Domain{DNSName: domain, DN: dse.DefaultNamingContext, Forest: root, FunctionalLevel: dse.DomainFunctionality,
+	d = audit.Domain{DNSName: domain, DN: dse.DefaultNamingContext, Forest: root, FunctionalLevel: dse.DomainFunctionality,
 		DCs: []audit.DC{{FQDN: strings.ToLower(firstNonEmpty(dse.DNSHostName, dcName))}}, Trusts: []audit.Trust{}, AccountsCollected: true}
 	if parts, err := dir.ReadPartitions(ctx, dse.ConfigurationNamingContext); err != nil {
 		c.gap("domain:"+domain, "NetBIOS name (partitions)", err)
 	} else {
 		for _, p := range parts {
-			if strings.EqualFold(p.NCName, d.DN) {
+			switch {
+			case strings.EqualFold(p.NCName, d.DN):
 				d.NetBIOSName, d.SID = p.NetBIOSName, p.DomainSID
+			case p.NetBIOSName != "" && p.DNSRoot != "":
+				siblings = append(siblings, strings.ToLower(p.DNSRoot))
 			}
 		}
 	}
@@ -160,7 +165,24 @@ func (c *collector) readServiceDomain(ctx context.Context, dir Directory, dcName
 	}
 	c.snap.Forests = append(c.snap.Forests, forest)
 	c.snap.Domains = append(c.snap.Domains, d)
-	return d, nil
+	return d, siblings, nil
+}
+
+// siblingsNotSearched records, for every service with an SPN to look up,
+// that the holders were searched in d only: an account of another domain of
+// the forest holding the SPN (a duplicate) or HOST/<host> (the computer
+// that covers it) is not seen, so the holder step is not tested and no
+// check may conclude that nobody holds it.
+func (c *collector) siblingsNotSearched(d audit.Domain, siblings []string, services []audit.Service) {
+	if len(siblings) == 0 {
+		return
+	}
+	for _, svc := range services {
+		if svc.RequestedSPN != "" {
+			c.gap(svc.GapScope(), "holders", fmt.Errorf("the holders of %s were searched in %s only; the forest's other domains (%s) were not searched",
+				svc.RequestedSPN, d.DNSName, strings.Join(siblings, ", ")))
+		}
+	}
 }
 
 // managementPoints lists the ConfigMgr management points of the domain as

@@ -68,6 +68,7 @@ type fakeDC struct {
 	trusts   []ldapx.Trust
 	skew     time.Duration
 	noClock  bool
+	siblings []string // other domains of the forest
 }
 
 func dnOf(domain string) string { return "DC=" + strings.ReplaceAll(domain, ".", ",DC=") }
@@ -86,7 +87,11 @@ func (f *fakeDC) ReadSPNMappings(context.Context, string) (*ldapx.SPNMappings, e
 	return &ldapx.SPNMappings{Aliases: map[string]string{"http": "host"}}, nil
 }
 func (f *fakeDC) ReadPartitions(context.Context, string) ([]ldapx.Partition, error) {
-	return []ldapx.Partition{{NCName: dnOf(f.domain), DNSRoot: f.domain, NetBIOSName: "CORP"}}, nil
+	parts := []ldapx.Partition{{NCName: dnOf(f.domain), DNSRoot: f.domain, NetBIOSName: "CORP"}}
+	for _, d := range f.siblings {
+		parts = append(parts, ldapx.Partition{NCName: dnOf(d), DNSRoot: d, NetBIOSName: strings.ToUpper(strings.SplitN(d, ".", 2)[0])})
+	}
+	return parts, nil
 }
 func (f *fakeDC) ReadDCs(context.Context, string) ([]ldapx.DomainController, error) { return nil, nil }
 func (f *fakeDC) ReadSPNAccounts(context.Context, string, func(ldapx.SPNAccount) error) (ldapx.SearchStats, error) {
@@ -380,6 +385,36 @@ func TestProbeVerdictIsNeverReadyWithADecidingCheckLeftOut(t *testing.T) {
 				if st.Name == tt.step && st.Status != reports.StepNotTested {
 					t.Errorf("step %s is %q, want not tested", st.Name, st.Status)
 				}
+			}
+		})
+	}
+}
+
+// The probe searches the holders in its DC's domain: in a forest of several
+// domains that proves nothing about the others (a duplicate there, or the
+// computer holding HOST/<host>), so the holder step is not tested — a
+// healthy service is UNKNOWN, and a service nobody in this domain serves
+// gets no SPN registered.
+func TestProbeHoldersInAForestOfSeveralDomainsAreNotProven(t *testing.T) {
+	web01 := computerAcct("web01", "HOST/web01.corp.example")
+	svcX := userAcct("svc-x")
+	for _, tt := range []struct {
+		name string
+		pc   probeCase
+	}{
+		{"a healthy service", probeCase{"http://web01.corp.example/", &audit.ServiceIdentity{Computer: true}, []ldapx.SPNAccount{web01}, nil}},
+		{"nobody in this domain holds it", probeCase{"http://mp01.corp.example/", &audit.ServiceIdentity{Account: "svc-x"}, []ldapx.SPNAccount{svcX}, nil}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pc := tt.pc
+			pc.edit = func(p *probeSetup) { p.dc.siblings = []string{"eu.corp.example"} }
+			rep, text, code := runProbe(t, pc)
+			v := rep.Services[0]
+			if v.Verdict != reports.Unknown || code != exitcode.Unknown {
+				t.Fatalf("verdict %s, exit %d; want UNKNOWN\n%s", v.Verdict, code, text)
+			}
+			if strings.Contains(text, "setspn -S") {
+				t.Errorf("an SPN is registered although other domains were not searched:\n%s", text)
 			}
 		})
 	}
