@@ -205,8 +205,9 @@ func Build(s *audit.Snapshot, findings []checks.Finding, opt Options) (*Plan, er
 	// A finding linked to a root cause (checks.Link) that is also to be
 	// planned waits for it: when the root's steps are planned they fix it
 	// too, and the plan does not do the same thing twice (a second password
-	// reset, say); when the root is not planned, the finding is planned on
-	// its own.
+	// reset, say); when the root is not planned, or the finding's option
+	// makes a change the root's does not (coveredBy), it is planned on its
+	// own.
 	inPlan := map[string]bool{}
 	for _, f := range findings {
 		inPlan[f.Fingerprint] = f.Status == checks.Fail
@@ -224,9 +225,13 @@ func Build(s *audit.Snapshot, findings []checks.Finding, opt Options) (*Plan, er
 			planned[f.Fingerprint] = true
 		}
 	}
+	byFingerprint := map[string]checks.Finding{}
+	for _, f := range findings {
+		byFingerprint[f.Fingerprint] = f
+	}
 	for _, f := range linked {
-		if planned[f.CausedBy] {
-			root, _ := checks.RootOf(findings, f)
+		root := byFingerprint[f.CausedBy]
+		if planned[f.CausedBy] && coveredBy(strategyOption(f, opt.Strategy), strategyOption(root, opt.Strategy)) {
 			p.Skipped = append(p.Skipped, Skipped{FindingRef{ID: f.CheckID, Fingerprint: f.Fingerprint, Title: f.Title},
 				fmt.Sprintf("same cause as %s %s (%s): the steps planned for it fix this too", root.CheckID, root.Fingerprint, root.Subject)})
 			continue
@@ -562,4 +567,33 @@ func (p *Plan) collectedAt() string {
 		return "unknown time"
 	}
 	return p.Source.FinishedAt.UTC().Format(time.RFC3339)
+}
+
+// coveredBy reports whether every change to the directory that option
+// makes, the root's option makes too (advice and manual notes aside), so
+// planning the root's steps plans this option's: a linked finding with a
+// change of its own is planned itself.
+func coveredBy(option, root *checks.Option) bool {
+	if option == nil {
+		return true
+	}
+	if root == nil {
+		return false
+	}
+	for _, a := range option.Actions {
+		if a.Type == checks.ActionAdvice || a.Type == checks.ActionManual {
+			continue
+		}
+		found := false
+		for _, b := range root.Actions {
+			if a.Type == b.Type && strings.EqualFold(a.AccountDN, b.AccountDN) && strings.EqualFold(a.SPN, b.SPN) && a.Value == b.Value && a.Port == b.Port && strings.EqualFold(a.Host, b.Host) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }

@@ -328,3 +328,30 @@ func TestPlanDoesNotFixOneRootCauseTwice(t *testing.T) {
 		t.Errorf("KRB-AES-KEYS of svc-rc4 not listed as fixed by its root: %+v", p.Skipped)
 	}
 }
+
+// A linked finding waits for its root only when the root's option makes
+// every change its own option makes: a change of its own is planned.
+func TestALinkedFindingIsPlannedWhenItsRootDoesNotCoverIt(t *testing.T) {
+	dn := "CN=svc-web,CN=Users,DC=corp,DC=example"
+	remove := func(v string) checks.Action {
+		return checks.Action{Type: checks.ActionRemoveSPN, AccountDN: dn, SPN: v}
+	}
+	root := &checks.Option{Name: "remove", Actions: []checks.Action{remove("HTTP/mp01"), remove("HTTP/mp01.corp.example")}}
+	for _, tt := range []struct {
+		name   string
+		option *checks.Option
+		want   bool
+	}{
+		{"the same removals, another order and case", &checks.Option{Actions: []checks.Action{remove("http/mp01.corp.example"), remove("HTTP/mp01")}}, true},
+		{"advice of its own only", &checks.Option{Actions: []checks.Action{remove("HTTP/mp01"), {Type: checks.ActionAdvice, Note: "clients must include the port"}}}, true},
+		{"a removal the root does not make", &checks.Option{Actions: []checks.Action{remove("HTTP/mp01"), remove("HTTP/web01")}}, false},
+		{"no option for the strategy", nil, true},
+	} {
+		if got := coveredBy(tt.option, root); got != tt.want {
+			t.Errorf("%s: coveredBy = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if coveredBy(&checks.Option{Actions: []checks.Action{remove("HTTP/mp01")}}, nil) {
+		t.Error("a root without an option for the strategy covers nothing")
+	}
+}
