@@ -433,6 +433,17 @@ func TestLabProbeJSONIsTheAuditSchema(t *testing.T) {
 			t.Errorf("%s: remove-spn actions on svc-mpweb = %v, want both forms %v", id, removed[id], both)
 		}
 	}
+	// One condition, told once: the site's SERVICE-IDENTITY is linked to
+	// the shadowing SPN-USER-HOST-ALIAS of svc-mpweb.
+	fps := map[string]string{}
+	for _, f := range rep.Findings {
+		if f.CheckID == "SPN-USER-HOST-ALIAS" || f.CheckID == "SERVICE-IDENTITY" {
+			fps[f.CheckID] = f.Fingerprint + " " + f.CausedBy
+		}
+	}
+	if alias, identity := strings.Fields(fps["SPN-USER-HOST-ALIAS"]), strings.Fields(fps["SERVICE-IDENTITY"]); len(alias) != 1 || len(identity) != 2 || identity[1] != alias[0] {
+		t.Errorf("SERVICE-IDENTITY (fingerprint, causedBy) %v is not linked to SPN-USER-HOST-ALIAS %v", identity, alias)
+	}
 
 	if rep, code := probe("http://web01.lab.test/", "--runs-as-computer"); code != ExitOK || rep.Services[0].Verdict != reports.Ready {
 		t.Errorf("healthy web01: exit %d, verdict %s (%s); want READY", code, rep.Services[0].Verdict, rep.Services[0].Reason)
